@@ -1,0 +1,142 @@
+// Composes Portvakt: config → store → secrets → registry → provider → HTTP server.
+import type { FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import { isTestEnvironment, ConfigError, type Config } from './config/index.js';
+import { readClientsFile } from './config/clients-file.js';
+import { openStore, type Store } from './store/db.js';
+import { migrateToLatest } from './store/migrations.js';
+import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.js';
+import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
+import { validateClient, type ClientInput } from './registry/client-schema.js';
+import { DomainError } from './registry/errors.js';
+import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
+import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
+import { createProvider } from './provider/profile.js';
+import { buildServer, newReference } from './http/server.js';
+import { INTERACTION_PREFIX } from './login/interaction-routes.js';
+import { demoRoutes, demoClient, DEMO_PREFIX } from './login/demo-routes.js';
+import { renderErrorPage } from './ui/pages/error-page.js';
+import { chooseLocale } from './provider/locale.js';
+
+export interface Portvakt {
+  config: Config;
+  store: Store;
+  secrets: Secrets;
+  clients: ClientRegistry;
+  keys: SigningKeys;
+  provider: Provider;
+  server: FastifyInstance;
+  demoClient: ClientInput | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (tests give each run its own). */
+  databaseSchema?: string;
+}
+
+/** Store, secrets and migrations: what every command (start, keys, clients) needs. */
+export async function openData(config: Config, options: OpenOptions = {}) {
+  const store = await openStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(store.db);
+    const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir));
+    return { store, secrets };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export async function createPortvakt(config: Config, options: OpenOptions = {}): Promise<Portvakt> {
+  if (config.environment === 'prod' && !config.allowTestLoginInProduction) {
+    throw new ConfigError('PORTVAKT_ENVIRONMENT=prod has no login method but TestID, which exists only in test environments. Set PORTVAKT_DEMO=true to run a public demo with test identities anyway.');
+  }
+  const testEnvironment = isTestEnvironment(config) || config.allowTestLoginInProduction;
+  const { store, secrets } = await openData(config, options);
+  try {
+    const clients = createClientRegistry(store.db, secrets, config.environment);
+    const demo = testEnvironment ? demoClient(config.issuer) : undefined;
+    await declareClients(config, clients, demo);
+
+    await ensureSigningKeys(store.db, secrets);
+    const keys = await loadSigningKeys(store.db, secrets);
+
+    const ephemeral = new Map<string, MemoryAdapter>();
+    const adapter: AdapterFactory = (name) => {
+      if (store.kind === 'pglite' && EPHEMERAL_MODELS.has(name)) {
+        if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
+        return ephemeral.get(name)!;
+      }
+      return new SqlAdapter(store.db, name);
+    };
+
+    const provider = createProvider({
+      issuer: config.issuer,
+      testEnvironment,
+      secrets,
+      keys,
+      clients,
+      adapter,
+      interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
+      renderError: async (ctx, out, error) => {
+        const reference = newReference();
+        ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
+        ctx.type = 'html';
+        const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
+        server.log.info({ reference, error: out.error, description: out.error_description, err: error }, 'authorization error page');
+        ctx.body = renderErrorPage({ locale, error: String(out.error), description: out.error_description as string | undefined, reference });
+      },
+    });
+
+    const server = await buildServer({
+      provider,
+      logLevel: config.logLevel,
+      csrfKey: secrets.cookieKeys[0]!,
+      secureCookies: config.issuer.startsWith('https:'),
+      ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
+    });
+    if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
+
+    provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
+
+    const sweeper = setInterval(() => void deleteExpiredPayloads(store.db).catch((err) => server.log.warn({ err }, 'expired payload cleanup failed')), 10 * 60_000);
+    sweeper.unref();
+
+    return {
+      config, store, secrets, clients, keys, provider, server, demoClient: demo,
+      async close() {
+        clearInterval(sweeper);
+        await server.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Upserts the demo client and the clients of PORTVAKT_CONFIG; any invalid entry stops the start. */
+async function declareClients(config: Config, clients: ClientRegistry, demo: ClientInput | undefined): Promise<void> {
+  const context = { testEnvironment: isTestEnvironment(config) };
+  const declared: ClientInput[] = [];
+  if (config.clientsFile) {
+    const entries = await readClientsFile(config.clientsFile);
+    entries.forEach((entry, index) => {
+      try {
+        declared.push(validateClient(entry, context));
+      } catch (err) {
+        if (err instanceof DomainError) throw new ConfigError(`PORTVAKT_CONFIG ${config.clientsFile}, clients[${index}]: ${err.message}`);
+        throw err;
+      }
+    });
+    const ids = declared.map((c) => c.client_id);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice) throw new ConfigError(`PORTVAKT_CONFIG ${config.clientsFile}: client "${twice}" is declared twice`);
+  }
+  if (demo) await clients.upsert(demo, 'demo');
+  for (const client of declared) await clients.upsert(client, 'file');
+}
+
+export { DEMO_PREFIX };

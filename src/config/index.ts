@@ -1,0 +1,78 @@
+// One validated Config object, read once from the environment and passed down.
+// Nothing else in Portvakt reads process.env.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import path from 'node:path';
+
+export const ENVIRONMENTS = ['test', 'prod', 'demo'] as const;
+
+const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  issuer: Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*[^/?#])?$' }),
+  environment: Type.Union(ENVIRONMENTS.map((e) => Type.Literal(e))),
+  dataDir: Type.String({ minLength: 1 }),
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  secret: Type.Optional(Type.String({ minLength: 32 })),
+  clientsFile: Type.Optional(Type.String({ minLength: 1 })),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  /** Allow a production environment to run with test-only login methods (a public demo). */
+  allowTestLoginInProduction: Type.Boolean(),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type EnvironmentName = Config['environment'];
+
+export class ConfigError extends Error {
+  readonly code = 'config.invalid';
+}
+
+/** True where synthetic test identities (TestID) may be used. */
+export function isTestEnvironment(config: Pick<Config, 'environment'>): boolean {
+  return config.environment !== 'prod';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const port = env.PORT === undefined ? 8080 : Number(env.PORT);
+  const candidate: Record<string, unknown> = {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    issuer: (env.PORTVAKT_ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    environment: env.PORTVAKT_ENVIRONMENT ?? 'test',
+    dataDir: path.resolve(env.PORTVAKT_DATA_DIR ?? '.portvakt'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    secret: env.PORTVAKT_SECRET || undefined,
+    clientsFile: env.PORTVAKT_CONFIG || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    allowTestLoginInProduction: env.PORTVAKT_DEMO === 'true',
+    ...overrides,
+  };
+  for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
+
+  const errors = [...Value.Errors(ConfigSchema, candidate)];
+  if (errors.length) {
+    const lines = errors.map((e) => `  ${NAMES[e.path] ?? e.path}: ${e.message} (got ${JSON.stringify(e.value)})`);
+    throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
+  }
+  const config = candidate as Config;
+  if (config.environment === 'prod' && !config.secret) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_SECRET: required in production (at least 32 characters); it encrypts signing keys at rest');
+  }
+  return config;
+}
+
+/** Environment variable names for error messages, so a user sees what to change. */
+const NAMES: Record<string, string> = {
+  '/port': 'PORT',
+  '/host': 'HOST',
+  '/issuer': 'PORTVAKT_ISSUER',
+  '/environment': 'PORTVAKT_ENVIRONMENT',
+  '/dataDir': 'PORTVAKT_DATA_DIR',
+  '/databaseUrl': 'DATABASE_URL',
+  '/redisUrl': 'REDIS_URL',
+  '/secret': 'PORTVAKT_SECRET',
+  '/clientsFile': 'PORTVAKT_CONFIG',
+  '/logLevel': 'LOG_LEVEL',
+};

@@ -1,0 +1,96 @@
+// Assembles the HTTP server: the provider (oidc-provider, a Koa app) mounted with middie, the login
+// pages, static files, health, and one error handler that turns every failure into a clear 4xx
+// (or a logged 500 with a reference, never a stack trace).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import middie from '@fastify/middie';
+import type Provider from 'oidc-provider';
+import { ROUTES } from '../provider/profile.js';
+import { chooseLocale } from '../provider/locale.js';
+import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
+import { renderErrorPage } from '../ui/pages/error-page.js';
+
+const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'static');
+const STYLESHEET = fs.readFileSync(path.join(STATIC_DIR, 'portvakt.css'));
+
+export interface ServerOptions {
+  provider: Provider;
+  logLevel: string;
+  csrfKey: string;
+  secureCookies: boolean;
+  /** Reports readiness of the store, for /health/ready. */
+  ready: () => Promise<boolean>;
+}
+
+const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
+
+function isProviderPath(url: string): boolean {
+  const pathname = url.split('?')[0]!;
+  return PROVIDER_PATHS.some((p) => pathname === p || pathname.startsWith(p + '/'));
+}
+
+export function newReference(): string {
+  return crypto.randomBytes(6).toString('hex');
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    // One line per request only when debugging; errors are always logged.
+    logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    return payload;
+  });
+
+  await app.register(middie, { hook: 'onRequest' });
+  const callback = options.provider.callback();
+  app.use((req, res, next) => (isProviderPath(req.url ?? '/') ? callback(req, res) : next()));
+
+  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
+
+  app.get('/static/portvakt.css', async (_request, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_request, reply) => ((await options.ready()) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })));
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
+    if (!wantsHtml) return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    return reply.code(404).type('text/html; charset=utf-8').send(renderErrorPage({ locale: 'nb', error: 'not_found', description: 'The page does not exist.', reference: newReference() }));
+  });
+
+  app.setErrorHandler(async (error: Error, request, reply) => {
+    const reference = newReference();
+    const locale = chooseLocale(undefined, undefined);
+    const isLoginPage = request.url.startsWith(INTERACTION_PREFIX);
+    if (isInteractionError(error)) {
+      const oidcError = error as { error?: string; error_description?: string; statusCode?: number };
+      request.log.info({ reference, err: error }, 'login page error');
+      return reply.code(oidcError.statusCode && oidcError.statusCode < 500 ? oidcError.statusCode : 400).type('text/html; charset=utf-8')
+        .send(renderErrorPage({ locale, error: oidcError.error ?? 'invalid_request', description: oidcError.error_description, reference }));
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      request.log.info({ reference, err: error }, 'bad request');
+      const code = status === 415 ? 'invalid_request' : 'invalid_request';
+      if (isLoginPage) {
+        return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error: code, description: error.message, reference }));
+      }
+      return reply.code(status).send({ error: code, error_description: error.message });
+    }
+    request.log.error({ reference, err: error }, 'unexpected error');
+    return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });
+  });
+
+  return app;
+}

@@ -1,0 +1,116 @@
+// ID-porten's access tokens are JWTs (profile §4.4) that are also usable at userinfo and can be
+// introspected and revoked. oidc-provider issues JWT access tokens only for resource servers (with
+// an audience) and refuses JWTs at userinfo, introspection and revocation. So Portvakt keeps
+// oidc-provider's own opaque access token (stored, revocable) and hands the client a signed JWT
+// whose `jti` is that opaque handle. At the three endpoints that take an access token, a JWT we
+// signed is exchanged for its handle before oidc-provider sees it; everything after that is
+// oidc-provider's certified code.
+import { Readable } from 'node:stream';
+import { createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { Secrets } from '../store/secrets.js';
+import type { SigningKeys } from './keys.js';
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+const BODY_LIMIT = 56 * 1024; // oidc-provider's own limit for these endpoints
+
+interface StoredAccessToken {
+  jti: string;
+  iat: number;
+  exp: number;
+  clientId: string;
+  accountId?: string;
+  scope?: string;
+  aud?: string | string[];
+  extra?: Record<string, unknown>;
+}
+
+export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, secrets: Secrets): void {
+  const [currentJwk] = keys.privateJwks;
+  const signingKey = crypto.subtle.importKey('jwk', { ...currentJwk, key_ops: ['sign'] } as JsonWebKey, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  const AccessToken = provider.AccessToken.prototype as unknown as { getValueAndPayload(): Promise<{ value: string; payload?: StoredAccessToken }> };
+  const opaque = AccessToken.getValueAndPayload;
+
+  AccessToken.getValueAndPayload = async function getValueAndPayload() {
+    const result = await opaque.call(this);
+    const stored = result.payload;
+    if (!stored) return result;
+    const claims: Record<string, unknown> = {
+      ...stored.extra,
+      ...(stored.accountId ? { sub: secrets.pairwise(stored.clientId, stored.accountId) } : { sub: stored.clientId }),
+      client_id: stored.clientId,
+      ...(stored.scope ? { scope: stored.scope } : {}),
+      ...(stored.aud ? { aud: stored.aud } : {}),
+      iss: provider.issuer,
+      iat: stored.iat,
+      exp: stored.exp,
+      jti: stored.jti,
+    };
+    const value = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: keys.currentKid, typ: 'at+jwt' })
+      .sign(await signingKey);
+    return { value, payload: stored };
+  };
+}
+
+/** Koa middleware (before oidc-provider's routes): a JWT access token we signed becomes its handle. */
+export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys) {
+  const publicKeys = createLocalJWKSet({
+    keys: keys.privateJwks.map(({ kty, n, e, kid, alg }) => ({ kty, n, e, kid, alg }) as JWK),
+  });
+  const paths = {
+    userinfo: new URL(provider.issuer + '/userinfo').pathname,
+    bodies: new Set([new URL(provider.issuer + '/token/introspect').pathname, new URL(provider.issuer + '/token/revoke').pathname]),
+  };
+
+  async function handleFor(token: string): Promise<string | undefined> {
+    if (!JWT_SHAPE.test(token)) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, publicKeys, { issuer: provider.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
+      return typeof payload.jti === 'string' ? payload.jti : 'not-an-active-token';
+    } catch {
+      // Not one of ours (or tampered with): not an active token, whatever it claims.
+      return 'not-an-active-token';
+    }
+  }
+
+  return async function exchangeJwtForHandle(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+    if (ctx.path === paths.userinfo) {
+      const match = /^Bearer (\S+)$/i.exec(ctx.get('authorization'));
+      const handle = match && (await handleFor(match[1]!));
+      if (handle) ctx.req.headers.authorization = `Bearer ${handle}`;
+    } else if (ctx.method === 'POST' && paths.bodies.has(ctx.path) && ctx.is('application/x-www-form-urlencoded')) {
+      const raw = await readBody(ctx);
+      if (raw === undefined) {
+        ctx.status = 413;
+        ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
+        return;
+      }
+      const params = new URLSearchParams(raw.toString('utf8'));
+      const tokens = params.getAll('token');
+      const handle = tokens.length === 1 ? await handleFor(tokens[0]!) : undefined;
+      if (handle) params.set('token', handle);
+      replaceBody(ctx, Buffer.from(handle ? params.toString() : raw));
+    }
+    await next();
+  };
+}
+
+async function readBody(ctx: KoaContextWithOIDC): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Hands oidc-provider's body parser a fresh stream with the (possibly rewritten) body. */
+function replaceBody(ctx: KoaContextWithOIDC, body: Buffer): void {
+  const stream = Readable.from([body]);
+  ctx.req.headers['content-length'] = String(body.length);
+  Object.defineProperty(ctx.req, 'readable', { value: true, configurable: true });
+  Object.defineProperty(ctx.req, 'iterator', { value: stream.iterator.bind(stream), configurable: true });
+}

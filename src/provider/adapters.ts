@@ -1,0 +1,150 @@
+// Storage for oidc-provider's models.
+//
+// Durable models (sessions, grants, tokens) go to the SQL store so they survive restarts and are
+// shared by every node. Models that live for seconds and only within one browser round trip
+// (interactions, authorization codes, PAR request URIs) stay in process memory when the store is
+// the embedded PGlite database: that store is single-process by construction, so memory is just as
+// shared, and the hot path of a login then touches SQL only for what must outlast the process.
+// With PostgreSQL (many nodes) every model goes to SQL; with REDIS_URL a Redis adapter takes over.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { sql } from 'kysely';
+import type { Db } from '../store/db.js';
+
+export type AdapterFactory = (name: string) => Adapter;
+
+const epoch = () => Math.floor(Date.now() / 1000);
+
+export const EPHEMERAL_MODELS = new Set(['Interaction', 'AuthorizationCode', 'PushedAuthorizationRequest']);
+
+export class SqlAdapter implements Adapter {
+  constructor(private readonly db: Db, private readonly model: string) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const row = {
+      payload: JSON.stringify(payload),
+      grant_id: payload.grantId ?? null,
+      uid: payload.uid ?? null,
+      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    };
+    await this.db
+      .insertInto('oidc_payloads')
+      .values({ model: this.model, id, ...row })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
+      .execute();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const row = await this.db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'consumed_at'])
+      .where('model', '=', this.model)
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const payload = row.payload as AdapterPayload;
+    return row.consumed_at ? { ...payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const row = await this.db
+      .selectFrom('oidc_payloads')
+      .select('id')
+      .where('model', '=', this.model)
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+    return row ? this.find(row.id) : undefined;
+  }
+
+  async findByUserCode(): Promise<AdapterPayload | undefined> {
+    return undefined; // the device flow is not part of ID-porten
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db
+      .updateTable('oidc_payloads')
+      .set({ consumed_at: new Date() })
+      .where('model', '=', this.model)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+  }
+}
+
+interface MemoryEntry {
+  payload: AdapterPayload;
+  expiresAt: number | undefined;
+}
+
+/** Process-local storage with expiry, for short-lived models of a single-process install. */
+export class MemoryAdapter implements Adapter {
+  private readonly entries = new Map<string, MemoryEntry>();
+  private readonly byUid = new Map<string, string>();
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    this.sweep();
+    this.entries.set(id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
+    if (payload.uid) this.byUid.set(payload.uid, id);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= epoch()) {
+      this.remove(id);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const id = this.byUid.get(uid);
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(): Promise<AdapterPayload | undefined> {
+    return undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry) entry.payload = { ...entry.payload, consumed: epoch() };
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.remove(id);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const [id, entry] of this.entries) if (entry.payload.grantId === grantId) this.remove(id);
+  }
+
+  private remove(id: string): void {
+    const uid = this.entries.get(id)?.payload.uid;
+    if (uid) this.byUid.delete(uid);
+    this.entries.delete(id);
+  }
+
+  private lastSweep = 0;
+
+  /** Drops expired entries at most once a second, so abandoned logins do not accumulate. */
+  private sweep(): void {
+    const now = epoch();
+    if (now === this.lastSweep) return;
+    this.lastSweep = now;
+    for (const [id, entry] of this.entries) if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.remove(id);
+  }
+}
+
+/** Deletes expired rows; run periodically so the table only holds what can still be used. */
+export async function deleteExpiredPayloads(db: Db): Promise<number> {
+  const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
+}

@@ -1,0 +1,69 @@
+// From an ID-porten registration (profile §7.2) to the client metadata oidc-provider understands.
+import type { ClientMetadata } from 'oidc-provider';
+import type { StoredClient } from '../registry/clients.js';
+
+/**
+ * Scopes this provider can grant. API scopes of api_klient integrations (prefix:subscope) are kept
+ * in the registration but not offered until scope management exists; oidc-provider would reject the
+ * whole client for one unknown scope.
+ */
+export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection'];
+
+/** ID-porten fields oidc-provider does not know; they ride along as extra client metadata. */
+export const IDPORTEN_CLIENT_FIELDS = [
+  'integration_type',
+  'client_orgno',
+  'frontchannel_logout_uri',
+  'frontchannel_logout_session_required',
+  'access_token_lifetime',
+  'refresh_token_lifetime',
+  'authorization_lifetime',
+  'refresh_token_usage',
+  'sso_disabled',
+  'code_challenge_method',
+] as const;
+
+/** The typed view of those fields on an oidc-provider Client instance (extra metadata keeps its snake_case names). */
+export interface IdportenClientProperties {
+  integration_type: string;
+  client_orgno?: string;
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required: boolean;
+  access_token_lifetime: number;
+  refresh_token_lifetime: number;
+  authorization_lifetime: number;
+  refresh_token_usage: 'ONETIME' | 'REUSE';
+  sso_disabled: boolean;
+  code_challenge_method: 'S256' | 'none';
+}
+
+export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMetadata | undefined {
+  if (!stored.active) return undefined;
+  const r = stored.registration;
+  const hosts = new Set(r.redirect_uris.map((u) => new URL(u).host));
+  const metadata: ClientMetadata = {
+    client_id: r.client_id,
+    client_name: r.client_name ?? r.client_id,
+    application_type: r.application_type === 'native' ? 'native' : 'web',
+    redirect_uris: r.redirect_uris,
+    post_logout_redirect_uris: r.post_logout_redirect_uris,
+    response_types: ['code'],
+    grant_types: r.grant_types,
+    token_endpoint_auth_method: r.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'],
+    scope: r.scopes.filter((scope) => PROVIDER_SCOPES.includes(scope)).join(' '),
+    subject_type: 'pairwise',
+    require_auth_time: true,
+    id_token_signed_response_alg: 'RS256',
+    // oidc-provider wants a sector for pairwise clients with redirect URIs on several hosts. Our
+    // pairwise subjects are per client (as ID-porten's), so the sector is only a name, never fetched.
+    ...(hosts.size > 1 ? { sector_identifier_uri: `${issuer}/sector/${encodeURIComponent(r.client_id)}` } : {}),
+    ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: r.jwks } : {}),
+    // The stored digest stands in for the secret; Client#compareClientSecret compares against it.
+    ...(stored.secretDigest ? { client_secret: stored.secretDigest } : {}),
+  };
+  for (const field of IDPORTEN_CLIENT_FIELDS) {
+    const value = r[field];
+    if (value !== undefined) metadata[field] = value;
+  }
+  return metadata;
+}

@@ -1,0 +1,31 @@
+// ID-porten asks no consent for login: a logged-in person's grant for a client is created (or
+// widened) with the scopes the client is registered for and asked for, and it remembers the
+// language of the login for the `locale` claim.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { chooseLocale, LANGUAGE_COOKIE } from './locale.js';
+
+type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string };
+
+export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+  const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] & { session: NonNullable<KoaContextWithOIDC['oidc']['session']> };
+  const accountId = oidc.session.accountId;
+  const clientId = oidc.client!.clientId;
+  if (!accountId) return undefined;
+
+  const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session.grantIdFor(clientId);
+  let grant = grantId ? ((await oidc.provider.Grant.find(grantId)) as Grant | undefined) : undefined;
+  if (grant && grant.accountId !== accountId) grant = undefined;
+  const isNew = !grant;
+  grant ??= new oidc.provider.Grant({ accountId, clientId }) as Grant;
+
+  const granted = new Set(grant.getOIDCScope().split(' '));
+  const missing = [...oidc.requestParamOIDCScopes].filter((scope) => !granted.has(scope));
+  if (missing.length) grant.addOIDCScope(missing.join(' '));
+
+  const locale = chooseLocale(oidc.params!.ui_locales as string | undefined, ctx.cookies.get(LANGUAGE_COOKIE));
+  const localeChanged = grant.locale !== locale;
+  grant.locale = locale;
+
+  if (isNew || missing.length || localeChanged) await grant.save();
+  return grant;
+}

@@ -1,0 +1,44 @@
+// The few places where ID-porten's behaviour differs from what oidc-provider's configuration can
+// express, each a small, named extension of one oidc-provider model. Everything else is configuration
+// (profile.ts). Keep this list short and explain each entry.
+import crypto from 'node:crypto';
+import type { Provider } from 'oidc-provider';
+import type { Secrets } from '../store/secrets.js';
+
+/** ID-porten's request_uri lives 120 s (profile §2.6); oidc-provider fixes 60 s. */
+export const PAR_TTL_SECONDS = 120;
+
+type Proto = Record<string, (...args: never[]) => unknown>;
+
+export function extendModels(provider: Provider, secrets: Secrets): void {
+  const client = provider.Client.prototype as unknown as Proto & { clientSecret?: string; frontchannel_logout_session_required?: boolean };
+
+  // Client secrets are stored as keyed digests, never in plain text; compare in constant time.
+  client.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return typeof actual === 'string' && !!this.clientSecret && secrets.digestMatches(actual, this.clientSecret);
+  } as never;
+
+  // `sid` goes into the id_token only for clients that asked for it (profile §4.3).
+  const includeSid = client.includeSid!;
+  client.includeSid = function (this: typeof client) {
+    return this.frontchannel_logout_session_required === true || (includeSid.call(this) as boolean);
+  } as never;
+
+  // ID-porten's id_tokens carry a jti.
+  const idToken = provider.IdToken.prototype as unknown as Proto & { set(key: string, value: unknown): void };
+  const issue = idToken.issue!;
+  idToken.issue = function (this: typeof idToken, options: { use?: string }) {
+    if (options?.use === 'idtoken') this.set('jti', crypto.randomBytes(8).toString('base64url'));
+    return issue.call(this, options as never);
+  } as never;
+
+  // A grant remembers the language the person used, for the `locale` claim (profile §2.4).
+  const grantFields = [...(provider.Grant as unknown as { IN_PAYLOAD: string[] }).IN_PAYLOAD, 'locale'];
+  Object.defineProperty(provider.Grant, 'IN_PAYLOAD', { get: () => grantFields, configurable: true });
+
+  const par = provider.PushedAuthorizationRequest.prototype as unknown as Proto;
+  const save = par.save!;
+  par.save = function (this: unknown) {
+    return save.call(this, PAR_TTL_SECONDS as never);
+  } as never;
+}

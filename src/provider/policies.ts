@@ -1,0 +1,45 @@
+// ID-porten's rules that oidc-provider does not have, each a small named step (profile §2).
+// They run as oidc-provider `extraParams` validators, i.e. at /authorize and at /par, before any
+// interaction, so a request that breaks one is refused with a clear invalid_request.
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { ACR_VALUES, KNOWN_UNSUPPORTED_ACR, isAcr } from './acr.js';
+import { loginFromTestIdHint, parseTestIdHint } from './testid-hint.js';
+
+type Validator = (ctx: KoaContextWithOIDC, value: string | undefined) => void | Promise<void>;
+
+/** ID-porten requires state and nonce from every client. */
+export const requireState: Validator = (_ctx, value) => {
+  if (!value) throw new errors.InvalidRequest('missing required parameter state: ID-porten requires state on every authorization request');
+};
+
+export const requireNonce: Validator = (_ctx, value) => {
+  if (!value) throw new errors.InvalidRequest('missing required parameter nonce: ID-porten requires nonce on every authorization request');
+};
+
+/** acr_values may only name levels Portvakt can deliver; a clear error beats silently logging in at another level. */
+export const acrValuesSupported: Validator = (_ctx, value) => {
+  if (value === undefined) return;
+  const values = value.split(' ').filter(Boolean);
+  if (!values.length) throw new errors.InvalidRequest('acr_values is empty');
+  const unsupported = values.filter((v) => !isAcr(v));
+  if (unsupported.length) {
+    const known = unsupported.filter((v) => KNOWN_UNSUPPORTED_ACR.includes(v));
+    const why = known.length ? ' (this Portvakt does not offer that level)' : '';
+    throw new errors.InvalidRequest(`unsupported acr_values ${unsupported.join(' ')}${why}; supported: ${ACR_VALUES.join(', ')}`);
+  }
+};
+
+/**
+ * login_hint=testid:<pid>_<acr> (test environments only, profile §9.2) must be well formed; at
+ * /authorize a valid one logs the session in right here, before oidc-provider loads the account and
+ * checks whether to prompt, so the response is the redirect with a code and no page is shown.
+ */
+export function headlessTestIdLogin(testEnvironment: boolean): Validator {
+  return (ctx, value) => {
+    if (!value?.startsWith('testid:')) return;
+    if (!testEnvironment) throw new errors.InvalidRequest('login_hint testid: is only available in test environments');
+    const parsed = parseTestIdHint(value);
+    if ('error' in parsed) throw new errors.InvalidRequest(`invalid login_hint: ${parsed.error}`);
+    if (ctx.oidc.route === 'authorization') loginFromTestIdHint(ctx.oidc.session as never, value);
+  };
+}

@@ -1,0 +1,224 @@
+// The ID-porten profile over oidc-provider: one configuration, read top to bottom.
+// Rules oidc-provider lacks are named steps in policies.ts; model differences in model-extensions.ts.
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC, type ClientMetadata } from 'oidc-provider';
+import type { Secrets } from '../store/secrets.js';
+import type { ClientRegistry } from '../registry/clients.js';
+import type { SigningKeys } from './keys.js';
+import type { AdapterFactory } from './adapters.js';
+import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
+import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
+import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin } from './policies.js';
+import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
+import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
+import { assertClientAssertion } from './client-assertion.js';
+import { loadOrCreateGrant } from './grants.js';
+import { LOCALES } from './locale.js';
+
+export const ROUTES = {
+  authorization: '/authorize',
+  pushed_authorization_request: '/par',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks.json',
+  end_session: '/logout',
+  revocation: '/token/revoke',
+  introspection: '/token/introspect',
+} as const;
+
+/** Lifetimes ID-porten uses where a client sets none (profile §4.6). */
+export const ID_TOKEN_TTL = 120;
+export const AUTHORIZATION_CODE_TTL = 60;
+export const INTERACTION_TTL = 30 * 60;
+export const SESSION_TTL = 120 * 60;
+
+export interface ProviderDependencies {
+  issuer: string;
+  testEnvironment: boolean;
+  secrets: Secrets;
+  keys: SigningKeys;
+  clients: ClientRegistry;
+  adapter: AdapterFactory;
+  /** Renders errors that must not go back to the client (unknown client, bad redirect_uri, …). */
+  renderError: NonNullable<Configuration['renderError']>;
+  /** Where the login pages for an interaction live. */
+  interactionUrl: (uid: string) => string;
+}
+
+type Client = InstanceType<Provider['Client']> & IdportenClientProperties;
+
+export function createProvider(deps: ProviderDependencies): Provider {
+  const { secrets, clients } = deps;
+  const https = deps.issuer.startsWith('https:');
+
+  const adapter: AdapterFactory = (name) => {
+    if (name !== 'Client') return deps.adapter(name);
+    // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out.
+    return {
+      async find(id: string) {
+        const stored = await clients.find(id);
+        return stored && (toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>);
+      },
+      upsert: async () => undefined,
+      findByUid: async () => undefined,
+      findByUserCode: async () => undefined,
+      consume: async () => undefined,
+      destroy: async () => undefined,
+      revokeByGrantId: async () => undefined,
+    };
+  };
+
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  // acr_values are minimums (profile §2.3): a session at a lower level must log in again (step-up).
+  login.checks.add(
+    new interactionPolicy.Check('acr_below_requested', 'the session does not meet the requested level of assurance', (ctx) => {
+      const required = requiredAcr(ctx.oidc.params?.acr_values as string | undefined);
+      const session = ctx.oidc.session;
+      return !!session?.accountId && !satisfies(session.acr, required);
+    }),
+  );
+
+  const configuration: Configuration = {
+    adapter,
+    clients: [],
+    jwks: { keys: deps.keys.privateJwks as never },
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', secure: https, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure: https, signed: true },
+    },
+    routes: ROUTES,
+    scopes: PROVIDER_SCOPES,
+    // acr, amr and auth_time come from the login, not the account; listing them under openid puts
+    // them in every id_token (profile §4.3).
+    claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time'], profile: ['locale'], sid: null } as never,
+    conformIdTokenClaims: false,
+    acrValues: [...ACR_VALUES],
+    responseTypes: ['code'],
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => secrets.pairwise(client.clientId, accountId),
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['RS256'],
+      idTokenSigningAlgValues: ['RS256'],
+      requestObjectSigningAlgValues: ['RS256'],
+      userinfoSigningAlgValues: ['RS256'],
+      introspectionSigningAlgValues: ['RS256'],
+      authorizationSigningAlgValues: ['RS256'],
+    },
+    extraClientMetadata: { properties: [...IDPORTEN_CLIENT_FIELDS] },
+    sectorIdentifierUriValidate: () => false,
+    extraParams: {
+      state: requireState,
+      nonce: requireNonce,
+      acr_values: acrValuesSupported,
+      login_hint: headlessTestIdLogin(deps.testEnvironment),
+      response_mode: (_ctx: KoaContextWithOIDC, value: string | undefined) => {
+        if (value !== undefined && value !== 'query' && value !== 'form_post') {
+          throw new errors.InvalidRequest(`unsupported response_mode ${value}; supported: query, form_post`);
+        }
+      },
+    } as never,
+    pkce: {
+      // PKCE with S256 for every client, unless it is registered with code_challenge_method none (profile §2.2).
+      required: (_ctx, client) => (client as Client).code_challenge_method !== 'none',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // ID-porten lets only clients holding idporten:token.introspection introspect (profile §4.9).
+        allowedPolicy: async (_ctx, caller) => {
+          const scopes = String((caller as Client).scope ?? '').split(' ');
+          if (!scopes.includes('idporten:token.introspection')) {
+            throw new errors.UnauthorizedClient('this client may not introspect tokens: it lacks the scope idporten:token.introspection');
+          }
+          return true;
+        },
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      claimsParameter: { enabled: false },
+      requestObjects: { enabled: false },
+      jwtResponseModes: { enabled: false },
+      resourceIndicators: { enabled: false },
+    },
+    discovery: {
+      ui_locales_supported: [...LOCALES],
+      display_values_supported: ['page'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    },
+    ttl: {
+      AccessToken: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
+      AuthorizationCode: AUTHORIZATION_CODE_TTL,
+      IdToken: ID_TOKEN_TTL,
+      Interaction: INTERACTION_TTL,
+      Session: SESSION_TTL,
+      // The grant is the authorization: its life is the absolute limit (authorization_lifetime).
+      Grant: (ctx) => (ctx?.oidc?.client as Client | undefined)?.authorization_lifetime ?? 7200,
+      // A refresh token lives refresh_token_lifetime idle, never past the end of its grant.
+      RefreshToken: (ctx, _token, client) => {
+        const idle = (client as Client).refresh_token_lifetime ?? 600;
+        const grantExp = ctx?.oidc?.entities.Grant?.exp;
+        return grantExp ? Math.max(1, Math.min(idle, grantExp - Math.floor(Date.now() / 1000))) : idle;
+      },
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: (ctx) => (ctx.oidc.client as Client).refresh_token_usage !== 'REUSE',
+    expiresWithSession: async () => false,
+    extraTokenClaims: async (ctx, token) => {
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      const client = ctx.oidc.client as Client | undefined;
+      const pid = 'accountId' in token ? (token.accountId as string | undefined) : undefined;
+      const orgno = client?.client_orgno;
+      return {
+        ...(source?.acr ? { acr: source.acr } : {}),
+        ...(client ? { client_amr: client.clientAuthMethod } : {}),
+        ...(pid ? { pid } : {}),
+        ...(orgno ? { consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${orgno}` } } : {}),
+      };
+    },
+    findAccount: async (ctx, accountId) => ({
+      accountId,
+      async claims() {
+        const locale = (ctx.oidc.entities.Grant as { locale?: string } | undefined)?.locale ?? 'nb';
+        return { sub: accountId, pid: accountId, locale };
+      },
+    }),
+    loadExistingGrant: (ctx) => loadOrCreateGrant(ctx) as never,
+    assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => assertClientAssertion(ctx, claims, header, client),
+    interactions: { url: (_ctx, interaction) => deps.interactionUrl(interaction.uid), policy },
+    renderError: deps.renderError,
+    allowOmittingSingleRegisteredRedirectUri: false,
+  };
+
+  const provider = new Provider(deps.issuer, configuration);
+  extendModels(provider, secrets);
+  issueAccessTokensAsJwt(provider, deps.keys, secrets);
+  provider.use(acceptJwtAccessTokens(provider, deps.keys));
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : undefined;
+    if (!body) return;
+    // Report the request_uri lifetime we actually give it (see model-extensions).
+    if (ctx.oidc?.route === 'pushed_authorization_request' && ctx.status === 201) body.expires_in = PAR_TTL_SECONDS;
+    // oidc-provider always lists fragment; ID-porten's code flow answers by query or form_post only.
+    // ID-porten's discovery lists only the login scopes; the introspection scope is granted by the operator.
+    if (ctx.oidc?.route === 'discovery') {
+      body.response_modes_supported = ['query', 'form_post'];
+      body.scopes_supported = ['openid', 'profile'];
+    }
+  });
+  return provider;
+}

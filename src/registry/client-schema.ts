@@ -1,0 +1,166 @@
+// One client format, with ID-porten's field names (profile §7.2), shared by the client file,
+// the self-service API and the portal forms. Rules of profile §7.1 live in `validateClient`.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ClientValidationError } from './errors.js';
+
+const Url = Type.String({ minLength: 1, maxLength: 2000 });
+const Lifetime = (defaultSeconds: number, maximum = 31_536_000) => Type.Integer({ minimum: 1, maximum, default: defaultSeconds });
+
+export const RsaJwk = Type.Object(
+  {
+    kty: Type.Literal('RSA'),
+    kid: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
+    n: Type.String({ minLength: 300 }),
+    e: Type.String({ minLength: 1 }),
+    alg: Type.Optional(Type.Union([Type.Literal('RS256'), Type.Literal('RS384'), Type.Literal('RS512')])),
+    use: Type.Optional(Type.Literal('sig')),
+    x5c: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: true },
+);
+
+export const ClientInputSchema = Type.Object(
+  {
+    client_id: Type.String({ pattern: '^[A-Za-z0-9._:~-]{3,200}$' }),
+    client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    client_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    client_uri: Type.Optional(Url),
+    client_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$' })),
+    integration_type: Type.Union([Type.Literal('idporten'), Type.Literal('api_klient')], { default: 'idporten' }),
+    application_type: Type.Union([Type.Literal('web'), Type.Literal('browser'), Type.Literal('native')], { default: 'web' }),
+    token_endpoint_auth_method: Type.Union(
+      ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'].map((m) => Type.Literal(m)),
+      { default: 'client_secret_basic' },
+    ),
+    redirect_uris: Type.Array(Url, { minItems: 1, maxItems: 100 }),
+    post_logout_redirect_uris: Type.Array(Url, { maxItems: 100, default: [] }),
+    frontchannel_logout_uri: Type.Optional(Url),
+    frontchannel_logout_session_required: Type.Boolean({ default: false }),
+    scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { default: ['openid', 'profile'], maxItems: 100 }),
+    grant_types: Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token')]), {
+      default: ['authorization_code'],
+      minItems: 1,
+    }),
+    jwks: Type.Optional(Type.Object({ keys: Type.Array(RsaJwk, { minItems: 1, maxItems: 5 }) })),
+    refresh_token_usage: Type.Union([Type.Literal('ONETIME'), Type.Literal('REUSE')], { default: 'ONETIME' }),
+    access_token_lifetime: Lifetime(120, 86_400), // capped so retired signing keys can leave the JWKS after a day
+    refresh_token_lifetime: Lifetime(600),
+    authorization_lifetime: Lifetime(7200),
+    sso_disabled: Type.Boolean({ default: false }),
+    code_challenge_method: Type.Union([Type.Literal('S256'), Type.Literal('none')], { default: 'S256' }),
+    active: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+export type ClientInput = Static<typeof ClientInputSchema>;
+/** A client as stored: everything but the secret, which is kept only as a digest. */
+export type ClientRegistration = Omit<ClientInput, 'client_secret'>;
+
+export interface ValidationContext {
+  /** Test environments allow http and localhost redirect URIs. */
+  testEnvironment: boolean;
+}
+
+const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
+
+export function usesSecret(client: Pick<ClientInput, 'token_endpoint_auth_method'>): boolean {
+  return SECRET_METHODS.has(client.token_endpoint_auth_method);
+}
+
+/** Parses and checks a client, filling ID-porten's defaults. Throws ClientValidationError. */
+export function validateClient(input: unknown, context: ValidationContext): ClientInput {
+  const clientId = typeof (input as { client_id?: unknown })?.client_id === 'string' ? (input as { client_id: string }).client_id : undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ClientValidationError(clientId, '(entry)', 'must be a JSON object');
+  }
+  const candidate = Value.Default(ClientInputSchema, structuredClone(input));
+  const first = Value.Errors(ClientInputSchema, candidate).First();
+  if (first) {
+    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
+    const detail = first.message.startsWith('Unexpected property') ? 'is not a known field' : `${first.message.toLowerCase()}`;
+    throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`);
+  }
+  const client = candidate as ClientInput;
+  checkRules(client, context);
+  return client;
+}
+
+function fail(client: ClientInput, field: string, detail: string): never {
+  throw new ClientValidationError(client.client_id, field, detail);
+}
+
+function checkRules(client: ClientInput, context: ValidationContext): void {
+  const publicClient = client.application_type !== 'web';
+  if (publicClient && client.token_endpoint_auth_method !== 'none') {
+    fail(client, 'token_endpoint_auth_method', `must be "none" for application_type "${client.application_type}" (a browser or native app cannot keep a secret)`);
+  }
+  if (!publicClient && client.token_endpoint_auth_method === 'none') {
+    fail(client, 'token_endpoint_auth_method', 'cannot be "none" for application_type "web"; use client_secret_basic, client_secret_post or private_key_jwt');
+  }
+  if (publicClient && client.code_challenge_method === 'none') {
+    fail(client, 'code_challenge_method', 'must be "S256" for public clients: PKCE is what protects their codes');
+  }
+  if (usesSecret(client) && !client.client_secret) {
+    fail(client, 'client_secret', `is required for token_endpoint_auth_method "${client.token_endpoint_auth_method}"`);
+  }
+  if (!usesSecret(client) && client.client_secret) {
+    fail(client, 'client_secret', `must not be set for token_endpoint_auth_method "${client.token_endpoint_auth_method}"`);
+  }
+  if (client.token_endpoint_auth_method === 'private_key_jwt' && !client.jwks) {
+    fail(client, 'jwks', 'is required for token_endpoint_auth_method "private_key_jwt" (up to 5 RSA keys, each with a kid)');
+  }
+  const kids = client.jwks?.keys.map((k) => k.kid) ?? [];
+  if (new Set(kids).size !== kids.length) fail(client, 'jwks', 'has two keys with the same kid');
+  if (!client.grant_types.includes('authorization_code')) {
+    fail(client, 'grant_types', 'must include "authorization_code"');
+  }
+  if (client.integration_type === 'idporten') {
+    if (!client.scopes.includes('openid')) fail(client, 'scopes', 'must include "openid" for integration_type "idporten"');
+    const extra = client.scopes.filter((s) => s !== 'openid' && s !== 'profile');
+    if (extra.length) fail(client, 'scopes', `of an "idporten" integration may only be openid and profile; use integration_type "api_klient" for ${extra.join(', ')}`);
+  }
+  client.redirect_uris.forEach((uri, i) => checkRedirectUri(client, `redirect_uris[${i}]`, uri, context));
+  client.post_logout_redirect_uris.forEach((uri, i) => checkRedirectUri(client, `post_logout_redirect_uris[${i}]`, uri, context));
+  if (client.frontchannel_logout_uri) {
+    const url = checkRedirectUri(client, 'frontchannel_logout_uri', client.frontchannel_logout_uri, context);
+    const hosts = new Set(client.redirect_uris.map((u) => new URL(u).hostname));
+    if (!hosts.has(url.hostname)) {
+      fail(client, 'frontchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`);
+    }
+  }
+  if (client.refresh_token_lifetime > client.authorization_lifetime) {
+    fail(client, 'refresh_token_lifetime', `(${client.refresh_token_lifetime}) cannot exceed authorization_lifetime (${client.authorization_lifetime})`);
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function checkRedirectUri(client: ClientInput, field: string, value: string, context: ValidationContext): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(client, field, `is not an absolute URL (got ${JSON.stringify(value)})`);
+  }
+  if (url.hash || value.includes('#')) fail(client, field, 'must not contain a fragment (#)');
+  if (url.username || url.password) fail(client, field, 'must not contain user credentials');
+  const loopback = LOOPBACK.has(url.hostname);
+  if (url.protocol === 'https:') {
+    if (loopback && !context.testEnvironment && client.application_type !== 'native') {
+      fail(client, field, 'may use localhost only in test environments (or for native apps)');
+    }
+    return url;
+  }
+  if (url.protocol === 'http:') {
+    if (context.testEnvironment) return url;
+    if (loopback && client.application_type === 'native') return url;
+    fail(client, field, 'must use https outside test environments');
+  }
+  if (client.application_type === 'native' && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
+    return url; // private-use URI scheme of a native app (RFC 8252 §7.1), e.g. no.example.app:/callback
+  }
+  return fail(client, field, `has an unsupported scheme "${url.protocol}"`);
+}

@@ -1,0 +1,131 @@
+// The SQL store: one Kysely database over PostgreSQL (pg) or the embedded PGlite.
+// Both speak the same SQL, so one set of migrations serves both.
+import { Kysely, PostgresDialect, type Generated, type ColumnType, type PostgresPool } from 'kysely';
+import type { PGlite } from '@electric-sql/pglite';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  state: 'next' | 'current' | 'retired';
+  public_jwk: Json<Record<string, unknown>>;
+  private_jwk_sealed: string;
+  created_at: Timestamp;
+  activated_at: Timestamp | null;
+  retired_at: Timestamp | null;
+}
+
+export interface ClientTable {
+  client_id: string;
+  environment: string;
+  metadata: Json<Record<string, unknown>>;
+  secret_digest: string | null;
+  secret_expires_at: Timestamp | null;
+  source: string;
+  active: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OidcPayloadTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
+export interface SettingTable {
+  name: string;
+  value: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  signing_keys: SigningKeyTable;
+  clients: ClientTable;
+  oidc_payloads: OidcPayloadTable;
+  settings: SettingTable;
+}
+
+export type Db = Kysely<Database>;
+
+export interface StoreOptions {
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema to work in (created if missing); lets tests and tenants share a server. */
+  databaseSchema?: string | undefined;
+  dataDir: string;
+}
+
+export interface Store {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.databaseSchema);
+  return openPglite(path.join(options.dataDir, 'db'));
+}
+
+async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
+  const { default: pg } = await import('pg');
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  // The schema is set as a startup parameter, so every pooled connection has it before its first query.
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+async function openPglite(dir: string): Promise<Store> {
+  await fs.mkdir(dir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create(dir);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/**
+ * PGlite is one connection in this process. Kysely's Postgres driver wants a pool, so this hands out
+ * that one connection to one borrower at a time; a transaction therefore never interleaves with
+ * another query.
+ */
+function singleConnectionPool(pglite: PGlite) {
+  let queue: Promise<void> = Promise.resolve();
+  const client = {
+    async query(sql: string, parameters: unknown[]) {
+      const result = await pglite.query<Record<string, unknown>>(sql, parameters);
+      return { command: /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() as 'SELECT', rowCount: result.affectedRows ?? 0, rows: result.rows };
+    },
+    release: () => undefined as void,
+  };
+  return {
+    async connect() {
+      let release!: () => void;
+      const turn = new Promise<void>((resolve) => { release = resolve; });
+      const previous = queue;
+      queue = queue.then(() => turn);
+      await previous;
+      return { ...client, release };
+    },
+    async end() {
+      await queue;
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Everything Portvakt keeps secret at rest is derived from one root secret (PORTVAKT_SECRET):
+// sealed (encrypted) signing keys, digests of client secrets, pairwise subjects and cookie keys.
+// In a test environment without PORTVAKT_SECRET, a random root secret is generated once and kept
+// in the data directory, so a restart keeps keys readable and subjects stable.
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const hkdf = promisify(crypto.hkdf);
+
+export interface Secrets {
+  /** Encrypts a small value (AES-256-GCM); the output is self-describing text. */
+  seal(plaintext: string): string;
+  unseal(sealed: string): string;
+  /** A keyed digest for high-entropy values such as client secrets (compare with `digestMatches`). */
+  digest(value: string): string;
+  digestMatches(value: string, digest: string): boolean;
+  /** Stable, opaque identifier for `value` within `sector` (pairwise subject identifiers). */
+  pairwise(sector: string, value: string): string;
+  cookieKeys: string[];
+}
+
+export async function resolveRootSecret(configured: string | undefined, dataDir: string): Promise<string> {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'secret');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await fs.mkdir(dataDir, { recursive: true });
+  const generated = crypto.randomBytes(32).toString('base64url');
+  // 'wx' fails if another process won the race; then read what it wrote.
+  try {
+    await fs.writeFile(file, generated + '\n', { mode: 0o600, flag: 'wx' });
+    return generated;
+  } catch {
+    return (await fs.readFile(file, 'utf8')).trim();
+  }
+}
+
+async function derive(root: string, purpose: string): Promise<Buffer> {
+  return Buffer.from(await hkdf('sha256', root, 'portvakt', purpose, 32));
+}
+
+export async function createSecrets(root: string): Promise<Secrets> {
+  let self: Secrets;
+  const [sealKey, digestKey, pairwiseKey, cookieKey] = await Promise.all(
+    ['seal-v1', 'client-secret-digest-v1', 'pairwise-v1', 'cookies-v1'].map((p) => derive(root, p)),
+  );
+  const hmac = (key: Buffer, value: string) => crypto.createHmac('sha256', key).update(value).digest();
+
+  self = {
+    seal(plaintext) {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', sealKey!, iv);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    },
+    unseal(sealed) {
+      const [version, iv, body, tag] = sealed.split('.');
+      if (version !== 'v1' || !iv || !body || !tag) throw new Error('sealed value has an unknown format');
+      const decipher = crypto.createDecipheriv('aes-256-gcm', sealKey!, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      try {
+        return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        throw new Error('cannot decrypt a stored key: PORTVAKT_SECRET differs from the one it was sealed with');
+      }
+    },
+    digest(value) {
+      return `hmac-sha256:${hmac(digestKey!, value).toString('base64url')}`;
+    },
+    digestMatches(value, digest) {
+      const expected = Buffer.from(self.digest(value));
+      const actual = Buffer.from(digest);
+      return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
+    },
+    pairwise(sector, value) {
+      return hmac(pairwiseKey!, `${sector}\u0000${value}`).toString('base64url');
+    },
+    cookieKeys: [cookieKey!.toString('base64url')],
+  };
+  return self;
+}

@@ -1,0 +1,91 @@
+// TestID, ID-porten's test-only login method: type (or pick) a synthetic identity number, choose the level.
+import type { Locale } from '../../provider/locale.js';
+import type { Acr } from '../../provider/acr.js';
+import type { TestPerson } from '../../identity/test-persons.js';
+import { translator, type MessageKey } from '../i18n/index.js';
+import { Layout, renderPage } from '../layout.js';
+
+export interface TestIdPageProps {
+  locale: Locale;
+  action: string;
+  csrf: string;
+  serviceName: string;
+  /** Levels the person may choose: those meeting the client's minimum. */
+  levels: Acr[];
+  selectedLevel: Acr;
+  pid?: string | undefined;
+  error?: MessageKey | undefined;
+  persons: Array<TestPerson & { age: number }>;
+  languageHref: (locale: Locale) => string;
+}
+
+const LEVEL_LABEL: Record<Acr, MessageKey> = {
+  'idporten-loa-substantial': 'login.level.substantial',
+  'idporten-loa-high': 'login.level.high',
+};
+
+export function renderTestIdPage(p: TestIdPageProps): string {
+  const t = translator(p.locale);
+  const describedBy = p.error ? 'pid-hint pid-error' : 'pid-hint';
+  return renderPage(
+    <Layout locale={p.locale} t={t} title={t('login.title')} languageHref={p.languageHref}>
+      <h1>{t('login.title')}</h1>
+      <p class="lead">{t('login.intro', { service: p.serviceName })}</p>
+      <p class="note">{t('login.testOnly')}</p>
+      {p.error && (
+        <div class="alert alert-error" role="alert" aria-labelledby="error-title">
+          <h2 id="error-title">{t('login.error.title')}</h2>
+          <p><a href="#pid">{t(p.error)}</a></p>
+        </div>
+      )}
+      <form method="post" action={p.action} class="login-form">
+        <input type="hidden" name="csrf" value={p.csrf} />
+        <div class={p.error ? 'field field-error' : 'field'}>
+          <label for="pid">{t('login.pid')}</label>
+          <p id="pid-hint" class="hint">{t('login.pidHint')}</p>
+          {p.error && <p id="pid-error" class="error-message">{t(p.error)}</p>}
+          <input id="pid" name="pid" type="text" inputMode="numeric" autocomplete="off" pattern="[0-9]{11}" maxLength={11}
+            required aria-describedby={describedBy} aria-invalid={p.error ? 'true' : undefined} value={p.pid ?? ''} />
+        </div>
+        <fieldset class="field">
+          <legend>{t('login.level')}</legend>
+          {p.levels.map((level) => (
+            <div class="radio" key={level}>
+              <input type="radio" id={`acr-${level}`} name="acr" value={level} checked={level === p.selectedLevel} />
+              <label for={`acr-${level}`}>{t(LEVEL_LABEL[level])}</label>
+            </div>
+          ))}
+        </fieldset>
+        <div class="actions">
+          <button type="submit" name="action" value="login" class="button button-primary">{t('login.submit')}</button>
+          <button type="submit" name="action" value="cancel" class="button button-secondary" formNoValidate>{t('login.cancel')}</button>
+        </div>
+        <section aria-labelledby="picker-title" class="picker">
+          <h2 id="picker-title">{t('login.picker')}</h2>
+          <table>
+            <thead>
+              <tr><th scope="col">{t('login.picker.name')}</th><th scope="col">{t('login.picker.pid')}</th><th scope="col">{t('login.picker.age')}</th><th scope="col"><span class="visually-hidden">{t('login.picker.use')}</span></th></tr>
+            </thead>
+            <tbody>
+              {p.persons.map((person) => {
+                const name = `${person.givenName} ${person.familyName}`;
+                return (
+                  <tr key={person.pid}>
+                    <td>{name}{person.note ? <span class="tag" lang="nb">{person.note}</span> : null}</td>
+                    <td><code>{person.pid}</code></td>
+                    <td>{person.age}</td>
+                    <td>
+                      <button type="submit" name="pick" value={person.pid} formNoValidate class="button button-tertiary" aria-label={t('login.picker.useFor', { name })}>
+                        {t('login.picker.use')}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      </form>
+    </Layout>,
+  );
+}

@@ -1,0 +1,30 @@
+// Prepares one initialised PGlite data directory that every test copies (initdb takes seconds;
+// a copy takes milliseconds), and says plainly which store suites run.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+export default async function setup(project: TestProject) {
+  const template = path.join(os.tmpdir(), `portvakt-pglite-template-${process.pid}`);
+  await fs.mkdir(template, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create(path.join(template, 'db'));
+  await db.close();
+  project.provide('pgliteTemplate', template);
+
+  if (!process.env.DATABASE_URL) {
+    const message = 'DATABASE_URL is not set: the PostgreSQL store suite (test/**/*.store.test.ts) is SKIPPED; only PGlite runs.';
+    if (process.env.CI) throw new Error(`${message} CI must test PostgreSQL (see .ci/run).`);
+    process.stderr.write(`\n[portvakt] ${message}\n\n`);
+  }
+  return async () => {
+    await fs.rm(template, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+  }
+}

@@ -1,0 +1,90 @@
+// Starts a real Portvakt on a free port, on PGlite (a copy of the prepared template) or on
+// PostgreSQL (its own schema), with the clients a test declares in a real client file.
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createPortvakt, type Portvakt } from '../../src/app.js';
+
+export interface TestPortvakt {
+  issuer: string;
+  portvakt: Portvakt;
+  dataDir: string;
+  schema: string | undefined;
+  /** Stops and starts again on the same port, data and schema. */
+  restart(): Promise<TestPortvakt>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface StartOptions {
+  clients?: unknown[];
+  env?: Record<string, string>;
+}
+
+export async function startPortvakt(options: StartOptions = {}): Promise<TestPortvakt> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-test-'));
+  const usePostgres = process.env.PORTVAKT_TEST_STORE === 'postgres';
+  if (!usePostgres) await fs.cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+  const schema = usePostgres ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined;
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PORTVAKT_DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.PORTVAKT_TEST_LOG ?? 'silent',
+    ...(usePostgres ? { DATABASE_URL: process.env.DATABASE_URL! } : {}),
+    ...options.env,
+  };
+  if (options.clients) {
+    const file = path.join(dataDir, 'clients.json');
+    await fs.writeFile(file, JSON.stringify({ clients: options.clients }));
+    env.PORTVAKT_CONFIG = file;
+  }
+  return boot(loadConfig(env), dataDir, schema);
+}
+
+async function boot(config: Config, dataDir: string, schema: string | undefined): Promise<TestPortvakt> {
+  const portvakt = await createPortvakt(config, schema ? { databaseSchema: schema } : {});
+  await portvakt.server.listen({ port: config.port, host: config.host });
+  const handle: TestPortvakt = {
+    issuer: config.issuer,
+    portvakt,
+    dataDir,
+    schema,
+    async restart() {
+      await portvakt.close();
+      return boot(config, dataDir, schema);
+    },
+    async close() {
+      await portvakt.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+      if (schema) await dropSchema(schema);
+    },
+  };
+  return handle;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
