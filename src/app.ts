@@ -85,7 +85,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         ctx.type = 'html';
         const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
         server.log.info({ reference, error: out.error, description: out.error_description, err: error }, 'authorization error page');
-        ctx.body = renderErrorPage({ locale, error: String(out.error), description: out.error_description as string | undefined, reference });
+        // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.
+        const detail = (error as { error_detail?: string }).error_detail;
+        const description = [out.error_description, detail].filter(Boolean).join(': ') || undefined;
+        ctx.body = renderErrorPage({ locale, error: String(out.error), description, reference });
       },
     });
 

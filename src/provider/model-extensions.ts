@@ -2,7 +2,7 @@
 // express, each a small, named extension of one oidc-provider model. Everything else is configuration
 // (profile.ts). Keep this list short and explain each entry.
 import crypto from 'node:crypto';
-import type { Provider } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 
 /** ID-porten's request_uri lives 120 s (profile §2.6); oidc-provider fixes 60 s. */
@@ -14,7 +14,13 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   const client = provider.Client.prototype as unknown as Proto & { clientSecret?: string; frontchannel_logout_session_required?: boolean };
 
   // Client secrets are stored as keyed digests, never in plain text; compare in constant time.
-  client.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+  // oidc-provider accepts a secret in the header or the body for either method; ID-porten accepts
+  // only the registered one (profile §3).
+  client.compareClientSecret = function compareClientSecret(this: { clientSecret?: string; clientAuthMethod: string }, actual: string) {
+    const usedBasic = /^basic /i.test(Provider.ctx?.headers.authorization ?? '');
+    if (usedBasic !== (this.clientAuthMethod === 'client_secret_basic')) {
+      throw new errors.InvalidClientAuth(`this client is registered for ${this.clientAuthMethod}; ${usedBasic ? 'send client_id and client_secret in the form body' : 'send the secret in the Authorization: Basic header'}`);
+    }
     return typeof actual === 'string' && !!this.clientSecret && secrets.digestMatches(actual, this.clientSecret);
   } as never;
 

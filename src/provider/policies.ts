@@ -16,6 +16,13 @@ export const requireNonce: Validator = (_ctx, value) => {
   if (!value) throw new errors.InvalidRequest('missing required parameter nonce: ID-porten requires nonce on every authorization request');
 };
 
+/** Only query and form_post; a refused mode must not be used to deliver the refusal itself. */
+export const responseModeSupported: Validator = (ctx, value) => {
+  if (value === undefined || value === 'query' || value === 'form_post') return;
+  ctx.oidc.params!.response_mode = undefined;
+  throw new errors.InvalidRequest(`unsupported response_mode ${value}; supported: query, form_post`);
+};
+
 /** acr_values may only name levels Portvakt can deliver; a clear error beats silently logging in at another level. */
 export const acrValuesSupported: Validator = (_ctx, value) => {
   if (value === undefined) return;

@@ -7,7 +7,7 @@ import type { SigningKeys } from './keys.js';
 import type { AdapterFactory } from './adapters.js';
 import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
 import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
-import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin } from './policies.js';
+import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported } from './policies.js';
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
@@ -119,11 +119,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       nonce: requireNonce,
       acr_values: acrValuesSupported,
       login_hint: headlessTestIdLogin(deps.testEnvironment),
-      response_mode: (_ctx: KoaContextWithOIDC, value: string | undefined) => {
-        if (value !== undefined && value !== 'query' && value !== 'form_post') {
-          throw new errors.InvalidRequest(`unsupported response_mode ${value}; supported: query, form_post`);
-        }
-      },
+      response_mode: responseModeSupported,
     } as never,
     pkce: {
       // PKCE with S256 for every client, unless it is registered with code_challenge_method none (profile §2.2).

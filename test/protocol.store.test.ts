@@ -1,0 +1,344 @@
+// ID-porten's rules at /authorize, /par and /token, each with a test that a rule-breaking request is
+// refused the way ID-porten refuses it: back to the client with error, state and iss, or (when it
+// cannot safely go back) an error page with a reference.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { decodeJwt, SignJWT } from 'jose';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
+import { PERSON, REDIRECT, secrets, testClients } from './helpers/clients.js';
+
+let pv: TestPortvakt;
+let privateKey: CryptoKey;
+let kid: string;
+
+beforeAll(async () => {
+  const declared = await testClients();
+  privateKey = declared.privateKey;
+  kid = declared.kid;
+  pv = await startPortvakt({ clients: declared.clients });
+});
+afterAll(async () => pv?.close());
+
+const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
+const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI'; // profile §2.2's sample pair
+
+function authorizeUrl(params: Record<string, string | undefined> = {}): string {
+  const all: Record<string, string | undefined> = {
+    client_id: 'basic-client',
+    response_type: 'code',
+    scope: 'openid profile',
+    redirect_uri: REDIRECT,
+    state: 'state-1',
+    nonce: 'nonce-1',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    ...params,
+  };
+  const query = new URLSearchParams(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+  return `${pv.issuer}/authorize?${query}`;
+}
+
+async function redirectOf(url: string): Promise<URL> {
+  const response = await fetch(url, { redirect: 'manual' });
+  expect(response.status, await response.clone().text()).toBeGreaterThanOrEqual(300);
+  expect(response.status).toBeLessThan(400);
+  return new URL(response.headers.get('location')!);
+}
+
+async function exchange(code: string, body: Record<string, string> = {}, auth = `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`) {
+  const response = await fetch(`${pv.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...body }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const headless = (acr = 'idporten-loa-substantial', pid = PERSON) => `testid:${pid}_${acr}`;
+
+describe('errors that go back to the client carry error, state and iss', () => {
+  it.each([
+    ['state is missing', { state: undefined }, 'state'],
+    ['nonce is missing', { nonce: undefined }, 'nonce'],
+    ['PKCE is missing', { code_challenge: undefined, code_challenge_method: undefined }, 'PKCE'],
+    ['PKCE uses plain', { code_challenge_method: 'plain' }, 'code_challenge_method'],
+    ['an unsupported acr_values', { acr_values: 'eidas-loa-high' }, 'acr_values'],
+    ['an unknown acr_values', { acr_values: 'Level4' }, 'acr_values'],
+    ['response_mode fragment', { response_mode: 'fragment' }, 'response_mode'],
+    ['a malformed testid login_hint', { login_hint: 'testid:123_idporten-loa-high' }, 'login_hint'],
+    ['a real (non-synthetic) pid in login_hint', { login_hint: 'testid:59125502061_idporten-loa-high' }, 'synthetic'],
+  ])('%s → invalid_request (or similar) at the redirect_uri', async (_name, params: Record<string, string | undefined>, mentions) => {
+    const location = await redirectOf(authorizeUrl(params));
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.searchParams.get('error')).toMatch(/^(invalid_request|unsupported_response_type)$/);
+    expect(location.searchParams.get('error_description')).toContain(mentions);
+    expect(location.searchParams.get('iss')).toBe(pv.issuer);
+    if (params.state !== undefined || !('state' in params)) expect(location.searchParams.get('state')).toBe('state-1');
+  });
+
+  it('response_type token is refused (ID-porten has only the code flow)', async () => {
+    const response = await fetch(authorizeUrl({ response_type: 'token' }), { redirect: 'manual' });
+    const location = new URL(response.headers.get('location')!);
+    const answer = new URLSearchParams(location.hash.slice(1) || location.search);
+    expect(answer.get('error')).toBe('unsupported_response_type');
+    expect(answer.get('code')).toBeNull();
+  });
+
+  it('a scope the client is not registered for is not granted', async () => {
+    const location = await redirectOf(authorizeUrl({ scope: 'openid profile admin', login_hint: headless() }));
+    const { body } = await exchange(location.searchParams.get('code')!);
+    expect(body.scope).toBe('openid profile');
+  });
+});
+
+describe('errors that must not redirect show an error page with a reference', () => {
+  it.each([
+    ['an unknown client', { client_id: 'no-such-client' }, 'client not found'],
+    ['an unregistered redirect_uri', { redirect_uri: 'http://localhost:7777/other' }, 'redirect_uri'],
+    ['a redirect_uri that differs only by a trailing slash', { redirect_uri: REDIRECT + '/' }, 'redirect_uri'],
+    ['a redirect_uri with an extra query', { redirect_uri: REDIRECT + '?x=1' }, 'redirect_uri'],
+    ['a bad request_uri', `${'/authorize'}?client_id=basic-client&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Anope`, 'request_uri'],
+  ])('%s', async (_name, params, mentions) => {
+    const url = typeof params === 'string' ? pv.issuer + params : authorizeUrl(params);
+    const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('<html lang="nb"');
+    expect(html).toMatch(/class="reference">[0-9a-f]{12}</);
+    expect(html).toContain(mentions);
+  });
+});
+
+describe('PKCE', () => {
+  it('the code is bound to the challenge: a wrong verifier is invalid_grant', async () => {
+    const code = (await redirectOf(authorizeUrl({ login_hint: headless() }))).searchParams.get('code')!;
+    const result = await exchange(code, { code_verifier: 'a'.repeat(43) });
+    expect(result).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('a client registered with code_challenge_method none may log in without PKCE', async () => {
+    const location = await redirectOf(authorizeUrl({ client_id: 'nopkce-client', code_challenge: undefined, code_challenge_method: undefined, login_hint: headless() }));
+    const code = location.searchParams.get('code');
+    expect(code).toBeTruthy();
+    const auth = `Basic ${Buffer.from(`nopkce-client:${secrets.nopkce}`).toString('base64')}`;
+    const response = await fetch(`${pv.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT }),
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('headless TestID login (profile §9.2)', () => {
+  it('answers at once with a code, iss and state; the tokens carry the hinted person and level', async () => {
+    const location = await redirectOf(authorizeUrl({ login_hint: headless('idporten-loa-high') }));
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.searchParams.get('state')).toBe('state-1');
+    expect(location.searchParams.get('iss')).toBe(pv.issuer);
+    const { status, body } = await exchange(location.searchParams.get('code')!);
+    expect(status).toBe(200);
+    const claims = decodeJwt(body.id_token as string);
+    expect(claims).toMatchObject({ pid: PERSON, acr: 'idporten-loa-high', amr: ['TestID'], nonce: 'nonce-1' });
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 120, scope: 'openid profile' });
+    expect(body.refresh_token_expires_in ?? 600).toBe(600);
+  });
+
+  it('a code works once', async () => {
+    const code = (await redirectOf(authorizeUrl({ login_hint: headless() }))).searchParams.get('code')!;
+    expect((await exchange(code)).status).toBe(200);
+    expect(await exchange(code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('the redirect_uri at /token must be the one of the request', async () => {
+    const code = (await redirectOf(authorizeUrl({ login_hint: headless() }))).searchParams.get('code')!;
+    expect(await exchange(code, { redirect_uri: 'http://localhost:7777/other' })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+});
+
+describe('levels of assurance are minimums', () => {
+  it('high satisfies a request for substantial', async () => {
+    const location = await redirectOf(authorizeUrl({ acr_values: 'idporten-loa-substantial', login_hint: headless('idporten-loa-high') }));
+    const { body } = await exchange(location.searchParams.get('code')!);
+    expect(decodeJwt(body.id_token as string).acr).toBe('idporten-loa-high');
+  });
+
+  it('the TestID page offers only high when high is required, preselected', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl({ acr_values: 'idporten-loa-high' }));
+    expect(page.body).toContain('value="idporten-loa-high" checked');
+    expect(page.body).not.toContain('value="idporten-loa-substantial"');
+  });
+
+  it('a session at substantial must log in again for a client that requires high (step-up)', async () => {
+    const browser = new CookieBrowser();
+    await loginWithTestId(browser, authorizeUrl(), REDIRECT, { pid: PERSON, acr: 'idporten-loa-substantial' });
+    const sso = await browser.follow(authorizeUrl(), (u) => u.startsWith(REDIRECT));
+    expect(sso.location).toContain('code=');
+    const stepUp = await browser.follow(authorizeUrl({ acr_values: 'idporten-loa-high' }), (u) => u.startsWith(REDIRECT));
+    expect(stepUp.status).toBe(200);
+    expect(stepUp.body).toContain('name="pid"');
+  });
+});
+
+describe('the TestID page', () => {
+  it('names the service, is in the requested language, and reports the language as locale', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl({ ui_locales: 'nn' }));
+    expect(page.body).toContain('<html lang="nn"');
+    expect(page.body).toContain('Basic Tjeneste');
+    expect(page.body).toContain('Avbryt');
+    const callback = await loginWithTestId(browser, authorizeUrl({ ui_locales: 'nn' }), REDIRECT);
+    const { body } = await exchange(new URL(callback).searchParams.get('code')!);
+    expect(decodeJwt(body.id_token as string).locale).toBe('nn');
+  });
+
+  it.each(['en', 'se'])('is available in %s', async (lang) => {
+    const page = await new CookieBrowser().follow(authorizeUrl({ ui_locales: lang }));
+    expect(page.body).toContain(`<html lang="${lang}"`);
+  });
+
+  it('Cancel returns access_denied with state to the client', async () => {
+    const callback = new URL(await loginWithTestId(new CookieBrowser(), authorizeUrl(), REDIRECT, { pid: '', action: 'cancel' }));
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('state')).toBe('state-1');
+    expect(callback.searchParams.get('iss')).toBe(pv.issuer);
+  });
+
+  it.each([
+    ['12345', 'nøyaktig 11 siffer'],
+    ['28876895938', 'Kontrollsifrene'],
+    ['59125502061', 'bare syntetiske'],
+  ])('refuses %s with a clear message and keeps the person on the page', async (pid, message) => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl());
+    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain(message);
+    expect(answer.body).toContain('aria-invalid="true"');
+  });
+
+  it('refuses a form without the right CSRF token', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl());
+    const answer = await browser.post(page.url, { csrf: 'forged', pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    expect(answer.status).toBe(400);
+    expect(answer.location).toBeUndefined();
+  });
+
+  it('lists test persons that log in with one click', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl());
+    const pick = /name="pick" value="(\d{11})"/.exec(page.body)![1]!;
+    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pick, acr: 'idporten-loa-substantial' });
+    const callback = await browser.follow(answer.location!, (u) => u.startsWith(REDIRECT));
+    const { body } = await exchange(new URL(callback.location!).searchParams.get('code')!);
+    expect(decodeJwt(body.id_token as string).pid).toBe(pick);
+  });
+});
+
+describe('PAR and response modes', () => {
+  it('a pushed request gives a one-time request_uri valid 120 s', async () => {
+    const response = await fetch(`${pv.issuer}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
+      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state: 'par-state', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() }),
+    });
+    expect(response.status).toBe(201);
+    const par = (await response.json()) as { request_uri: string; expires_in: number };
+    expect(par.expires_in).toBe(120);
+    const url = `${pv.issuer}/authorize?client_id=basic-client&request_uri=${encodeURIComponent(par.request_uri)}`;
+    const location = await redirectOf(url);
+    expect(location.searchParams.get('state')).toBe('par-state');
+    expect(location.searchParams.get('code')).toBeTruthy();
+    const reused = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(reused.status).toBe(400);
+  });
+
+  it('PAR refuses a request without state, like /authorize', async () => {
+    const response = await fetch(`${pv.issuer}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
+      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('form_post answers with an auto-submitting form carrying code, state and iss', async () => {
+    const response = await fetch(authorizeUrl({ response_mode: 'form_post', login_hint: headless() }), { redirect: 'manual' });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(`action="${REDIRECT}"`);
+    for (const field of ['code', 'state', 'iss']) expect(html).toContain(`name="${field}"`);
+  });
+});
+
+describe('client authentication exactly as registered', () => {
+  const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+  it('a client_secret_basic client cannot authenticate with client_secret_post', async () => {
+    const code = (await redirectOf(authorizeUrl({ login_hint: headless() }))).searchParams.get('code')!;
+    const result = await exchange(code, { client_id: 'basic-client', client_secret: secrets.basic }, '');
+    expect(result).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it('a wrong secret is invalid_client', async () => {
+    const code = (await redirectOf(authorizeUrl({ login_hint: headless() }))).searchParams.get('code')!;
+    expect(await exchange(code, {}, basicAuth('basic-client', secrets.basic + 'x'))).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  describe('private_key_jwt', () => {
+    async function assertion(claims: Record<string, unknown> = {}, lifetime = 60) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: pv.issuer, jti: crypto.randomUUID(), ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuedAt(now)
+        .setExpirationTime(now + lifetime)
+        .sign(privateKey);
+    }
+    async function tokenWith(clientAssertion: string, extra: Record<string, string> = { client_id: 'jwt-client' }) {
+      const code = (await redirectOf(authorizeUrl({ client_id: 'jwt-client', login_hint: headless() }))).searchParams.get('code')!;
+      return exchange(code, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion, ...extra }, '');
+    }
+
+    it('accepts a valid assertion with aud = issuer', async () => {
+      expect((await tokenWith(await assertion())).status).toBe(200);
+    });
+    it('accepts aud = the token endpoint URL', async () => {
+      expect((await tokenWith(await assertion({ aud: `${pv.issuer}/token` }))).status).toBe(200);
+    });
+    it('refuses an assertion living longer than 120 s', async () => {
+      expect(await tokenWith(await assertion({}, 300))).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    });
+    it('refuses sub ≠ client_id', async () => {
+      const result = await tokenWith(await assertion({ sub: 'someone-else' }));
+      expect(result.status).toBeGreaterThanOrEqual(400);
+      expect(result.body.error).toMatch(/^invalid_(client|request)$/);
+    });
+    it('refuses a replayed jti', async () => {
+      const once = await assertion();
+      expect((await tokenWith(once)).status).toBe(200);
+      expect(await tokenWith(once)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    });
+    it('requires client_id beside the assertion', async () => {
+      expect((await tokenWith(await assertion(), {})).status).toBeGreaterThanOrEqual(400);
+    });
+    it('refuses an assertion signed by another key', async () => {
+      const { privateKey: other } = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']) as CryptoKeyPair;
+      const now = Math.floor(Date.now() / 1000);
+      const forged = await new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: pv.issuer, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256', kid }).setIssuedAt(now).setExpirationTime(now + 60).sign(other);
+      expect(await tokenWith(forged)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    });
+  });
+
+  it('a public client gets no refresh token and cannot use a secret', async () => {
+    const config = await oidc.discovery(new URL(pv.issuer), 'spa-client', {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() });
+    const location = await redirectOf(url.toString());
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });
+    expect(tokens.refresh_token).toBeUndefined();
+  });
+});
