@@ -52,17 +52,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return payload;
   });
 
-  await app.register(middie, { hook: 'onRequest' });
-  const callback = options.provider.callback();
-  app.use((req, res, next) => (isProviderPath(req.url ?? '/') ? callback(req, res) : next()));
-
-  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
-
-  app.get('/static/portvakt.css', async (_request, reply) =>
-    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
-  app.get('/health/live', async () => ({ status: 'ok' }));
-  app.get('/health/ready', async (_request, reply) => ((await options.ready()) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })));
-
+  // Registered before any plugin, so every plugin inherits them (Fastify copies them at register time).
   app.setNotFoundHandler(async (request, reply) => {
     const wantsHtml = (request.headers.accept ?? '').includes('text/html');
     if (!wantsHtml) return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
@@ -91,6 +81,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     request.log.error({ reference, err: error }, 'unexpected error');
     return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });
   });
+
+  await app.register(middie, { hook: 'onRequest' });
+  const callback = options.provider.callback();
+  app.use((req, res, next) => (isProviderPath(req.url ?? '/') ? callback(req, res) : next()));
+
+  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
+
+  app.get('/static/portvakt.css', async (_request, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_request, reply) => ((await options.ready()) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })));
 
   return app;
 }

@@ -25,6 +25,24 @@ export const ROUTES = {
   introspection: '/token/introspect',
 } as const;
 
+const ALLOWED_METHODS: Record<string, string[]> = {
+  [ROUTES.authorization]: ['GET', 'POST'],
+  [ROUTES.pushed_authorization_request]: ['POST'],
+  [ROUTES.token]: ['POST'],
+  [ROUTES.userinfo]: ['GET', 'POST'],
+  [ROUTES.jwks]: ['GET'],
+  [ROUTES.end_session]: ['GET', 'POST'],
+  [ROUTES.revocation]: ['POST'],
+  [ROUTES.introspection]: ['POST'],
+  '/.well-known/openid-configuration': ['GET'],
+};
+
+/** Words for the few errors oidc-provider sends without a description. */
+const DESCRIPTIONS: Record<string, string> = {
+  request_uri_not_supported: 'request_uri cannot be used here: push the request parameters themselves',
+  request_not_supported: 'request objects are not supported; send the parameters or use PAR',
+};
+
 /** Lifetimes ID-porten uses where a client sets none (profile §4.6). */
 export const ID_TOKEN_TTL = 120;
 export const AUTHORIZATION_CODE_TTL = 60;
@@ -205,8 +223,17 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.use(acceptJwtAccessTokens(provider, deps.keys));
   provider.use(async (ctx, next) => {
     await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      // oidc-provider's router answers a known path with the wrong method by a bare 404.
+      const allowed = ALLOWED_METHODS[ctx.path];
+      ctx.status = allowed ? 405 : 404;
+      if (allowed) ctx.set('allow', allowed.join(', '));
+      ctx.body = { error: 'invalid_request', error_description: allowed ? `${ctx.method} is not allowed on ${ctx.path}; use ${allowed.join(' or ')}` : `no endpoint at ${ctx.path}` };
+      return;
+    }
     const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : undefined;
     if (!body) return;
+    if (typeof body.error === 'string' && !body.error_description) body.error_description = DESCRIPTIONS[body.error] ?? body.error.replace(/_/g, ' ');
     // Report the request_uri lifetime we actually give it (see model-extensions).
     if (ctx.oidc?.route === 'pushed_authorization_request' && ctx.status === 201) body.expires_in = PAR_TTL_SECONDS;
     // oidc-provider always lists fragment; ID-porten's code flow answers by query or form_post only.

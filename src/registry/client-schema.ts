@@ -10,7 +10,7 @@ const Lifetime = (defaultSeconds: number, maximum = 31_536_000) => Type.Integer(
 export const RsaJwk = Type.Object(
   {
     kty: Type.Literal('RSA'),
-    kid: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
+    kid: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', hint: 'must be 1 to 100 characters: letters, digits and . _ -' }),
     n: Type.String({ minLength: 300 }),
     e: Type.String({ minLength: 1 }),
     alg: Type.Optional(Type.Union([Type.Literal('RS256'), Type.Literal('RS384'), Type.Literal('RS512')])),
@@ -22,12 +22,12 @@ export const RsaJwk = Type.Object(
 
 export const ClientInputSchema = Type.Object(
   {
-    client_id: Type.String({ pattern: '^[A-Za-z0-9._:~-]{3,200}$' }),
+    client_id: Type.String({ pattern: '^[A-Za-z0-9._:~-]{3,200}$', hint: 'must be 3 to 200 characters: letters, digits and . _ : ~ -' }),
     client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     client_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     client_uri: Type.Optional(Url),
-    client_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$' })),
+    client_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
     integration_type: Type.Union([Type.Literal('idporten'), Type.Literal('api_klient')], { default: 'idporten' }),
     application_type: Type.Union([Type.Literal('web'), Type.Literal('browser'), Type.Literal('native')], { default: 'web' }),
     token_endpoint_auth_method: Type.Union(
@@ -80,12 +80,24 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   const first = Value.Errors(ClientInputSchema, candidate).First();
   if (first) {
     const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
-    const detail = first.message.startsWith('Unexpected property') ? 'is not a known field' : `${first.message.toLowerCase()}`;
+    const detail = describeSchemaError(first.message, first.schema as SchemaHints);
     throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`);
   }
   const client = candidate as ClientInput;
   checkRules(client, context);
   return client;
+}
+
+/** TypeBox's messages, phrased for a person fixing a client file or form. */
+type SchemaHints = { anyOf?: Array<{ const?: unknown }>; hint?: string };
+
+function describeSchemaError(message: string, schema: SchemaHints): string {
+  if (message.startsWith('Unexpected property')) return 'is not a known field';
+  if (schema.hint) return schema.hint;
+  const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
+  if (choices?.length) return `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+  if (message.startsWith('Expected required property')) return 'is required';
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 function fail(client: ClientInput, field: string, detail: string): never {
