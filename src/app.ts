@@ -12,6 +12,7 @@ import { DomainError } from './registry/errors.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
+import { WriteBehindStore } from './provider/write-behind.js';
 import { buildServer, newReference } from './http/server.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './login/demo-routes.js';
@@ -62,13 +63,17 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     await ensureSigningKeys(store.db, secrets);
     const keys = await loadSigningKeys(store.db, secrets);
 
+    // Embedded (single process): short-lived models in memory, durable ones written behind.
+    // PostgreSQL (many nodes): everything written through to SQL.
+    const writeBehind = store.kind === 'pglite'
+      ? new WriteBehindStore(store.db, { onError: (err) => server.log.error({ err }, 'writing provider state to the store failed; retrying') })
+      : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
     const adapter: AdapterFactory = (name) => {
-      if (store.kind === 'pglite' && EPHEMERAL_MODELS.has(name)) {
-        if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
-        return ephemeral.get(name)!;
-      }
-      return new SqlAdapter(store.db, name);
+      if (!writeBehind) return new SqlAdapter(store.db, name);
+      if (!EPHEMERAL_MODELS.has(name)) return writeBehind.adapter(name);
+      if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
+      return ephemeral.get(name)!;
     };
 
     const provider = createProvider({
@@ -111,6 +116,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       async close() {
         clearInterval(sweeper);
         await server.close();
+        await writeBehind?.close();
         await store.close();
       },
     };

@@ -55,7 +55,8 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
         selectedLevel: state.acr && levels.includes(state.acr) ? state.acr : required,
         pid: state.pid,
         error: state.error,
-        persons: testPersons.map((p) => ({ ...p, age: ageOfPid(p.pid) })),
+        persons: testPersonsWithAge(),
+        today: new Date().toISOString().slice(0, 10),
         languageHref: (l) => `${path}?lang=${l}`,
       }));
   }
@@ -98,6 +99,15 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     });
     return reply.redirect(url, 303);
   });
+}
+
+let personsOfDay: { day: string; persons: Array<(typeof testPersons)[number] & { age: number }> } | undefined;
+
+/** The test population with today's ages, computed once a day. */
+function testPersonsWithAge() {
+  const day = new Date().toISOString().slice(0, 10);
+  if (personsOfDay?.day !== day) personsOfDay = { day, persons: testPersons.map((p) => ({ ...p, age: ageOfPid(p.pid) })) };
+  return personsOfDay.persons;
 }
 
 function pidProblem(pid: string): MessageKey | undefined {

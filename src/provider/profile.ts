@@ -68,13 +68,18 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const { secrets, clients } = deps;
   const https = deps.issuer.startsWith('https:');
 
+  const mapped = new WeakMap<object, (ClientMetadata & Record<string, unknown>) | undefined>();
   const adapter: AdapterFactory = (name) => {
     if (name !== 'Client') return deps.adapter(name);
-    // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out.
+    // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
+    // the mapping is remembered per stored record, so a cached client costs no work per request.
     return {
       async find(id: string) {
         const stored = await clients.find(id);
-        return stored && (toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>);
+        if (!stored) return undefined;
+        let metadata = mapped.get(stored);
+        if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));
+        return metadata;
       },
       upsert: async () => undefined,
       findByUid: async () => undefined,

@@ -1,8 +1,9 @@
 // TestID, ID-porten's test-only login method: type (or pick) a synthetic identity number, choose the level.
 import type { Locale } from '../../provider/locale.js';
 import type { Acr } from '../../provider/acr.js';
+import { render } from 'preact-render-to-string';
 import type { TestPerson } from '../../identity/test-persons.js';
-import { translator, type MessageKey } from '../i18n/index.js';
+import { translator, type MessageKey, type Translate } from '../i18n/index.js';
 import { Layout, renderPage } from '../layout.js';
 
 export interface TestIdPageProps {
@@ -15,7 +16,9 @@ export interface TestIdPageProps {
   selectedLevel: Acr;
   pid?: string | undefined;
   error?: MessageKey | undefined;
+  /** The test population; its rows are rendered once per language and day (ages change daily). */
   persons: Array<TestPerson & { age: number }>;
+  today: string;
   languageHref: (locale: Locale) => string;
 }
 
@@ -66,26 +69,41 @@ export function renderTestIdPage(p: TestIdPageProps): string {
             <thead>
               <tr><th scope="col">{t('login.picker.name')}</th><th scope="col">{t('login.picker.pid')}</th><th scope="col">{t('login.picker.age')}</th><th scope="col"><span class="visually-hidden">{t('login.picker.use')}</span></th></tr>
             </thead>
-            <tbody>
-              {p.persons.map((person) => {
-                const name = `${person.givenName} ${person.familyName}`;
-                return (
-                  <tr key={person.pid}>
-                    <td>{name}{person.note ? <span class="tag" lang="nb">{person.note}</span> : null}</td>
-                    <td><code>{person.pid}</code></td>
-                    <td>{person.age}</td>
-                    <td>
-                      <button type="submit" name="pick" value={person.pid} formNoValidate class="button button-tertiary" aria-label={t('login.picker.useFor', { name })}>
-                        {t('login.picker.use')}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
+            <tbody dangerouslySetInnerHTML={{ __html: pickerRows(p.locale, p.today, p.persons, t) }} />
           </table>
         </section>
       </form>
     </Layout>,
   );
+}
+
+const rowsCache = new Map<string, string>();
+
+function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['persons'], t: Translate): string {
+  const key = `${locale}|${today}`;
+  let html = rowsCache.get(key);
+  if (html === undefined) {
+    html = render(
+      <>
+        {persons.map((person) => {
+          const name = `${person.givenName} ${person.familyName}`;
+          return (
+            <tr key={person.pid}>
+              <td>{name}{person.note ? <span class="tag" lang="nb">{person.note}</span> : null}</td>
+              <td><code>{person.pid}</code></td>
+              <td>{person.age}</td>
+              <td>
+                <button type="submit" name="pick" value={person.pid} formNoValidate class="button button-tertiary" aria-label={t('login.picker.useFor', { name })}>
+                  {t('login.picker.use')}
+                </button>
+              </td>
+            </tr>
+          );
+        })}
+      </>,
+    );
+    if (rowsCache.size > 32) rowsCache.clear(); // a new day: forget the old ones
+    rowsCache.set(key, html);
+  }
+  return html;
 }

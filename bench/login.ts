@@ -1,0 +1,139 @@
+// npm run bench — full logins per second against Portvakt and, in the same run on the same
+// machine, against a plain oidc-provider 9 (bench/reference-provider.ts). A login is:
+// authorize → login page → submit → resume → code → token (PKCE, client_secret_basic) → id_token
+// verified against the JWKS. Prints logins/s, p50/p99 latency and provider CPU per login at
+// concurrency 1 and 8, and the ratio to the reference. Loopback only; not a test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONCURRENCY = [1, 8];
+const REDIRECT = 'http://localhost:7777/callback';
+const SECRET = 'bench-secret-0123456789abcdefghijkl';
+const PID = '28876895937';
+const TICKS = 100; // USER_HZ on Linux
+
+interface Target {
+  name: string;
+  issuer: string;
+  process: ChildProcess;
+  loginPath: RegExp;
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
+}
+
+async function start(name: string, args: string[], env: Record<string, string>, port: number, loginPath: RegExp): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => { if (/ready/.test(chunk.toString())) resolve(); });
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  return { name, issuer: `http://localhost:${port}`, process: child, loginPath };
+}
+
+class Jar {
+  private cookies = new Map<string, string>();
+  take(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const i = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  }
+  get header() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+}
+
+async function login(target: Target, verify: (jwt: string) => Promise<unknown>): Promise<void> {
+  const jar = new Jar();
+  const go = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(new URL(url, target.issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as object), cookie: jar.header } });
+    jar.take(response);
+    return response;
+  };
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const state = crypto.randomBytes(8).toString('base64url');
+  const nonce = crypto.randomBytes(8).toString('base64url');
+  const query = new URLSearchParams({
+    client_id: 'bench-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state, nonce,
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  });
+  const toLogin = (await go(`/authorize?${query}`)).headers.get('location')!;
+  if (!target.loginPath.test(toLogin)) throw new Error(`unexpected redirect ${toLogin}`);
+  const page = await (await go(toLogin)).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const resume = (await go(toLogin, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, pid: PID, acr: 'idporten-loa-substantial', action: 'login' }) })).headers.get('location')!;
+  const callback = new URL((await go(resume)).headers.get('location')!);
+  const code = callback.searchParams.get('code');
+  if (!code || callback.searchParams.get('state') !== state) throw new Error(`no code: ${callback}`);
+  const token = await fetch(`${target.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`bench-client:${SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }),
+  });
+  const tokens = (await token.json()) as { id_token?: string; access_token?: string };
+  if (!tokens.id_token) throw new Error(`token error: ${JSON.stringify(tokens)}`);
+  if (tokens.access_token?.split('.').length !== 3) throw new Error(`${target.name} did not issue a JWT access token`);
+  await verify(tokens.id_token);
+}
+
+interface Result { concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number }
+
+async function run(target: Target, concurrency: number): Promise<Result> {
+  const jwks = createLocalJWKSet((await (await fetch(`${target.issuer}/jwks.json`)).json()) as JSONWebKeySet);
+  const verify = (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
+  for (let i = 0; i < 20; i++) await login(target, verify); // warm up
+  const latencies: number[] = [];
+  const cpuBefore = cpuSeconds(target.process.pid!);
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      const t = performance.now();
+      await login(target, verify);
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(target.process.pid!) - cpuBefore;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { concurrency, logins: latencies.length, perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length };
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portvakt-bench-'));
+  const clientsFile = path.join(dataDir, 'clients.json');
+  fs.writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'bench-client', client_secret: SECRET, redirect_uris: [REDIRECT] }] }));
+  const targets = [
+    await start('oidc-provider 9 (memory, same signatures)', ['bench/reference-provider.ts', '9191'], {}, 9191, /^\/interaction\//),
+    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ['src/cli.ts', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
+  ];
+  const rows: Array<{ target: string } & Result> = [];
+  try {
+    for (const concurrency of CONCURRENCY) {
+      for (const target of targets) rows.push({ target: target.name, ...(await run(target, concurrency)) });
+    }
+  } finally {
+    for (const t of targets) t.process.kill();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const reference = (c: number) => rows.find((r) => r.concurrency === c && r.target.startsWith('oidc-provider'))!;
+  const lines = [
+    `| target | concurrency | logins | logins/s | p50 ms | p99 ms | provider CPU ms/login | ratio (logins/s) |`,
+    `|---|---|---|---|---|---|---|---|`,
+    ...rows.map((r) => `| ${r.target} | ${r.concurrency} | ${r.logins} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${(r.perSecond / reference(r.concurrency).perSecond).toFixed(2)}× |`),
+  ];
+  process.stdout.write(`\n${SECONDS} s per run, ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exit(1);
+});

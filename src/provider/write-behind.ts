@@ -1,0 +1,232 @@
+// The embedded store's adapter for durable models: memory in front, PGlite behind.
+//
+// PGlite runs in this process and its file system calls are synchronous, so every SQL statement on
+// the request path costs the request its full price. An embedded install is a single process by
+// construction, so memory can be the authority for reads, and writes can reach the database a few
+// milliseconds later, coalesced: a session saved three times during one login is written once, and a
+// batch of many logins' tokens is one statement per model. A restart reads what it misses from SQL.
+// The cost is that a crash loses the last flush window (DEFAULT_FLUSH_MS) of writes; PostgreSQL
+// deployments write through instead (SqlAdapter).
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { sql } from 'kysely';
+import type { Db } from '../store/db.js';
+import { SqlAdapter } from './adapters.js';
+
+export const DEFAULT_FLUSH_MS = 200;
+const MAX_CACHED = 100_000;
+
+interface Entry {
+  payload: AdapterPayload;
+  expiresAt: number | undefined; // epoch seconds
+}
+
+const epoch = () => Math.floor(Date.now() / 1000);
+const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
+
+export interface WriteBehindOptions {
+  flushMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+export class WriteBehindStore {
+  private readonly cache = new Map<string, Entry>();
+  private readonly byUid = new Map<string, string>();
+  /** What the database still has to learn: the latest state of each key, or null for "delete". */
+  private dirty = new Map<string, { model: string; id: string; entry: Entry | null }>();
+  private revokedGrants = new Set<string>();
+  /** The batch being written right now; still consulted, so nothing flickers back from SQL meanwhile. */
+  private inFlight = new Map<string, { model: string; id: string; entry: Entry | null }>();
+  private inFlightGrants = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly flushMs: number;
+
+  constructor(private readonly db: Db, private readonly options: WriteBehindOptions = {}) {
+    this.flushMs = options.flushMs ?? DEFAULT_FLUSH_MS;
+  }
+
+  adapter(model: string): Adapter {
+    const sqlAdapter = new SqlAdapter(this.db, model);
+    const store = this;
+    return {
+      async upsert(id, payload, expiresIn) {
+        store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
+      },
+      async find(id) {
+        const hit = store.read(model, id);
+        if (hit !== undefined) return hit ?? undefined;
+        const stored = store.unlessRevoked(await sqlAdapter.find(id));
+        if (stored) store.remember(model, id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
+        return stored;
+      },
+      async findByUid(uid) {
+        const key = store.byUid.get(`${model}\u0000${uid}`);
+        if (key) {
+          const hit = store.read(model, key.slice(model.length + 1));
+          if (hit) return hit;
+        }
+        const stored = store.unlessRevoked(await sqlAdapter.findByUid(uid));
+        if (stored?.jti) store.remember(model, stored.jti, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
+        return stored;
+      },
+      async findByUserCode() {
+        return undefined;
+      },
+      async consume(id) {
+        const known = store.read(model, id);
+        const current = known === undefined ? store.unlessRevoked(await sqlAdapter.find(id)) : known;
+        if (!current) return;
+        const entry = store.cache.get(keyOf(model, id));
+        store.write(model, id, { payload: { ...current, consumed: epoch() }, expiresAt: entry?.expiresAt ?? (typeof current.exp === 'number' ? current.exp : undefined) });
+      },
+      async destroy(id) {
+        store.remove(model, id);
+      },
+      async revokeByGrantId(grantId) {
+        store.revokeGrant(grantId);
+      },
+    };
+  }
+
+  /** undefined: not cached (ask SQL); null: known to be gone. */
+  private read(model: string, id: string): AdapterPayload | null | undefined {
+    const key = keyOf(model, id);
+    const pending = this.dirty.get(key) ?? this.inFlight.get(key);
+    if (pending && pending.entry === null) return null;
+    const entry = this.cache.get(key) ?? pending?.entry ?? undefined;
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= epoch()) return null;
+    return this.unlessRevoked(entry.payload) ?? null;
+  }
+
+  private unlessRevoked(payload: AdapterPayload | undefined | void): AdapterPayload | undefined {
+    const grantId = payload?.grantId;
+    if (grantId && (this.revokedGrants.has(grantId) || this.inFlightGrants.has(grantId))) return undefined;
+    return payload ?? undefined;
+  }
+
+  private remember(model: string, id: string, entry: Entry): void {
+    const key = keyOf(model, id);
+    this.cache.delete(key); // re-insert: Map order is our LRU order
+    this.cache.set(key, entry);
+    if (entry.payload.uid) this.byUid.set(`${model}\u0000${entry.payload.uid}`, key);
+    if (this.cache.size > MAX_CACHED) this.evict();
+  }
+
+  private write(model: string, id: string, entry: Entry): void {
+    this.remember(model, id, entry);
+    this.dirty.set(keyOf(model, id), { model, id, entry });
+    this.schedule();
+  }
+
+  private remove(model: string, id: string): void {
+    const key = keyOf(model, id);
+    const uid = this.cache.get(key)?.payload.uid;
+    if (uid) this.byUid.delete(`${model}\u0000${uid}`);
+    this.cache.delete(key);
+    this.dirty.set(key, { model, id, entry: null });
+    this.schedule();
+  }
+
+  private revokeGrant(grantId: string): void {
+    this.revokedGrants.add(grantId);
+    for (const [key, entry] of this.cache) {
+      if (entry.payload.grantId === grantId) {
+        const [model, id] = key.split('\u0000') as [string, string];
+        this.remove(model, id);
+      }
+    }
+    this.schedule();
+  }
+
+  /** Oldest first; entries still waiting to be written stay (they are also in `dirty`). */
+  private evict(): void {
+    const now = epoch();
+    for (const [key, entry] of this.cache) {
+      if (this.cache.size <= MAX_CACHED * 0.9) break;
+      if (this.dirty.has(key) && !(entry.expiresAt !== undefined && entry.expiresAt <= now)) continue;
+      this.cache.delete(key);
+      if (entry.payload.uid) this.byUid.delete(`${key.split('\u0000')[0]}\u0000${entry.payload.uid}`);
+    }
+  }
+
+  private schedule(): void {
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.flushMs);
+    }
+  }
+
+  /** Writes everything pending in one transaction. Safe to call at any time; close() calls it. */
+  async flush(): Promise<void> {
+    if (this.flushing) await this.flushing;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.dirty.size && !this.revokedGrants.size) return;
+    const batch = this.dirty;
+    const grants = this.revokedGrants;
+    this.inFlight = batch;
+    this.inFlightGrants = grants;
+    this.dirty = new Map();
+    this.revokedGrants = new Set();
+    this.flushing = this.writeBatch([...batch.values()], [...grants]).then(
+      () => {
+        this.inFlight = new Map();
+        this.inFlightGrants = new Set();
+      },
+      (err: unknown) => {
+        // Put back what nobody has changed since, and try again a little later.
+        this.inFlight = new Map();
+        this.inFlightGrants = new Set();
+        for (const [key, op] of batch) if (!this.dirty.has(key)) this.dirty.set(key, op);
+        for (const grant of grants) this.revokedGrants.add(grant);
+        this.options.onError?.(err);
+        this.timer = setTimeout(() => void this.flush().catch(() => undefined), 1000);
+      },
+    );
+    await this.flushing;
+    this.flushing = undefined;
+  }
+
+  private async writeBatch(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (grants.length) await trx.deleteFrom('oidc_payloads').where('grant_id', 'in', grants).execute();
+      const removed = ops.filter((op) => op.entry === null);
+      for (const model of new Set(removed.map((op) => op.model))) {
+        const ids = removed.filter((op) => op.model === model).map((op) => op.id);
+        await trx.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).execute();
+      }
+      const rows = ops
+        .filter((op): op is { model: string; id: string; entry: Entry } => op.entry !== null)
+        .filter((op) => !(op.entry.payload.grantId && grants.includes(op.entry.payload.grantId)))
+        .map(({ model, id, entry }) => ({
+          model,
+          id,
+          payload: JSON.stringify(entry.payload),
+          grant_id: entry.payload.grantId ?? null,
+          uid: entry.payload.uid ?? null,
+          expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
+          consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
+        }));
+      if (rows.length) {
+        await trx
+          .insertInto('oidc_payloads')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(['model', 'id']).doUpdateSet({
+              payload: sql`excluded.payload`,
+              grant_id: sql`excluded.grant_id`,
+              uid: sql`excluded.uid`,
+              expires_at: sql`excluded.expires_at`,
+              consumed_at: sql`excluded.consumed_at`,
+            }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.dirty.size || this.revokedGrants.size) await this.flush();
+  }
+}

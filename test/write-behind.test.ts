@@ -1,0 +1,89 @@
+// The embedded store's write-behind adapter: memory answers at once, SQL learns it on flush, and a
+// fresh process (a new WriteBehindStore over the same database) sees what was flushed.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { AdapterPayload } from 'oidc-provider';
+import { openStore, type Store } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrations.js';
+import { WriteBehindStore } from '../src/provider/write-behind.js';
+
+let store: Store;
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-wb-'));
+  await fs.cp(inject('pgliteTemplate'), dir, { recursive: true });
+  store = await openStore({ dataDir: dir });
+  await migrateToLatest(store.db);
+});
+afterAll(async () => {
+  await store.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const payload = (extra: Partial<AdapterPayload> = {}): AdapterPayload => ({ accountId: '28876895937', iat: 1, exp: Math.floor(Date.now() / 1000) + 600, ...extra });
+
+describe('write-behind adapter', () => {
+  it('answers from memory at once and persists on flush', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    const sessions = wb.adapter('Session');
+    await sessions.upsert('s1', payload({ uid: 'u1' }), 600);
+    expect(await sessions.find('s1')).toMatchObject({ accountId: '28876895937' });
+    expect(await sessions.findByUid('u1')).toMatchObject({ uid: 'u1' });
+    expect(await new WriteBehindStore(store.db).adapter('Session').find('s1')).toBeUndefined(); // not yet in SQL
+    await wb.flush();
+    const fresh = new WriteBehindStore(store.db).adapter('Session');
+    expect(await fresh.find('s1')).toMatchObject({ accountId: '28876895937' });
+    expect(await fresh.findByUid('u1')).toMatchObject({ uid: 'u1' });
+  });
+
+  it('coalesces writes: the last state wins, a destroy before flush never reaches SQL', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    const grants = wb.adapter('Grant');
+    await grants.upsert('g1', payload({ v: 1 } as never), 600);
+    await grants.upsert('g1', payload({ v: 2 } as never), 600);
+    await grants.upsert('g2', payload(), 600);
+    await grants.destroy('g2');
+    expect(await grants.find('g2')).toBeUndefined();
+    await wb.close();
+    const rows = await store.db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Grant').execute();
+    expect(rows.map((r) => r.id)).toEqual(['g1']);
+    expect((rows[0]!.payload as { v: number }).v).toBe(2);
+  });
+
+  it('consume is visible at once and after a restart', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    const tokens = wb.adapter('RefreshToken');
+    await tokens.upsert('r1', payload({ grantId: 'grant-r' }), 600);
+    await tokens.consume('r1');
+    expect((await tokens.find('r1'))?.consumed).toEqual(expect.any(Number));
+    await wb.close();
+    expect((await new WriteBehindStore(store.db).adapter('RefreshToken').find('r1'))?.consumed).toEqual(expect.any(Number));
+  });
+
+  it('revokeByGrantId removes every model of the grant, in memory and in SQL', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await wb.adapter('AccessToken').upsert('a1', payload({ grantId: 'doomed' }), 600);
+    await wb.adapter('RefreshToken').upsert('r2', payload({ grantId: 'doomed' }), 600);
+    await wb.flush();
+    await wb.adapter('AccessToken').upsert('a2', payload({ grantId: 'doomed' }), 600); // not yet flushed
+    await wb.adapter('RefreshToken').revokeByGrantId('doomed');
+    for (const [model, id] of [['AccessToken', 'a1'], ['AccessToken', 'a2'], ['RefreshToken', 'r2']] as const) {
+      expect(await wb.adapter(model).find(id)).toBeUndefined();
+    }
+    await wb.close();
+    const left = await store.db.selectFrom('oidc_payloads').select('id').where('grant_id', '=', 'doomed').execute();
+    expect(left).toEqual([]);
+  });
+
+  it('expired entries are not returned', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    const codes = wb.adapter('Session');
+    await codes.upsert('old', { ...payload(), exp: 1 }, 0);
+    await codes.upsert('gone', payload(), 1);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await codes.find('gone')).toBeUndefined();
+  });
+});
