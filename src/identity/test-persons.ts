@@ -8,8 +8,6 @@ export interface TestPerson {
   familyName: string;
   birthDate: { year: number; month: number; day: number };
   dNumber: boolean;
-  /** Extra facts shown in the picker, in Bokmål (names and facts are the same in every language). */
-  note?: string;
 }
 
 const population: Array<Omit<TestPerson, 'pid'> & { serial?: number }> = [
@@ -17,9 +15,9 @@ const population: Array<Omit<TestPerson, 'pid'> & { serial?: number }> = [
   { givenName: 'Ola', familyName: 'Nordmann', birthDate: { year: 1979, month: 11, day: 3 }, dNumber: false },
   { givenName: 'Aisha', familyName: 'Haugen', birthDate: { year: 2001, month: 7, day: 28 }, dNumber: false },
   { givenName: 'Nils', familyName: 'Sara', birthDate: { year: 1958, month: 2, day: 17 }, dNumber: false },
-  { givenName: 'Ingrid', familyName: 'Bakke', birthDate: { year: 1942, month: 9, day: 5 }, dNumber: false, note: 'over 80' },
-  { givenName: 'Emil', familyName: 'Larsen', birthDate: { year: 2010, month: 1, day: 30 }, dNumber: false, note: 'mindreårig' },
-  { givenName: 'Piotr', familyName: 'Kowalski', birthDate: { year: 1990, month: 6, day: 14 }, dNumber: true, note: 'D-nummer' },
+  { givenName: 'Ingrid', familyName: 'Bakke', birthDate: { year: 1942, month: 9, day: 5 }, dNumber: false },
+  { givenName: 'Emil', familyName: 'Larsen', birthDate: { year: 2010, month: 1, day: 30 }, dNumber: false },
+  { givenName: 'Piotr', familyName: 'Kowalski', birthDate: { year: 1990, month: 6, day: 14 }, dNumber: true },
   { givenName: 'Sofia', familyName: 'Berg', birthDate: { year: 1996, month: 12, day: 24 }, dNumber: false },
 ];
 

@@ -77,6 +77,15 @@ export function renderTestIdPage(p: TestIdPageProps): string {
   );
 }
 
+/** What makes a test person worth picking, shown beside the name. */
+function personTags(person: TestIdPageProps['persons'][number]): MessageKey[] {
+  const tags: MessageKey[] = [];
+  if (person.dNumber) tags.push('login.person.dNumber');
+  if (person.age < 18) tags.push('login.person.minor');
+  if (person.age >= 80) tags.push('login.person.senior');
+  return tags;
+}
+
 const rowsCache = new Map<string, string>();
 
 function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['persons'], t: Translate): string {
@@ -89,7 +98,7 @@ function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['per
           const name = `${person.givenName} ${person.familyName}`;
           return (
             <tr key={person.pid}>
-              <td>{name}{person.note ? <span class="tag" lang="nb">{person.note}</span> : null}</td>
+              <td>{name}{personTags(person).map((tag) => <span class="tag" key={tag}>{t(tag)}</span>)}</td>
               <td><code>{person.pid}</code></td>
               <td>{person.age}</td>
               <td>

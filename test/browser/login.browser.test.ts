@@ -1,0 +1,120 @@
+// The TestID login as a person meets it, in a real browser: the demo service's link, the page in
+// each language, accessibility checked with axe-core, and the login working without JavaScript.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
+
+let pv: TestPortvakt;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  pv = await startPortvakt();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await pv?.close();
+});
+
+/** A page in its own context (a fresh browser profile); axe-core needs one made this way. */
+async function newPage(): Promise<Page> {
+  return (await browser.newContext()).newPage();
+}
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+}
+
+describe.skipIf(!hasChromium)('TestID in Chromium', () => {
+  it('logs in from the demo service with a typed number, and the demo shows the claims', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    expect((await page.locator('h1').innerText()).trim()).toBe('Logg inn med TestID');
+    await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
+    await page.getByLabel('Høyt (som BankID)').check();
+    await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('idporten-loa-high');
+    expect(text).toContain('28876895937');
+    expect(text).toContain('"amr": [\n    "TestID"\n  ]');
+    await page.context().close();
+  });
+
+  it.each(['nb', 'nn', 'en', 'se'])('the TestID page in %s has no serious accessibility violations', async (lang) => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login?lang=${lang}`);
+    await page.waitForSelector('input[name="pid"]');
+    expect(await page.getAttribute('html', 'lang')).toBe(lang);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the accessibility check does catch a violation (so a clean result means something)', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await page.evaluate(() => document.querySelector('label[for="pid"]')?.remove());
+    expect((await seriousViolations(page)).join()).toContain('label');
+    await page.context().close();
+  });
+
+  it('an invalid number shows an accessible error and keeps the person on the page', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login?lang=en`);
+    await page.getByLabel('National identity number or D-number').fill('28876895938');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('control digits');
+    expect(await page.getAttribute('#pid', 'aria-invalid')).toBe('true');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the picker logs in a test person with one click', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login?lang=en`);
+    await page.getByRole('button', { name: 'Log in as Kari Nordmann' }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    expect(await page.locator('main').innerText()).toContain('Logged in');
+    await page.context().close();
+  });
+
+  it('switching language on the page keeps the login going', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await page.getByRole('link', { name: 'Davvisámegiella' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('se');
+    expect((await page.locator('h1').innerText()).trim()).toBe('Čálit sisa TestID:in');
+    await page.context().close();
+  });
+
+  it('works without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
+    await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    expect(await page.locator('main').innerText()).toContain('Logged in');
+    await context.close();
+  });
+
+  it('Cancel goes back to the service with access_denied', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await page.getByRole('button', { name: 'Avbryt' }).click();
+    await page.waitForURL(/\/demo\/callback\?error=access_denied/);
+    await page.context().close();
+  });
+
+  it('the error page has no serious accessibility violations', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/authorize?client_id=nobody&response_type=code`);
+    expect((await page.locator('h1').innerText()).trim()).toBe('Noe gikk galt');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+});
