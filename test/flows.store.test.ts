@@ -142,6 +142,33 @@ describe('tokens as ID-porten issues them', () => {
     expect(again.access_token).toEqual(expect.any(String));
   });
 
+  it('resource puts the requested audience into the access token (RFC 8707), verbatim', async () => {
+    const config = await configs().basic();
+    const { tokens } = await login(config, { resource: 'https://api.example.no/v1' });
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims.aud).toBe('https://api.example.no/v1');
+    expect(claims).toMatchObject({ pid: PERSON, acr: 'idporten-loa-substantial', client_id: 'basic-client' });
+    expect(tokens.id_token).toEqual(expect.any(String));
+  });
+
+  it('the token response says how long the refresh token may sit unused', async () => {
+    const { tokens } = await login(await configs().basic());
+    expect(tokens.refresh_token_expires_in).toBe(600);
+  });
+
+  it('revoking the access token ends the whole grant of that client, refresh token included', async () => {
+    const config = await configs().basic();
+    const { tokens } = await login(config);
+    await oidc.tokenRevocation(config, tokens.access_token);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a client cannot revoke another client\'s token', async () => {
+    const { tokens } = await login(await configs().basic());
+    await expect(oidc.tokenRevocation(await configs().post(), tokens.access_token)).rejects.toMatchObject({ error: 'invalid_request' });
+    expect(await oidc.fetchUserInfo(await configs().basic(), tokens.access_token, oidc.skipSubjectCheck)).toMatchObject({ pid: PERSON });
+  });
+
   it('revoking the access token ends it at userinfo', async () => {
     const config = await configs().basic();
     const { tokens } = await login(config);

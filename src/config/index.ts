@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import path from 'node:path';
 
-export const ENVIRONMENTS = ['test', 'prod', 'demo'] as const;
+export const ENVIRONMENTS = ['test', 'prod'] as const;
 
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),

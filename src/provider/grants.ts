@@ -22,10 +22,22 @@ export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const missing = [...oidc.requestParamOIDCScopes].filter((scope) => !granted.has(scope));
   if (missing.length) grant.addOIDCScope(missing.join(' '));
 
+  // A requested resource (RFC 8707) gets the same scopes; it only becomes the access token's aud.
+  let resourceAdded = false;
+  for (const [resource, server] of Object.entries(oidc.resourceServers ?? {})) {
+    const scopes = [...oidc.requestParamScopes].filter((scope) => String(server.scope ?? '').split(' ').includes(scope));
+    const has = new Set((grant.getResourceScope(resource) ?? '').split(' '));
+    const add = scopes.filter((scope) => !has.has(scope));
+    if (add.length) {
+      grant.addResourceScope(resource, add.join(' '));
+      resourceAdded = true;
+    }
+  }
+
   const locale = chooseLocale(oidc.params!.ui_locales as string | undefined, ctx.cookies.get(LANGUAGE_COOKIE));
   const localeChanged = grant.locale !== locale;
   grant.locale = locale;
 
-  if (isNew || missing.length || localeChanged) await grant.save();
+  if (isNew || missing.length || resourceAdded || localeChanged) await grant.save();
   return grant;
 }

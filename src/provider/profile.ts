@@ -152,7 +152,14 @@ export function createProvider(deps: ProviderDependencies): Provider {
       devInteractions: { enabled: false },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens (profile §4.8).
+        allowedPolicy: async (_ctx, caller, token) => {
+          if (token.clientId !== caller.clientId) throw new errors.InvalidRequest('a client can only revoke its own tokens');
+          return true;
+        },
+      },
       introspection: {
         enabled: true,
         // ID-porten lets only clients holding idporten:token.introspection introspect (profile §4.9).
@@ -169,7 +176,18 @@ export function createProvider(deps: ProviderDependencies): Provider {
       claimsParameter: { enabled: false },
       requestObjects: { enabled: false },
       jwtResponseModes: { enabled: false },
-      resourceIndicators: { enabled: false },
+      // resource (RFC 8707) is copied into the access token's aud, as ID-porten does (profile §2.1).
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource, client) => ({
+          scope: String(client.scope ?? ''),
+          audience: resource,
+          accessTokenFormat: 'opaque',
+          accessTokenTTL: (client as Client).access_token_lifetime ?? 120,
+        }),
+      },
     },
     discovery: {
       ui_locales_supported: [...LOCALES],
@@ -194,6 +212,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Revoking any token of a grant ends the whole grant of that client; the SSO session stays.
+    revokeGrantPolicy: () => true,
     rotateRefreshToken: (ctx) => (ctx.oidc.client as Client).refresh_token_usage !== 'REUSE',
     expiresWithSession: async () => false,
     extraTokenClaims: async (ctx, token) => {
@@ -241,6 +261,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
     if (typeof body.error === 'string' && !body.error_description) body.error_description = DESCRIPTIONS[body.error] ?? body.error.replace(/_/g, ' ');
     // Report the request_uri lifetime we actually give it (see model-extensions).
     if (ctx.oidc?.route === 'pushed_authorization_request' && ctx.status === 201) body.expires_in = PAR_TTL_SECONDS;
+    // ID-porten tells how long the refresh token may sit unused (profile §9.2).
+    if (ctx.oidc?.route === 'token' && ctx.status === 200 && body.refresh_token) {
+      const client = ctx.oidc.client as Client | undefined;
+      const grantExp = ctx.oidc.entities.Grant?.exp;
+      const idle = client?.refresh_token_lifetime ?? 600;
+      body.refresh_token_expires_in = grantExp ? Math.max(0, Math.min(idle, grantExp - Math.floor(Date.now() / 1000))) : idle;
+    }
     // oidc-provider always lists fragment; ID-porten's code flow answers by query or form_post only.
     // ID-porten's discovery lists only the login scopes; the introspection scope is granted by the operator.
     if (ctx.oidc?.route === 'discovery') {
