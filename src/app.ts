@@ -15,7 +15,7 @@ import { createProvider } from './provider/profile.js';
 import { WriteBehindStore } from './provider/write-behind.js';
 import { buildServer, newReference } from './http/server.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
-import { demoRoutes, demoClient, DEMO_PREFIX } from './login/demo-routes.js';
+import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
 import { renderErrorPage } from './ui/pages/error-page.js';
 import { chooseLocale } from './provider/locale.js';
 

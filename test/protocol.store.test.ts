@@ -220,6 +220,12 @@ describe('the TestID page', () => {
     expect(answer.body).toContain('aria-invalid="true"');
   });
 
+  it('is sent with a Content-Security-Policy that forbids scripts and framing', async () => {
+    const response = await fetch((await new CookieBrowser().follow(authorizeUrl())).url, { headers: { accept: 'text/html' } });
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
   it('refuses a form without the right CSRF token', async () => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl());

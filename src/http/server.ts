@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import middie from '@fastify/middie';
+import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
 import { ROUTES } from '../provider/profile.js';
 import { chooseLocale } from '../provider/locale.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   /** Reports readiness of the store, for /health/ready. */
   ready: () => Promise<boolean>;
 }
+
+const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
 
@@ -49,6 +52,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    // Our pages load nothing but our stylesheet and run no script; say so, so nothing else can.
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
     return payload;
   });
 
@@ -86,6 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const callback = options.provider.callback();
   app.use((req, res, next) => (isProviderPath(req.url ?? '/') ? callback(req, res) : next()));
 
+  await app.register(cookie);
   await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
 
   app.get('/static/portvakt.css', async (_request, reply) =>

@@ -34,6 +34,8 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     const page = await newPage();
     await page.goto(`${pv.issuer}/demo/login`);
     expect((await page.locator('h1').innerText()).trim()).toBe('Logg inn med TestID');
+    // The page's own stylesheet applies under its Content-Security-Policy.
+    expect(await page.locator('.button-primary').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 98, 186)');
     await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
     await page.getByLabel('Høyt (som BankID)').check();
     await page.getByRole('button', { name: 'Logg inn', exact: true }).click();

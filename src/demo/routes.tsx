@@ -75,12 +75,12 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
       acr_values: request.query.acr === 'idporten-loa-high' ? 'idporten-loa-high' : 'idporten-loa-substantial',
       ui_locales: ['nb', 'nn', 'en', 'se'].includes(request.query.lang ?? '') ? request.query.lang! : 'nb',
     }).toString();
-    reply.header('set-cookie', `${FLOW_COOKIE}=${state}.${nonce}.${verifier}; Path=${DEMO_PREFIX}; HttpOnly; SameSite=Lax; Max-Age=1800`);
+    reply.setCookie(FLOW_COOKIE, `${state}.${nonce}.${verifier}`, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', maxAge: 1800, secure: issuer.startsWith('https:') });
     return reply.redirect(url.toString(), 303);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>(`${DEMO_PREFIX}/callback`, async (request, reply) => {
-    const flow = /(?:^|;\s*)portvakt_demo_flow=([^;]+)/.exec(request.headers.cookie ?? '')?.[1]?.split('.');
+    const flow = request.cookies[FLOW_COOKIE]?.split('.');
     const { code, state, error, error_description: description } = request.query;
     reply.type('text/html; charset=utf-8');
     if (error) return reply.code(400).send(page('Login did not complete', <p><code>{error}</code>: {description}</p>));
@@ -98,7 +98,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
     const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: client.client_id });
     if (payload.nonce !== flow[1]) return reply.code(400).send(page('Login did not complete', <p>The nonce does not match.</p>));
     const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }).then((r) => r.json());
-    reply.header('set-cookie', `${FLOW_COOKIE}=; Path=${DEMO_PREFIX}; HttpOnly; SameSite=Lax; Max-Age=0`);
+    reply.clearCookie(FLOW_COOKIE, { path: DEMO_PREFIX });
     return reply.send(page('Logged in', (
       <>
         <p>Level: <code>{String(payload.acr)}</code>, identity number <code>{String(payload.pid)}</code>.</p>

@@ -2,9 +2,9 @@
 import type { Locale } from '../../provider/locale.js';
 import type { Acr } from '../../provider/acr.js';
 import { render } from 'preact-render-to-string';
-import type { TestPerson } from '../../identity/test-persons.js';
-import { translator, type MessageKey, type Translate } from '../i18n/index.js';
-import { Layout, renderPage } from '../layout.js';
+import { ageOfPid, testPersons, type TestPerson } from '../../identity/test-persons.js';
+import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
+import { Layout, renderPage } from '../../ui/layout.js';
 
 export interface TestIdPageProps {
   locale: Locale;
@@ -115,4 +115,13 @@ function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['per
     rowsCache.set(key, html);
   }
   return html;
+}
+
+let ofToday: { today: string; persons: TestIdPageProps['persons'] } | undefined;
+
+/** The test population with today's ages, computed once a day. */
+export function testPersonsOfToday(): { today: string; persons: TestIdPageProps['persons'] } {
+  const today = new Date().toISOString().slice(0, 10);
+  if (ofToday?.today !== today) ofToday = { today, persons: testPersons.map((p) => ({ ...p, age: ageOfPid(p.pid) })) };
+  return ofToday;
 }
