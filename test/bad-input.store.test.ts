@@ -1,14 +1,9 @@
 // Every endpoint meets malformed requests calmly: a 4xx that says what was wrong, never a 5xx,
 // a hang, a stack trace or a changed record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { REDIRECT, secrets, testClients } from './helpers/clients.js';
+import { describe, expect, it } from 'vitest';
+import { REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 
-let pv: TestPortvakt;
-beforeAll(async () => {
-  pv = await startPortvakt({ clients: (await testClients()).clients });
-});
-afterAll(async () => pv?.close());
+const env = portvaktWithTestClients();
 
 const basic = `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`;
 const form = 'application/x-www-form-urlencoded';
@@ -79,7 +74,7 @@ const cases: Case[] = [
 
 describe('bad input gets a clear 4xx', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const response = await fetch(pv.issuer + c.path, { method: c.method ?? 'GET', headers: c.headers, body: c.body, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(env.pv.issuer + c.path, { method: c.method ?? 'GET', headers: c.headers, body: c.body, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     const text = await response.text();
     expect(response.status, text.slice(0, 300)).toBeGreaterThanOrEqual(400);
     expect(response.status, text.slice(0, 300)).toBeLessThan(500);
@@ -94,10 +89,10 @@ describe('bad input gets a clear 4xx', () => {
   });
 
   it('nothing it sent changed a record', async () => {
-    const clients = await pv.portvakt.clients.list();
+    const clients = await env.pv.portvakt.clients.list();
     expect(clients.map((c) => c.registration.client_id)).toContain('basic-client');
     const basicClient = clients.find((c) => c.registration.client_id === 'basic-client')!;
     expect(basicClient.active).toBe(true);
-    expect(pv.portvakt.secrets.digestMatches(secrets.basic, basicClient.secretDigest!)).toBe(true);
+    expect(env.pv.portvakt.secrets.digestMatches(secrets.basic, basicClient.secretDigest!)).toBe(true);
   });
 });

@@ -1,35 +1,24 @@
 // Complete logins with openid-client as the relying party, over real HTTP, for every way a client
 // can authenticate, and the tokens ID-porten issues.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
-import { PERSON, REDIRECT, secrets, testClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 
-let pv: TestPortvakt;
-let privateKey: CryptoKey;
-let kid: string;
-
-beforeAll(async () => {
-  const declared = await testClients();
-  privateKey = declared.privateKey;
-  kid = declared.kid;
-  pv = await startPortvakt({ clients: declared.clients });
-});
-afterAll(async () => pv?.close());
+const env = portvaktWithTestClients();
 
 const insecure = { execute: [oidc.allowInsecureRequests] };
 
 async function configFor(clientId: string, auth: oidc.ClientAuth, metadata: Partial<oidc.ClientMetadata> = {}) {
-  return oidc.discovery(new URL(pv.issuer), clientId, metadata, auth, insecure);
+  return oidc.discovery(new URL(env.pv.issuer), clientId, metadata, auth, insecure);
 }
 
 function configs() {
   return {
     basic: () => configFor('basic-client', oidc.ClientSecretBasic(secrets.basic)),
     post: () => configFor('post-client', oidc.ClientSecretPost(secrets.post)),
-    jwt: () => configFor('jwt-client', oidc.PrivateKeyJwt({ key: privateKey, kid })),
+    jwt: () => configFor('jwt-client', oidc.PrivateKeyJwt({ key: env.privateKey, kid: env.kid })),
     none: () => configFor('spa-client', oidc.None()),
   };
 }
@@ -58,10 +47,10 @@ describe('a complete login for every client authentication method', () => {
     it(`${method}: authorize → TestID → code → token → id_token verified → userinfo`, async () => {
       const config = await make();
       const { tokens, callback } = await login(config);
-      expect(new URL(callback).searchParams.get('iss')).toBe(pv.issuer);
+      expect(new URL(callback).searchParams.get('iss')).toBe(env.pv.issuer);
 
-      const jwks = createRemoteJWKSet(new URL(`${pv.issuer}/jwks.json`));
-      const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: pv.issuer, audience: config.clientMetadata().client_id });
+      const jwks = createRemoteJWKSet(new URL(`${env.pv.issuer}/jwks.json`));
+      const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: env.pv.issuer, audience: config.clientMetadata().client_id });
       expect(protectedHeader.alg).toBe('RS256');
       expect(payload.exp! - payload.iat!).toBe(120);
       expect(payload.pid).toBe(PERSON);
@@ -85,7 +74,7 @@ describe('tokens as ID-porten issues them', () => {
     const config = await configs().basic();
     const { tokens } = await login(config);
     expect(decodeProtectedHeader(tokens.access_token).typ).toBe('at+jwt');
-    const at = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${pv.issuer}/jwks.json`)), { issuer: pv.issuer });
+    const at = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${env.pv.issuer}/jwks.json`)), { issuer: env.pv.issuer });
     expect(at.payload).toMatchObject({
       client_id: 'basic-client',
       client_amr: 'client_secret_basic',

@@ -2,24 +2,13 @@
 // refused the way ID-porten refuses it: back to the client with error, state and iss, or (when it
 // cannot safely go back) an error page with a reference.
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt, SignJWT } from 'jose';
-import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
-import { PERSON, REDIRECT, secrets, testClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 
-let pv: TestPortvakt;
-let privateKey: CryptoKey;
-let kid: string;
-
-beforeAll(async () => {
-  const declared = await testClients();
-  privateKey = declared.privateKey;
-  kid = declared.kid;
-  pv = await startPortvakt({ clients: declared.clients });
-});
-afterAll(async () => pv?.close());
+const env = portvaktWithTestClients();
 
 const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
 const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI'; // profile §2.2's sample pair
@@ -37,7 +26,7 @@ function authorizeUrl(params: Record<string, string | undefined> = {}): string {
     ...params,
   };
   const query = new URLSearchParams(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
-  return `${pv.issuer}/authorize?${query}`;
+  return `${env.pv.issuer}/authorize?${query}`;
 }
 
 async function redirectOf(url: string): Promise<URL> {
@@ -48,7 +37,7 @@ async function redirectOf(url: string): Promise<URL> {
 }
 
 async function exchange(code: string, body: Record<string, string> = {}, auth = `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`) {
-  const response = await fetch(`${pv.issuer}/token`, {
+  const response = await fetch(`${env.pv.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...body }),
@@ -74,7 +63,7 @@ describe('errors that go back to the client carry error, state and iss', () => {
     expect(location.origin + location.pathname).toBe(REDIRECT);
     expect(location.searchParams.get('error')).toMatch(/^(invalid_request|unsupported_response_type)$/);
     expect(location.searchParams.get('error_description')).toContain(mentions);
-    expect(location.searchParams.get('iss')).toBe(pv.issuer);
+    expect(location.searchParams.get('iss')).toBe(env.pv.issuer);
     if (params.state !== undefined || !('state' in params)) expect(location.searchParams.get('state')).toBe('state-1');
   });
 
@@ -101,7 +90,7 @@ describe('errors that must not redirect show an error page with a reference', ()
     ['a redirect_uri with an extra query', { redirect_uri: REDIRECT + '?x=1' }, 'redirect_uri'],
     ['a bad request_uri', `${'/authorize'}?client_id=basic-client&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Anope`, 'request_uri'],
   ])('%s', async (_name, params, mentions) => {
-    const url = typeof params === 'string' ? pv.issuer + params : authorizeUrl(params);
+    const url = typeof params === 'string' ? env.pv.issuer + params : authorizeUrl(params);
     const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
     expect(response.status).toBe(400);
     const html = await response.text();
@@ -123,7 +112,7 @@ describe('PKCE', () => {
     const code = location.searchParams.get('code');
     expect(code).toBeTruthy();
     const auth = `Basic ${Buffer.from(`nopkce-client:${secrets.nopkce}`).toString('base64')}`;
-    const response = await fetch(`${pv.issuer}/token`, {
+    const response = await fetch(`${env.pv.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT }),
@@ -137,7 +126,7 @@ describe('headless TestID login (profile §9.2)', () => {
     const location = await redirectOf(authorizeUrl({ login_hint: headless('idporten-loa-high') }));
     expect(location.origin + location.pathname).toBe(REDIRECT);
     expect(location.searchParams.get('state')).toBe('state-1');
-    expect(location.searchParams.get('iss')).toBe(pv.issuer);
+    expect(location.searchParams.get('iss')).toBe(env.pv.issuer);
     const { status, body } = await exchange(location.searchParams.get('code')!);
     expect(status).toBe(200);
     const claims = decodeJwt(body.id_token as string);
@@ -204,7 +193,7 @@ describe('the TestID page', () => {
     const callback = new URL(await loginWithTestId(new CookieBrowser(), authorizeUrl(), REDIRECT, { pid: '', action: 'cancel' }));
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('state')).toBe('state-1');
-    expect(callback.searchParams.get('iss')).toBe(pv.issuer);
+    expect(callback.searchParams.get('iss')).toBe(env.pv.issuer);
   });
 
   it.each([
@@ -247,7 +236,7 @@ describe('the TestID page', () => {
 
 describe('PAR and response modes', () => {
   it('a pushed request gives a one-time request_uri valid 120 s', async () => {
-    const response = await fetch(`${pv.issuer}/par`, {
+    const response = await fetch(`${env.pv.issuer}/par`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
       body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state: 'par-state', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() }),
@@ -255,7 +244,7 @@ describe('PAR and response modes', () => {
     expect(response.status).toBe(201);
     const par = (await response.json()) as { request_uri: string; expires_in: number };
     expect(par.expires_in).toBe(120);
-    const url = `${pv.issuer}/authorize?client_id=basic-client&request_uri=${encodeURIComponent(par.request_uri)}`;
+    const url = `${env.pv.issuer}/authorize?client_id=basic-client&request_uri=${encodeURIComponent(par.request_uri)}`;
     const location = await redirectOf(url);
     expect(location.searchParams.get('state')).toBe('par-state');
     expect(location.searchParams.get('code')).toBeTruthy();
@@ -264,7 +253,7 @@ describe('PAR and response modes', () => {
   });
 
   it('PAR refuses a request without state, like /authorize', async () => {
-    const response = await fetch(`${pv.issuer}/par`, {
+    const response = await fetch(`${env.pv.issuer}/par`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
       body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256' }),
@@ -299,11 +288,11 @@ describe('client authentication exactly as registered', () => {
   describe('private_key_jwt', () => {
     async function assertion(claims: Record<string, unknown> = {}, lifetime = 60) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: pv.issuer, jti: crypto.randomUUID(), ...claims })
-        .setProtectedHeader({ alg: 'RS256', kid })
+      return new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: env.pv.issuer, jti: crypto.randomUUID(), ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: env.kid })
         .setIssuedAt(now)
         .setExpirationTime(now + lifetime)
-        .sign(privateKey);
+        .sign(env.privateKey);
     }
     async function tokenWith(clientAssertion: string, extra: Record<string, string> = { client_id: 'jwt-client' }) {
       const code = (await redirectOf(authorizeUrl({ client_id: 'jwt-client', login_hint: headless() }))).searchParams.get('code')!;
@@ -314,7 +303,7 @@ describe('client authentication exactly as registered', () => {
       expect((await tokenWith(await assertion())).status).toBe(200);
     });
     it('accepts aud = the token endpoint URL', async () => {
-      expect((await tokenWith(await assertion({ aud: `${pv.issuer}/token` }))).status).toBe(200);
+      expect((await tokenWith(await assertion({ aud: `${env.pv.issuer}/token` }))).status).toBe(200);
     });
     it('refuses an assertion living longer than 120 s', async () => {
       expect(await tokenWith(await assertion({}, 300))).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
@@ -335,13 +324,13 @@ describe('client authentication exactly as registered', () => {
     it('refuses an assertion signed by another key', async () => {
       const { privateKey: other } = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']) as CryptoKeyPair;
       const now = Math.floor(Date.now() / 1000);
-      const forged = await new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: pv.issuer, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256', kid }).setIssuedAt(now).setExpirationTime(now + 60).sign(other);
+      const forged = await new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: env.pv.issuer, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256', kid: env.kid }).setIssuedAt(now).setExpirationTime(now + 60).sign(other);
       expect(await tokenWith(forged)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     });
   });
 
   it('a public client gets no refresh token and cannot use a secret', async () => {
-    const config = await oidc.discovery(new URL(pv.issuer), 'spa-client', {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(env.pv.issuer), 'spa-client', {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
     const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() });
     const location = await redirectOf(url.toString());
     const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });

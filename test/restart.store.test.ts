@@ -1,17 +1,12 @@
-// A restart with the same data keeps everything: keys (same kid), declared clients, refresh tokens,
+// A restart with the same data keeps everything: keys (same env.kid), declared clients, refresh tokens,
 // and id_tokens issued before it still verify.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { PERSON, REDIRECT, secrets, testClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 import { rotateSigningKeys } from '../src/provider/keys.js';
 
-let pv: TestPortvakt;
-beforeAll(async () => {
-  pv = await startPortvakt({ clients: (await testClients()).clients });
-});
-afterAll(async () => pv?.close());
+const env = portvaktWithTestClients();
 
 const insecure = { execute: [oidc.allowInsecureRequests] };
 
@@ -29,18 +24,18 @@ async function headlessLogin(config: oidc.Configuration) {
 const jwksOf = async (issuer: string) => (await (await fetch(`${issuer}/jwks.json`)).json()) as JSONWebKeySet;
 
 describe('a restart keeps', () => {
-  it('signing keys (same kid), clients, refresh tokens, and earlier id_tokens verify', async () => {
-    let config = await oidc.discovery(new URL(pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
+  it('signing keys (same env.kid), clients, refresh tokens, and earlier id_tokens verify', async () => {
+    let config = await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
     const before = await headlessLogin(config);
     const kidBefore = decodeProtectedHeader(before.id_token!).kid;
 
-    pv = await pv.restart();
+    env.pv = await env.pv.restart();
 
-    const jwks = await jwksOf(pv.issuer);
+    const jwks = await jwksOf(env.pv.issuer);
     expect(jwks.keys.map((k) => k.kid)).toContain(kidBefore);
-    await jwtVerify(before.id_token!, createLocalJWKSet(jwks), { issuer: pv.issuer, audience: 'basic-client', currentDate: new Date(Date.now() - 1000) });
+    await jwtVerify(before.id_token!, createLocalJWKSet(jwks), { issuer: env.pv.issuer, audience: 'basic-client', currentDate: new Date(Date.now() - 1000) });
 
-    config = await oidc.discovery(new URL(pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
+    config = await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
     const refreshed = await oidc.refreshTokenGrant(config, before.refresh_token!);
     expect(refreshed.access_token).toEqual(expect.any(String));
 
@@ -50,20 +45,20 @@ describe('a restart keeps', () => {
   });
 
   it('after `keys rotate` the published next key signs, and the old key stays in the JWKS', async () => {
-    const config = await oidc.discovery(new URL(pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
+    const config = await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
     const old = await headlessLogin(config);
-    const published = (await jwksOf(pv.issuer)).keys.map((k) => k.kid);
+    const published = (await jwksOf(env.pv.issuer)).keys.map((k) => k.kid);
     expect(published.length).toBe(2); // current and next
 
-    const rotation = await rotateSigningKeys(pv.portvakt.store.db, pv.portvakt.secrets);
+    const rotation = await rotateSigningKeys(env.pv.portvakt.store.db, env.pv.portvakt.secrets);
     expect(published).toContain(rotation.current); // it was published before it signs
-    pv = await pv.restart();
+    env.pv = await env.pv.restart();
 
-    const jwks = await jwksOf(pv.issuer);
+    const jwks = await jwksOf(env.pv.issuer);
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([rotation.retired, rotation.current, rotation.next].sort());
-    const fresh = await headlessLogin(await oidc.discovery(new URL(pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure));
+    const fresh = await headlessLogin(await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure));
     expect(decodeProtectedHeader(fresh.id_token!).kid).toBe(rotation.current);
     expect(decodeProtectedHeader(fresh.access_token).kid).toBe(rotation.current);
-    await jwtVerify(old.id_token!, createLocalJWKSet(jwks), { issuer: pv.issuer, audience: 'basic-client' });
+    await jwtVerify(old.id_token!, createLocalJWKSet(jwks), { issuer: env.pv.issuer, audience: 'basic-client' });
   });
 });

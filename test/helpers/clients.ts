@@ -1,5 +1,7 @@
 // Clients the tests declare, one per way of authenticating, in ID-porten's registration format.
+import { afterAll, beforeAll } from 'vitest';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { startPortvakt } from './portvakt.js';
 
 export const REDIRECT = 'http://localhost:7777/callback';
 export const POST_LOGOUT = 'http://localhost:7777/logged-out';
@@ -26,4 +28,26 @@ export async function testClients() {
     { ...web, client_id: 'introspector', integration_type: 'api_klient', scopes: ['openid', 'profile', 'idporten:token.introspection'], client_secret: secrets.introspector, token_endpoint_auth_method: 'client_secret_basic' },
   ];
   return { clients, privateKey: privateKey as CryptoKey, kid: jwk.kid };
+}
+
+export interface TestClientsPortvakt {
+  pv: import('./portvakt.js').TestPortvakt;
+  privateKey: CryptoKey;
+  kid: string;
+}
+
+/**
+ * One Portvakt with the test clients for the whole test file (started before, stopped after).
+ * Tests read `env.pv` at run time, so a test may replace it (a restart).
+ */
+export function portvaktWithTestClients(): TestClientsPortvakt {
+  const env = {} as TestClientsPortvakt;
+  beforeAll(async () => {
+    const declared = await testClients();
+    env.privateKey = declared.privateKey;
+    env.kid = declared.kid;
+    env.pv = await startPortvakt({ clients: declared.clients });
+  });
+  afterAll(async () => env.pv?.close());
+  return env;
 }
