@@ -335,5 +335,9 @@ describe('client authentication exactly as registered', () => {
     const location = await redirectOf(url.toString());
     const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });
     expect(tokens.refresh_token).toBeUndefined();
+
+    const code = (await redirectOf(authorizeUrl({ client_id: 'spa-client', login_hint: headless() }))).searchParams.get('code')!;
+    const withSecret = await exchange(code, { client_id: 'spa-client' }, `Basic ${Buffer.from('spa-client:made-up').toString('base64')}`);
+    expect(withSecret).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   });
 });
