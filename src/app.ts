@@ -9,6 +9,7 @@ import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.
 import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { DomainError } from './registry/errors.js';
+import { createProtocolEvents, type ProtocolEvent, type ProtocolEvents } from './registry/events.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
@@ -17,6 +18,7 @@ import { buildServer, newReference } from './http/server.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
 import { renderErrorPage } from './ui/pages/error-page.js';
+import { renderFrontchannelPage, renderLoggedOutPage, renderLogoutPage } from './ui/pages/logout-pages.js';
 import { chooseLocale } from './provider/locale.js';
 
 export interface Portvakt {
@@ -24,6 +26,7 @@ export interface Portvakt {
   store: Store;
   secrets: Secrets;
   clients: ClientRegistry;
+  events: ProtocolEvents;
   keys: SigningKeys;
   provider: Provider;
   server: FastifyInstance;
@@ -57,6 +60,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   const { store, secrets } = await openData(config, options);
   try {
     const clients = createClientRegistry(store.db, secrets, config.environment);
+    const events = createProtocolEvents(store.db, config.environment);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     await declareClients(config, clients, demo);
 
@@ -84,6 +88,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       clients,
       adapter,
       interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
+      logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
+      sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
       renderError: async (ctx, out, error) => {
         const reference = newReference();
         ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
@@ -107,12 +113,17 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
 
     provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
+    const record = (event: ProtocolEvent) => void events.record(event).catch((err) => server.log.warn({ err }, 'recording a protocol event failed'));
+    provider.on('backchannel.success', (_ctx, client, _accountId, sid) =>
+      record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri, sid } }));
+    provider.on('backchannel.error', (_ctx, err, client, _accountId, sid) =>
+      record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, sid, error: String((err as Error)?.message ?? err) } }));
 
     const sweeper = setInterval(() => void deleteExpiredPayloads(store.db).catch((err) => server.log.warn({ err }, 'expired payload cleanup failed')), 10 * 60_000);
     sweeper.unref();
 
     return {
-      config, store, secrets, clients, keys, provider, server, demoClient: demo,
+      config, store, secrets, clients, events, keys, provider, server, demoClient: demo,
       async close() {
         clearInterval(sweeper);
         await server.close();

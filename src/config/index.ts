@@ -16,6 +16,9 @@ const ConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   secret: Type.Optional(Type.String({ minLength: 32 })),
   clientsFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** SSO session: ended after this long without an authorization request, and this long after login (profile §5). */
+  sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+  sessionMaxMinutes: Type.Integer({ minimum: 1, maximum: 10080 }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   /** Allow a production environment to run with test-only login methods (a public demo). */
   allowTestLoginInProduction: Type.Boolean(),
@@ -46,6 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secret: env.PORTVAKT_SECRET || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
+    sessionIdleMinutes: env.PORTVAKT_SESSION_IDLE_MINUTES === undefined ? 30 : Number(env.PORTVAKT_SESSION_IDLE_MINUTES),
+    sessionMaxMinutes: env.PORTVAKT_SESSION_MAX_MINUTES === undefined ? 120 : Number(env.PORTVAKT_SESSION_MAX_MINUTES),
     allowTestLoginInProduction: env.PORTVAKT_DEMO === 'true',
     ...overrides,
   };
@@ -57,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
   const config = candidate as Config;
+  if (config.sessionIdleMinutes > config.sessionMaxMinutes) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_SESSION_IDLE_MINUTES: cannot be longer than PORTVAKT_SESSION_MAX_MINUTES');
+  }
   if (config.environment === 'prod' && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_SECRET: required in production (at least 32 characters); it encrypts signing keys at rest');
   }
@@ -75,4 +83,6 @@ const NAMES: Record<string, string> = {
   '/secret': 'PORTVAKT_SECRET',
   '/clientsFile': 'PORTVAKT_CONFIG',
   '/logLevel': 'LOG_LEVEL',
+  '/sessionIdleMinutes': 'PORTVAKT_SESSION_IDLE_MINUTES',
+  '/sessionMaxMinutes': 'PORTVAKT_SESSION_MAX_MINUTES',
 };

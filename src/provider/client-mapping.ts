@@ -58,6 +58,8 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     // pairwise subjects are per client (as ID-porten's), so the sector is only a name, never fetched.
     ...(hosts.size > 1 ? { sector_identifier_uri: `${issuer}/sector/${encodeURIComponent(r.client_id)}` } : {}),
     ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: r.jwks } : {}),
+    // ID-porten sets backchannel_logout_session_required itself when a URI is registered (profile §6.3).
+    ...(r.backchannel_logout_uri ? { backchannel_logout_uri: r.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
     // The stored digest stands in for the secret; Client#compareClientSecret compares against it.
     ...(stored.secretDigest ? { client_secret: stored.secretDigest } : {}),
   };

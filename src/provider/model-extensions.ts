@@ -39,12 +39,19 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   } as never;
 
   // A grant remembers the language the person used, for the `locale` claim (profile §2.4).
-  const grantFields = [...(provider.Grant as unknown as { IN_PAYLOAD: string[] }).IN_PAYLOAD, 'locale'];
-  Object.defineProperty(provider.Grant, 'IN_PAYLOAD', { get: () => grantFields, configurable: true });
+  keepField(provider.Grant, 'locale');
+  // A session remembers whether its login belongs to an sso_disabled client (sessions.ts).
+  keepField(provider.Session, 'isolatedFor');
 
   const par = provider.PushedAuthorizationRequest.prototype as unknown as Proto;
   const save = par.save!;
   par.save = function (this: unknown) {
     return save.call(this, PAR_TTL_SECONDS as never);
   } as never;
+}
+
+/** Makes oidc-provider store one more field of a model (it stores only the fields it lists). */
+function keepField(model: unknown, field: string): void {
+  const fields = [...(model as { IN_PAYLOAD: string[] }).IN_PAYLOAD, field];
+  Object.defineProperty(model, 'IN_PAYLOAD', { get: () => fields, configurable: true });
 }

@@ -13,6 +13,9 @@ import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jw
 import { assertClientAssertion } from './client-assertion.js';
 import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
+import { backchannelFetch } from './backchannel.js';
+import { sessionTtl, ssoIsolationCheck, type SessionLimits } from './sessions.js';
+import { frontchannelLogout, logoutSource, postLogoutSuccessSource, type LogoutPages } from './logout.js';
 
 export const ROUTES = {
   authorization: '/authorize',
@@ -47,7 +50,6 @@ const DESCRIPTIONS: Record<string, string> = {
 export const ID_TOKEN_TTL = 120;
 export const AUTHORIZATION_CODE_TTL = 60;
 export const INTERACTION_TTL = 30 * 60;
-export const SESSION_TTL = 120 * 60;
 
 export interface ProviderDependencies {
   issuer: string;
@@ -58,6 +60,8 @@ export interface ProviderDependencies {
   adapter: AdapterFactory;
   /** Renders errors that must not go back to the client (unknown client, bad redirect_uri, …). */
   renderError: NonNullable<Configuration['renderError']>;
+  logoutPages: LogoutPages;
+  sessions: SessionLimits;
   /** Where the login pages for an interaction live. */
   interactionUrl: (uid: string) => string;
 }
@@ -93,6 +97,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   // acr_values are minimums (profile §2.3): a session at a lower level must log in again (step-up).
+  login.checks.add(ssoIsolationCheck);
   login.checks.add(
     new interactionPolicy.Check('acr_below_requested', 'the session does not meet the requested level of assurance', (ctx) => {
       const required = requiredAcr(ctx.oidc.params?.acr_values as string | undefined);
@@ -172,7 +177,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
         },
       },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: logoutSource(deps.logoutPages),
+        postLogoutSuccessSource: postLogoutSuccessSource(deps.logoutPages),
+      },
+      backchannelLogout: { enabled: true },
       claimsParameter: { enabled: false },
       requestObjects: { enabled: false },
       jwtResponseModes: { enabled: false },
@@ -201,7 +211,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
       IdToken: ID_TOKEN_TTL,
       Interaction: INTERACTION_TTL,
-      Session: SESSION_TTL,
+      Session: sessionTtl(deps.sessions) as never,
       // The grant is the authorization: its life is the absolute limit (authorization_lifetime).
       Grant: (ctx) => (ctx?.oidc?.client as Client | undefined)?.authorization_lifetime ?? 7200,
       // A refresh token lives refresh_token_lifetime idle, never past the end of its grant.
@@ -240,12 +250,14 @@ export function createProvider(deps: ProviderDependencies): Provider {
     interactions: { url: (_ctx, interaction) => deps.interactionUrl(interaction.uid), policy },
     renderError: deps.renderError,
     allowOmittingSingleRegisteredRedirectUri: false,
+    fetch: backchannelFetch(deps.testEnvironment) as never,
   };
 
   const provider = new Provider(deps.issuer, configuration);
   extendModels(provider, secrets);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(acceptJwtAccessTokens(provider, deps.keys));
+  provider.use(frontchannelLogout(provider, deps.logoutPages));
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && ctx.body === undefined) {

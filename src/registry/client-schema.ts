@@ -38,6 +38,7 @@ export const ClientInputSchema = Type.Object(
     post_logout_redirect_uris: Type.Array(Url, { maxItems: 100, default: [] }),
     frontchannel_logout_uri: Type.Optional(Url),
     frontchannel_logout_session_required: Type.Boolean({ default: false }),
+    backchannel_logout_uri: Type.Optional(Url),
     scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { default: ['openid', 'profile'], maxItems: 100 }),
     grant_types: Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token')]), {
       default: ['authorization_code'],
@@ -141,6 +142,13 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
     const hosts = new Set(client.redirect_uris.map((u) => new URL(u).hostname));
     if (!hosts.has(url.hostname)) {
       fail(client, 'frontchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`);
+    }
+  }
+  if (client.backchannel_logout_uri) {
+    const url = checkRedirectUri(client, 'backchannel_logout_uri', client.backchannel_logout_uri, context);
+    const hosts = new Set(client.redirect_uris.map((u) => new URL(u).hostname));
+    if (!hosts.has(url.hostname)) {
+      fail(client, 'backchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`);
     }
   }
   if (client.refresh_token_lifetime > client.authorization_lifetime) {

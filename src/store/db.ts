@@ -44,7 +44,17 @@ export interface OidcPayloadTable {
 export interface SettingTable {
   name: string;
   value: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ProtocolEventTable {
+  id: Generated<string>;
+  environment: string;
+  client_id: string | null;
+  type: string;
+  outcome: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface Database {
@@ -52,6 +62,7 @@ export interface Database {
   clients: ClientTable;
   oidc_payloads: OidcPayloadTable;
   settings: SettingTable;
+  protocol_events: ProtocolEventTable;
 }
 
 export type Db = Kysely<Database>;

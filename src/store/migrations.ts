@@ -53,6 +53,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('oidc_payloads_expires_at').on('oidc_payloads').columns(['expires_at']).execute();
     },
   },
+  '0002_protocol_events': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('protocol_events')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('detail', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('protocol_events_client').on('protocol_events').columns(['environment', 'client_id', 'created_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
