@@ -89,6 +89,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       adapter,
       interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
       logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
+      trustProxy: config.trustProxy,
       sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
       renderError: async (ctx, out, error) => {
         const reference = newReference();
@@ -108,6 +109,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       logLevel: config.logLevel,
       csrfKey: secrets.cookieKeys[0]!,
       secureCookies: config.issuer.startsWith('https:'),
+      trustProxy: config.trustProxy,
       ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
     });
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });

@@ -20,6 +20,8 @@ const ConfigSchema = Type.Object({
   sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
   sessionMaxMinutes: Type.Integer({ minimum: 1, maximum: 10080 }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  /** Behind a load balancer that terminates TLS: trust X-Forwarded-Proto/-For. */
+  trustProxy: Type.Boolean(),
   /** Allow a production environment to run with test-only login methods (a public demo). */
   allowTestLoginInProduction: Type.Boolean(),
 });
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionIdleMinutes: env.PORTVAKT_SESSION_IDLE_MINUTES === undefined ? 30 : Number(env.PORTVAKT_SESSION_IDLE_MINUTES),
     sessionMaxMinutes: env.PORTVAKT_SESSION_MAX_MINUTES === undefined ? 120 : Number(env.PORTVAKT_SESSION_MAX_MINUTES),
     allowTestLoginInProduction: env.PORTVAKT_DEMO === 'true',
+    trustProxy: env.PORTVAKT_TRUST_PROXY === 'true',
     ...overrides,
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];

@@ -22,6 +22,7 @@ export interface ServerOptions {
   logLevel: string;
   csrfKey: string;
   secureCookies: boolean;
+  trustProxy: boolean;
   /** Reports readiness of the store, for /health/ready. */
   ready: () => Promise<boolean>;
 }
@@ -45,7 +46,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // One line per request only when debugging; errors are always logged.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: options.trustProxy,
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

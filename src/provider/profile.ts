@@ -62,6 +62,7 @@ export interface ProviderDependencies {
   renderError: NonNullable<Configuration['renderError']>;
   logoutPages: LogoutPages;
   sessions: SessionLimits;
+  trustProxy: boolean;
   /** Where the login pages for an interaction live. */
   interactionUrl: (uid: string) => string;
 }
@@ -110,11 +111,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
     adapter,
     clients: [],
     jwks: { keys: deps.keys.privateJwks as never },
+    // Over https the cookies are SameSite=None, so the session is present when a relying party
+    // POSTs to /authorize or /logout from its own site (ID-porten recommends POST for logout).
+    // Browsers refuse SameSite=None without Secure, so plain-http development uses Lax and GET.
     cookies: {
       keys: secrets.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax', secure: https, signed: true },
-      short: { httpOnly: true, sameSite: 'lax', secure: https, signed: true },
+      long: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
+      short: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
     },
+    enableHttpPostMethods: https,
     routes: ROUTES,
     scopes: PROVIDER_SCOPES,
     // acr, amr and auth_time come from the login, not the account; listing them under openid puts
@@ -254,6 +259,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
   };
 
   const provider = new Provider(deps.issuer, configuration);
+  // Behind a TLS-terminating load balancer, trust its X-Forwarded-* headers (PORTVAKT_TRUST_PROXY).
+  provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(acceptJwtAccessTokens(provider, deps.keys));

@@ -1,0 +1,272 @@
+// SSO, sessions and logout as ID-porten does them (profile §5, §6), over plain HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { PERSON } from './helpers/clients.js';
+
+const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
+const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
+const SECRET = 'session-test-secret-0123456789abcdef';
+
+let pv: TestPortvakt;
+let rp: Receiver; // front- and back-channel endpoints of the relying parties
+let broken: Receiver;
+const cb = (client: string) => `${rp.origin}/${client}/callback`;
+
+beforeAll(async () => {
+  rp = await startReceiver();
+  broken = await startReceiver();
+  broken.status = 500;
+  const web = (id: string, extra: Record<string, unknown> = {}) => ({
+    client_id: id, client_name: id, client_secret: SECRET, redirect_uris: [cb(id)], post_logout_redirect_uris: [`${rp.origin}/${id}/logged-out`],
+    grant_types: ['authorization_code', 'refresh_token'], ...extra,
+  });
+  pv = await startPortvakt({
+    clients: [
+      web('rp-one', { frontchannel_logout_uri: `${rp.origin}/rp-one/frontchannel`, frontchannel_logout_session_required: true, backchannel_logout_uri: `${rp.origin}/rp-one/backchannel` }),
+      web('rp-two', { frontchannel_logout_uri: `${rp.origin}/rp-two/frontchannel` }),
+      web('isolated', { sso_disabled: true }),
+      web('api-client', { integration_type: 'api_klient', scopes: ['openid', 'profile', 'idporten:token.introspection'] }),
+      { ...web('rp-broken'), redirect_uris: [`${broken.origin}/cb`], post_logout_redirect_uris: [], backchannel_logout_uri: `${broken.origin}/backchannel` },
+    ],
+  });
+});
+afterAll(async () => {
+  await pv?.close();
+  await rp?.close();
+  await broken?.close();
+});
+
+function authorizeUrl(client: string, params: Record<string, string> = {}) {
+  const redirect = client === 'rp-broken' ? `${broken.origin}/cb` : cb(client);
+  const query = new URLSearchParams({
+    client_id: client, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: `state-${client}`, nonce: 'nonce',
+    code_challenge: CHALLENGE, code_challenge_method: 'S256', ...params,
+  });
+  return `${pv.issuer}/authorize?${query}`;
+}
+
+const isCallback = (u: string) => !u.startsWith(pv.issuer);
+
+async function tokens(client: string, callback: string) {
+  const code = new URL(callback).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callback}`);
+  const response = await fetch(`${pv.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client}:${SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: new URL(callback).origin + new URL(callback).pathname, code_verifier: VERIFIER }),
+  });
+  return (await response.json()) as { id_token: string; access_token: string; refresh_token?: string };
+}
+
+async function refresh(client: string, refreshToken: string) {
+  const response = await fetch(`${pv.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client}:${SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+  });
+  return response.status;
+}
+
+/** Logs in with the form at `client`, returning the browser and the tokens. */
+async function loggedIn(client: string, browser = new CookieBrowser(), params: Record<string, string> = {}) {
+  const callback = await loginWithTestId(browser, authorizeUrl(client, params), client === 'rp-broken' ? `${broken.origin}/cb` : cb(client));
+  return { browser, tokens: await tokens(client, callback) };
+}
+
+/** Goes to /authorize; returns the callback URL if SSO answered, or undefined if a login page came. */
+async function sso(browser: CookieBrowser, client: string, params: Record<string, string> = {}) {
+  const hop = await browser.follow(authorizeUrl(client, params), isCallback);
+  if (hop.location && isCallback(hop.location)) return hop.location;
+  expect(hop.body).toContain('name="pid"');
+  return undefined;
+}
+
+describe('single sign-on', () => {
+  it('a second client logs in without the form, with the same person and auth_time', async () => {
+    const { browser, tokens: first } = await loggedIn('rp-one');
+    const callback = await sso(browser, 'rp-two');
+    expect(callback).toContain('code=');
+    const second = decodeJwt((await tokens('rp-two', callback!)).id_token);
+    expect(second.pid).toBe(PERSON);
+    expect(second.auth_time).toBe(decodeJwt(first.id_token).auth_time);
+  });
+
+  it('prompt=login and max_age=0 ask for a fresh login', async () => {
+    const { browser } = await loggedIn('rp-one');
+    expect(await sso(browser, 'rp-two', { prompt: 'login' })).toBeUndefined();
+    expect(await sso(browser, 'rp-two', { max_age: '0' })).toBeUndefined();
+    expect(await sso(browser, 'rp-two', { max_age: '3600' })).toContain('code=');
+  });
+
+  it('prompt=none without a session returns login_required to the client', async () => {
+    const location = new URL((await new CookieBrowser().request(authorizeUrl('rp-one', { prompt: 'none' }))).location!);
+    expect(location.searchParams.get('error')).toBe('login_required');
+    expect(location.searchParams.get('state')).toBe('state-rp-one');
+  });
+
+  it('prompt=none with a session answers with a code', async () => {
+    const { browser } = await loggedIn('rp-one');
+    expect(await sso(browser, 'rp-two', { prompt: 'none' })).toContain('code=');
+  });
+
+  it('sso_disabled: the client keeps its own login, and does not lend it to others', async () => {
+    const { browser } = await loggedIn('rp-one');
+    expect(await sso(browser, 'isolated')).toBeUndefined(); // shared login not reused
+    await loginWithTestId(browser, authorizeUrl('isolated'), cb('isolated'));
+    expect(await sso(browser, 'isolated')).toContain('code='); // its own login is reused
+    expect(await sso(browser, 'rp-two')).toBeUndefined(); // and not lent to others
+  });
+
+  it('the session cookie is HttpOnly, SameSite=Lax, and lasts 30 minutes', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.follow(authorizeUrl('rp-one'));
+    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    const response = await fetch(answer.location!, { redirect: 'manual', headers: { cookie: browser.cookieHeader() } });
+    const session = response.headers.getSetCookie().find((c) => c.startsWith('_session='))!;
+    expect(session).toMatch(/httponly/i);
+    expect(session).toMatch(/samesite=lax/i);
+    const expires = new Date(/expires=([^;]+)/i.exec(session)![1]!).getTime();
+    expect(expires - Date.now()).toBeGreaterThan(29 * 60_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(30 * 60_000 + 2000);
+  });
+
+  it('revoking a token ends that client\'s grant only; the SSO session stays', async () => {
+    const { browser, tokens: one } = await loggedIn('rp-one');
+    await fetch(`${pv.issuer}/token/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`rp-one:${SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ token: one.access_token }),
+    });
+    expect(await refresh('rp-one', one.refresh_token!)).toBe(400);
+    expect(await sso(browser, 'rp-two')).toContain('code=');
+  });
+});
+
+describe('logout', () => {
+  async function logout(browser: CookieBrowser, params: Record<string, string>) {
+    const page = await browser.request(`${pv.issuer}/logout?${new URLSearchParams(params)}`);
+    return page;
+  }
+
+  it('ends the session, revokes login grants, loads every client\'s front-channel URI, then goes to post_logout_redirect_uri with state', async () => {
+    const { browser, tokens: one } = await loggedIn('rp-one');
+    const two = await tokens('rp-two', (await sso(browser, 'rp-two'))!);
+    const api = await tokens('api-client', (await sso(browser, 'api-client', { scope: 'openid profile idporten:token.introspection' }))!);
+    const sid = decodeJwt(one.id_token).sid as string;
+    expect(sid).toEqual(expect.any(String));
+    rp.received.length = 0;
+
+    const page = await logout(browser, { id_token_hint: two.id_token, post_logout_redirect_uri: `${rp.origin}/rp-two/logged-out`, state: 'bye now' });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('name="logout" value="yes"');
+    expect(page.body).toContain("document.getElementById('logout-form').submit()"); // no question asked
+
+    const done = await browser.post(`${pv.issuer}/logout/confirm`, { xsrf: formField(page.body, 'xsrf')!, logout: 'yes' });
+    expect(done.status).toBe(200);
+    const frames = [...done.body.matchAll(/<iframe class="frontchannel" src="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
+    const one_ = frames.find((f) => f.includes('/rp-one/'))!;
+    expect(new URL(one_).searchParams.get('iss')).toBe(pv.issuer);
+    expect(new URL(one_).searchParams.get('sid')).toBe(sid);
+    expect(frames.find((f) => f.includes('/rp-two/'))).toBe(`${rp.origin}/rp-two/frontchannel`); // the initiator too, without iss/sid
+    const next = /id="next" href="([^"]+)"/.exec(done.body)![1]!.replaceAll('&amp;', '&');
+    expect(next).toBe(`${rp.origin}/rp-two/logged-out?state=bye+now`);
+
+    expect(await sso(browser, 'rp-one')).toBeUndefined(); // the session has ended
+    expect(await refresh('rp-one', one.refresh_token!)).toBe(400); // login grant revoked
+    expect(await refresh('api-client', api.refresh_token!)).toBe(200); // API grant survives
+
+    const backchannel = rp.received.find((r) => r.url === '/rp-one/backchannel')!;
+    expect(backchannel.method).toBe('POST');
+    const logoutToken = new URLSearchParams(backchannel.body).get('logout_token')!;
+    const { payload, protectedHeader } = await jwtVerify(logoutToken, createRemoteJWKSet(new URL(`${pv.issuer}/jwks.json`)), {
+      issuer: pv.issuer, audience: 'rp-one', typ: 'logout+jwt',
+    });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(payload.sid).toBe(sid);
+    expect(payload.sub).toBe(decodeJwt(one.id_token).sub);
+    expect(payload.jti).toEqual(expect.any(String));
+    expect(payload.nonce).toBeUndefined();
+    const events = await pv.portvakt.events.forClient('rp-one');
+    expect(events[0]).toMatchObject({ type: 'backchannel_logout', outcome: 'success' });
+  });
+
+  it('a failed back-channel delivery is recorded and does not stop the logout', async () => {
+    const { browser, tokens: t } = await loggedIn('rp-broken');
+    const page = await logout(browser, { id_token_hint: t.id_token });
+    const done = await browser.post(`${pv.issuer}/logout/confirm`, { xsrf: formField(page.body, 'xsrf')!, logout: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`${pv.issuer}/logout/success`);
+    const events = await pv.portvakt.events.forClient('rp-broken');
+    expect(events[0]).toMatchObject({ type: 'backchannel_logout', outcome: 'failure' });
+  });
+
+  it('without a hint it asks first, and ends on a "logged out" page in the person\'s language', async () => {
+    const { browser } = await loggedIn('rp-two');
+    const page = await logout(browser, { ui_locales: 'en' });
+    expect(page.body).toContain('Do you want to log out');
+    expect(page.body).not.toContain('.submit()');
+    const done = await browser.post(`${pv.issuer}/logout/confirm`, { xsrf: formField(page.body, 'xsrf')!, logout: 'yes' });
+    const frames = await browser.follow(done.status === 303 ? done.location! : `${pv.issuer}/logout/success`);
+    expect(frames.status).toBe(200);
+  });
+
+  it('refuses a post_logout_redirect_uri not registered for the client of the id_token', async () => {
+    const { browser, tokens: t } = await loggedIn('rp-one');
+    const page = await logout(browser, { id_token_hint: t.id_token, post_logout_redirect_uri: `${rp.origin}/rp-two/logged-out` });
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('post_logout_redirect_uri');
+  });
+
+  it('over plain http, POST /logout says to use GET (browsers send no SameSite=None cookie without https)', async () => {
+    const response = await fetch(`${pv.issuer}/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'state=s' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toContain('GET');
+  });
+});
+
+describe('behind https (a TLS-terminating proxy)', () => {
+  it('POST /logout works and the cookies are Secure and SameSite=None', async () => {
+    const port = await freePort();
+    const secure = await startPortvakt({
+      clients: [{ client_id: 'tls-client', client_secret: SECRET, redirect_uris: ['https://rp.example/cb'], post_logout_redirect_uris: ['https://rp.example/bye'] }],
+      env: { PORT: String(port), PORTVAKT_ISSUER: `https://localhost:${port}`, PORTVAKT_TRUST_PROXY: 'true' },
+    });
+    try {
+      const base = `http://localhost:${port}`;
+      const forwarded = { 'x-forwarded-proto': 'https' };
+      const query = new URLSearchParams({ client_id: 'tls-client', response_type: 'code', scope: 'openid', redirect_uri: 'https://rp.example/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PERSON}_idporten-loa-substantial` });
+      const authorize = await fetch(`${base}/authorize?${query}`, { redirect: 'manual', headers: forwarded });
+      const session = authorize.headers.getSetCookie().find((c) => c.startsWith('_session='))!;
+      expect(session).toMatch(/secure/i);
+      expect(session).toMatch(/samesite=none/i);
+      const cookie = authorize.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!;
+      const token = (await (await fetch(`${base}/token`, {
+        method: 'POST',
+        headers: { ...forwarded, 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`tls-client:${SECRET}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://rp.example/cb', code_verifier: VERIFIER }),
+      })).json()) as { id_token: string };
+      const page = await fetch(`${base}/logout`, {
+        method: 'POST',
+        headers: { ...forwarded, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ id_token_hint: token.id_token, post_logout_redirect_uri: 'https://rp.example/bye', state: 'post' }),
+      });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("getElementById('logout-form')");
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
+describe('sessions survive a restart', () => {
+  it('a logged-in browser is still logged in after the provider restarts', async () => {
+    const { browser } = await loggedIn('rp-one');
+    pv = await pv.restart();
+    expect(await sso(browser, 'rp-two')).toContain('code=');
+  });
+});
