@@ -33,7 +33,7 @@ async function main() {
     });
     await shoot('demo-claims', `${config.issuer}/demo/login?lang=en`, async (page) => {
       await page.getByRole('button', { name: 'Log in as Kari Nordmann' }).click();
-      await page.waitForURL(/callback/);
+      await page.waitForSelector('#id-token-claims');
     });
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
   } finally {

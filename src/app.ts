@@ -43,7 +43,7 @@ export interface OpenOptions {
 export async function openData(config: Config, options: OpenOptions = {}) {
   const store = await openStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir });
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, store.schema);
     const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir));
     return { store, secrets };
   } catch (err) {

@@ -1,13 +1,22 @@
-// A small demo service, a real relying party of this provider (like ID-porten's demo client in its
-// test environment): log in, see the id_token and userinfo claims. Test environments only.
+// A small demo service, a real relying party of this provider, like ID-porten's demo client in its
+// test environment: log in with a chosen level and language, see the id_token and userinfo claims,
+// log out, and be logged out by front-channel logout. Test environments only.
 import crypto from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { ClientInput } from '../registry/client-schema.js';
-import { renderPage } from '../ui/layout.js';
+import { ACR_VALUES } from '../provider/acr.js';
+import { catalogues } from '../ui/i18n/index.js';
+import { chooseLocale, isLocale, LOCALES, type Locale } from '../provider/locale.js';
+import { translator } from '../ui/i18n/index.js';
+import { Layout, renderPage } from '../ui/layout.js';
+import { DemoSessions } from './sessions.js';
 
 export const DEMO_PREFIX = '/demo';
 export const DEMO_CLIENT_ID = 'portvakt-demo';
+const FLOW_COOKIE = 'portvakt_demo_flow';
+const SESSION_COOKIE = 'portvakt_demo_session';
 
 /** The demo client; its secret is new at every start and known only to this process. */
 export function demoClient(issuer: string): ClientInput {
@@ -19,8 +28,9 @@ export function demoClient(issuer: string): ClientInput {
     application_type: 'web',
     token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: [`${issuer}${DEMO_PREFIX}/callback`],
-    post_logout_redirect_uris: [`${issuer}${DEMO_PREFIX}`],
-    frontchannel_logout_session_required: false,
+    post_logout_redirect_uris: [`${issuer}${DEMO_PREFIX}/logged-out`],
+    frontchannel_logout_uri: `${issuer}${DEMO_PREFIX}/logout/frontchannel`,
+    frontchannel_logout_session_required: true,
     scopes: ['openid', 'profile'],
     grant_types: ['authorization_code'],
     refresh_token_usage: 'ONETIME',
@@ -33,35 +43,77 @@ export function demoClient(issuer: string): ClientInput {
   };
 }
 
-const FLOW_COOKIE = 'portvakt_demo_flow';
-
 export async function demoRoutes(app: FastifyInstance, { issuer, client }: { issuer: string; client: ClientInput }) {
+  await app.register(formbody, { bodyLimit: 4 * 1024 });
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
-  const page = (title: string, body: preact.ComponentChildren) =>
-    renderPage(
-      <html lang="en">
-        <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>{title}</title><link rel="stylesheet" href="/static/portvakt.css" /></head>
-        <body><main id="main"><h1>{title}</h1>{body}</main></body>
-      </html>,
-    );
+  const sessions = new DemoSessions();
+  const secure = issuer.startsWith('https:');
+  const csrfKey = crypto.randomBytes(32);
+  const csrfFor = (sessionId: string) => crypto.createHmac('sha256', csrfKey).update(sessionId).digest('base64url');
 
-  app.get(DEMO_PREFIX, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(page('Portvakt demo service', (
+  const localeOf = (request: FastifyRequest<{ Querystring: { lang?: string } }>): Locale =>
+    isLocale(request.query?.lang) ? request.query.lang : chooseLocale(undefined, undefined);
+
+  const send = (reply: FastifyReply, locale: Locale, title: string, body: preact.ComponentChildren, status = 200) => {
+    const t = translator(locale);
+    return reply.code(status).type('text/html; charset=utf-8').send(renderPage(
+      <Layout locale={locale} t={t} title={title} languageHref={(l) => `${DEMO_PREFIX}?lang=${l}`}>
+        <h1>{title}</h1>
+        {body}
+      </Layout>,
+    ));
+  };
+
+  app.get<{ Querystring: { lang?: string } }>(DEMO_PREFIX, async (request, reply) => {
+    const session = sessions.find(request.cookies[SESSION_COOKIE]);
+    const locale = session && !request.query.lang ? (session.locale as Locale) : localeOf(request);
+    const t = translator(locale);
+    if (!session) {
+      return send(reply, locale, t('demo.title'), (
+        <>
+          <p>{t('demo.intro')}</p>
+          <form method="get" action={`${DEMO_PREFIX}/login`}>
+            <fieldset class="field">
+              <legend>{t('demo.level')}</legend>
+              {ACR_VALUES.map((acr, i) => (
+                <div class="radio" key={acr}>
+                  <input type="radio" id={`demo-${acr}`} name="acr" value={acr} checked={i === 0} />
+                  <label for={`demo-${acr}`}><code>{acr}</code></label>
+                </div>
+              ))}
+            </fieldset>
+            <div class="field">
+              <label for="demo-lang">{t('demo.language')}</label>
+              <select id="demo-lang" name="lang">
+                {LOCALES.map((l) => <option value={l} selected={l === locale}>{catalogues[l]['lang.name']}</option>)}
+              </select>
+            </div>
+            <button type="submit" class="button button-primary">{t('demo.login')}</button>
+          </form>
+        </>
+      ));
+    }
+    const amr = Array.isArray(session.claims.amr) ? session.claims.amr.join(', ') : String(session.claims.amr);
+    return send(reply, locale, t('demo.loggedIn'), (
       <>
-        <p>A relying party of this Portvakt. Log in to see what a service receives.</p>
-        <ul>
-          <li><a href={`${DEMO_PREFIX}/login`}>Log in (substantial)</a></li>
-          <li><a href={`${DEMO_PREFIX}/login?acr=idporten-loa-high`}>Log in (high)</a></li>
-          <li><a href={`${DEMO_PREFIX}/login?lang=en`}>Log in (English)</a></li>
-        </ul>
+        <p>{t('demo.summary', { pid: String(session.claims.pid), acr: String(session.claims.acr), amr })}</p>
+        <form method="post" action={`${DEMO_PREFIX}/logout`}>
+          <input type="hidden" name="csrf" value={csrfFor(session.id)} />
+          <button type="submit" class="button button-primary">{t('demo.logout')}</button>
+        </form>
+        <h2>{t('demo.idToken')}</h2>
+        <pre id="id-token-claims">{JSON.stringify(session.claims, null, 2)}</pre>
+        <h2>{t('demo.userinfo')}</h2>
+        <pre id="userinfo">{JSON.stringify(session.userinfo, null, 2)}</pre>
       </>
-    ))));
+    ));
+  });
 
-  app.get<{ Querystring: { acr?: string; lang?: string } }>(`${DEMO_PREFIX}/login`, async (request, reply) => {
+  app.get<{ Querystring: { acr?: string; lang?: string; prompt?: string } }>(`${DEMO_PREFIX}/login`, async (request, reply) => {
     const state = crypto.randomBytes(16).toString('base64url');
     const nonce = crypto.randomBytes(16).toString('base64url');
     const verifier = crypto.randomBytes(32).toString('base64url');
-    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    const locale = localeOf(request);
     const url = new URL(`${issuer}/authorize`);
     url.search = new URLSearchParams({
       client_id: client.client_id,
@@ -70,44 +122,73 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
       redirect_uri: client.redirect_uris[0]!,
       state,
       nonce,
-      code_challenge: challenge,
+      code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
-      acr_values: request.query.acr === 'idporten-loa-high' ? 'idporten-loa-high' : 'idporten-loa-substantial',
-      ui_locales: ['nb', 'nn', 'en', 'se'].includes(request.query.lang ?? '') ? request.query.lang! : 'nb',
+      acr_values: ACR_VALUES.find((acr) => acr === request.query.acr) ?? 'idporten-loa-substantial',
+      ui_locales: locale,
+      ...(request.query.prompt === 'login' ? { prompt: 'login' } : {}),
     }).toString();
-    reply.setCookie(FLOW_COOKIE, `${state}.${nonce}.${verifier}`, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', maxAge: 1800, secure: issuer.startsWith('https:') });
+    reply.setCookie(FLOW_COOKIE, `${state}.${nonce}.${verifier}.${locale}`, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', maxAge: 1800, secure });
     return reply.redirect(url.toString(), 303);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>(`${DEMO_PREFIX}/callback`, async (request, reply) => {
-    const flow = request.cookies[FLOW_COOKIE]?.split('.');
+    const [expectedState, nonce, verifier, flowLocale] = request.cookies[FLOW_COOKIE]?.split('.') ?? [];
+    const locale = isLocale(flowLocale) ? flowLocale : 'nb';
+    const t = translator(locale);
     const { code, state, error, error_description: description } = request.query;
-    reply.type('text/html; charset=utf-8');
-    if (error) return reply.code(400).send(page('Login did not complete', <p><code>{error}</code>: {description}</p>));
-    if (!flow || flow[0] !== state || !code) return reply.code(400).send(page('Login did not complete', <p>The state does not match this browser's login; start again at <a href={DEMO_PREFIX}>the demo</a>.</p>));
+    reply.clearCookie(FLOW_COOKIE, { path: DEMO_PREFIX });
+    const failed = (detail: preact.ComponentChildren, status = 400) =>
+      send(reply, locale, t('demo.failed'), <><p>{detail}</p><p><a href={`${DEMO_PREFIX}?lang=${locale}`}>{t('demo.again')}</a></p></>, status);
+    if (error) return failed(<><code>{error}</code>{description ? `: ${description}` : ''}</>);
+    if (!expectedState || state !== expectedState || !code) return failed('state does not match this browser\'s login');
+
     const response = await fetch(`${issuer}/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret!)}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: flow[2]! }),
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: verifier! }),
     });
     const tokens = (await response.json()) as Record<string, string>;
-    if (!response.ok) return reply.code(502).send(page('Token request failed', <pre>{JSON.stringify(tokens, null, 2)}</pre>));
+    if (!response.ok) return failed(<code>{JSON.stringify(tokens)}</code>, 502);
     const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: client.client_id });
-    if (payload.nonce !== flow[1]) return reply.code(400).send(page('Login did not complete', <p>The nonce does not match.</p>));
+    if (payload.nonce !== nonce) return failed('nonce does not match');
     const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }).then((r) => r.json());
-    reply.clearCookie(FLOW_COOKIE, { path: DEMO_PREFIX });
-    return reply.send(page('Logged in', (
-      <>
-        <p>Level: <code>{String(payload.acr)}</code>, identity number <code>{String(payload.pid)}</code>.</p>
-        <h2>id_token claims</h2>
-        <pre>{JSON.stringify(payload, null, 2)}</pre>
-        <h2>userinfo</h2>
-        <pre>{JSON.stringify(userinfo, null, 2)}</pre>
-        <p><a href={DEMO_PREFIX}>Back to the demo</a></p>
-      </>
-    )));
+    const session = sessions.create({ idToken: tokens.id_token!, claims: payload, userinfo, sid: typeof payload.sid === 'string' ? payload.sid : undefined, locale });
+    reply.setCookie(SESSION_COOKIE, session.id, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', secure });
+    return reply.redirect(`${DEMO_PREFIX}?lang=${locale}`, 303);
+  });
+
+  // RP-initiated logout: end the local session, then let the provider end the SSO session.
+  app.post<{ Body: { csrf?: string } }>(`${DEMO_PREFIX}/logout`, async (request, reply) => {
+    const session = sessions.find(request.cookies[SESSION_COOKIE]);
+    if (!session) return reply.redirect(DEMO_PREFIX, 303);
+    const expected = Buffer.from(csrfFor(session.id));
+    const presented = Buffer.from(String(request.body?.csrf ?? ''));
+    if (expected.length !== presented.length || !crypto.timingSafeEqual(expected, presented)) return reply.code(400).send({ error: 'invalid_request', error_description: 'bad form token' });
+    sessions.end(session.id);
+    reply.clearCookie(SESSION_COOKIE, { path: DEMO_PREFIX });
+    const url = new URL(`${issuer}/logout`);
+    url.search = new URLSearchParams({ id_token_hint: session.idToken, post_logout_redirect_uri: client.post_logout_redirect_uris[0]!, state: session.locale, ui_locales: session.locale }).toString();
+    return reply.redirect(url.toString(), 303);
+  });
+
+  app.get<{ Querystring: { state?: string; lang?: string } }>(`${DEMO_PREFIX}/logged-out`, async (request, reply) => {
+    const locale = isLocale(request.query.state) ? request.query.state : localeOf(request);
+    const t = translator(locale);
+    return send(reply, locale, t('demo.title'), <><p>{t('demo.loggedOut')}</p><p><a href={`${DEMO_PREFIX}?lang=${locale}`}>{t('demo.again')}</a></p></>);
+  });
+
+  // Front-channel logout (OpenID Front-Channel Logout 1.0): loaded by the provider in a hidden frame.
+  app.get<{ Querystring: { iss?: string; sid?: string } }>(`${DEMO_PREFIX}/logout/frontchannel`, async (request, reply) => {
+    if (request.query.iss === issuer && request.query.sid) sessions.endBySid(request.query.sid);
+    reply.clearCookie(SESSION_COOKIE, { path: DEMO_PREFIX });
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', `default-src 'none'; frame-ancestors ${new URL(issuer).origin}`)
+      .type('text/html; charset=utf-8')
+      .send('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Logged out</title></head><body></body></html>');
   });
 }

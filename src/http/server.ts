@@ -52,9 +52,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
-    // Our pages load nothing but our stylesheet and run no script; say so, so nothing else can.
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
+    // Our pages load nothing but our stylesheet, run no script and are framed by no one; a route
+    // that must be framed (front-channel logout) sets its own policy.
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header('x-frame-options', 'DENY');
+      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
+    }
     return payload;
   });
 

@@ -77,6 +77,8 @@ export interface StoreOptions {
 export interface Store {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** The PostgreSQL schema in use, when not the default. */
+  schema?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -100,7 +102,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   // The schema is set as a startup parameter, so every pooled connection has it before its first query.
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return { db, kind: 'postgres', schema, close: () => db.destroy() };
 }
 
 async function openPglite(dir: string): Promise<Store> {

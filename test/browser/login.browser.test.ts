@@ -39,11 +39,10 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
     await page.getByLabel('Høyt (som BankID)').check();
     await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
-    await page.waitForURL(/\/demo\/callback/);
-    const text = await page.locator('main').innerText();
-    expect(text).toContain('idporten-loa-high');
-    expect(text).toContain('28876895937');
-    expect(text).toContain('"amr": [\n    "TestID"\n  ]');
+    await page.waitForSelector('#id-token-claims');
+    const claims = JSON.parse(await page.locator('#id-token-claims').innerText());
+    expect(claims).toMatchObject({ acr: 'idporten-loa-high', pid: '28876895937', amr: ['TestID'], locale: 'nb' });
+    expect(JSON.parse(await page.locator('#userinfo').innerText())).toMatchObject({ pid: '28876895937' });
     await page.context().close();
   });
 
@@ -79,8 +78,8 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     const page = await newPage();
     await page.goto(`${pv.issuer}/demo/login?lang=en`);
     await page.getByRole('button', { name: 'Log in as Kari Nordmann' }).click();
-    await page.waitForURL(/\/demo\/callback/);
-    expect(await page.locator('main').innerText()).toContain('Logged in');
+    await page.waitForSelector('#id-token-claims');
+    expect(await page.locator('h1').innerText()).toMatch(/logged in|logget inn/i);
     await page.context().close();
   });
 
@@ -99,8 +98,8 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     await page.goto(`${pv.issuer}/demo/login`);
     await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
     await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
-    await page.waitForURL(/\/demo\/callback/);
-    expect(await page.locator('main').innerText()).toContain('Logged in');
+    await page.waitForSelector('#id-token-claims');
+    expect(await page.locator('h1').innerText()).toMatch(/logged in|logget inn/i);
     await context.close();
   });
 
@@ -109,6 +108,31 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     await page.goto(`${pv.issuer}/demo/login`);
     await page.getByRole('button', { name: 'Avbryt' }).click();
     await page.waitForURL(/\/demo\/callback\?error=access_denied/);
+    await page.context().close();
+  });
+
+  it.each([
+    ['the demo service', '/demo'],
+    ['the "logged out" page', '/logout/success'],
+    ['the demo service\'s logged-out page', '/demo/logged-out?state=en'],
+  ])('%s has no serious accessibility violations', async (_name, path) => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}${path}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the logout question (no id_token_hint) has no serious accessibility violations', async () => {
+    const page = await newPage();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await page.getByRole('button', { name: 'Log in as Kari Nordmann' }).or(page.getByRole('button', { name: 'Logg inn som Kari Nordmann' })).click();
+    await page.waitForSelector('#id-token-claims');
+    await page.goto(`${pv.issuer}/logout`);
+    expect(await page.locator('h1').innerText()).toBe('Logg ut');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Logg ut' }).click();
+    await page.waitForURL(/\/logout\/success/);
+    expect(await page.locator('h1').innerText()).toBe('Du er logget ut');
     await page.context().close();
   });
 

@@ -54,7 +54,14 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     await fs.writeFile(file, JSON.stringify({ clients: options.clients }));
     env.PORTVAKT_CONFIG = file;
   }
-  return boot(loadConfig(env), dataDir, schema);
+  try {
+    return await boot(loadConfig(env), dataDir, schema);
+  } catch (err) {
+    // A start that fails (as some tests intend) leaves nothing behind.
+    await fs.rm(dataDir, { recursive: true, force: true });
+    if (schema) await dropSchema(schema);
+    throw err;
+  }
 }
 
 async function boot(config: Config, dataDir: string, schema: string | undefined): Promise<TestPortvakt> {
