@@ -1,4 +1,4 @@
-// A restart with the same data keeps everything: keys (same env.kid), declared clients, refresh tokens,
+// A restart with the same data keeps everything: keys (same kid), declared clients, refresh tokens,
 // and id_tokens issued before it still verify.
 import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
@@ -24,7 +24,7 @@ async function headlessLogin(config: oidc.Configuration) {
 const jwksOf = async (issuer: string) => (await (await fetch(`${issuer}/jwks.json`)).json()) as JSONWebKeySet;
 
 describe('a restart keeps', () => {
-  it('signing keys (same env.kid), clients, refresh tokens, and earlier id_tokens verify', async () => {
+  it('signing keys (same kid), clients, refresh tokens, and earlier id_tokens verify', async () => {
     let config = await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
     const before = await headlessLogin(config);
     const kidBefore = decodeProtectedHeader(before.id_token!).kid;
