@@ -10,6 +10,11 @@ import { createClientRegistry, type ClientRegistry } from './registry/clients.js
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { DomainError } from './registry/errors.js';
 import { createProtocolEvents, type ProtocolEvent, type ProtocolEvents } from './registry/events.js';
+import { createOrganisations, type Organisations } from './registry/organisations.js';
+import { createAuditLog, type AuditLog } from './registry/audit.js';
+import { createIntegrations, type Integrations } from './registry/integrations.js';
+import { selfServiceApi } from './portal/api.js';
+import { testPersons } from './identity/test-persons.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
@@ -27,6 +32,9 @@ export interface Portvakt {
   secrets: Secrets;
   clients: ClientRegistry;
   events: ProtocolEvents;
+  organisations: Organisations;
+  audit: AuditLog;
+  integrations: Integrations;
   keys: SigningKeys;
   provider: Provider;
   server: FastifyInstance;
@@ -61,6 +69,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   try {
     const clients = createClientRegistry(store.db, secrets, config.environment);
     const events = createProtocolEvents(store.db, config.environment);
+    const organisations = createOrganisations(store.db);
+    const audit = createAuditLog(store.db, config.environment);
+    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config) });
+    if (testEnvironment) await seedDemoOrganisation(organisations);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     await declareClients(config, clients, demo);
 
@@ -113,6 +125,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
     });
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
+    await server.register(selfServiceApi, { provider, clients, integrations, issuer: config.issuer });
 
     provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
     const record = (event: ProtocolEvent) => void events.record(event).catch((err) => server.log.warn({ err }, 'recording a protocol event failed'));
@@ -125,7 +138,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     sweeper.unref();
 
     return {
-      config, store, secrets, clients, events, keys, provider, server, demoClient: demo,
+      config, store, secrets, clients, events, organisations, audit, integrations, keys, provider, server, demoClient: demo,
       async close() {
         clearInterval(sweeper);
         await server.close();
@@ -162,3 +175,12 @@ async function declareClients(config: Config, clients: ClientRegistry, demo: Cli
 }
 
 export { DEMO_PREFIX };
+
+/** In test environments: an organisation and an administrator test person, to try self-service at once. */
+export const DEMO_ORGANISATION = { orgno: '312000008', name: 'Demo Organisasjon AS' };
+export const DEMO_ADMIN = testPersons[0]!;
+
+async function seedDemoOrganisation(organisations: Organisations): Promise<void> {
+  await organisations.upsert(DEMO_ORGANISATION);
+  await organisations.grant(DEMO_ADMIN.pid, 'integration_admin', DEMO_ORGANISATION.orgno);
+}

@@ -1,13 +1,23 @@
 // From an ID-porten registration (profile §7.2) to the client metadata oidc-provider understands.
 import type { ClientMetadata } from 'oidc-provider';
 import type { StoredClient } from '../registry/clients.js';
+import { SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
+import { KEY_LIFETIME_DAYS } from '../registry/integrations.js';
+
+/** Keys uploaded by self-service are valid a year from their last upload (profile §7.3). */
+function liveJwks(jwks: unknown): { keys: never[] } | undefined {
+  const stored = jwks as { keys: never[]; last_updated?: string } | undefined;
+  if (!stored) return undefined;
+  if (stored.last_updated && Date.now() - Date.parse(stored.last_updated) > KEY_LIFETIME_DAYS * 86_400_000) return undefined;
+  return { keys: stored.keys };
+}
 
 /**
  * Scopes this provider can grant. API scopes of api_klient integrations (prefix:subscope) are kept
  * in the registration but not offered until scope management exists; oidc-provider would reject the
  * whole client for one unknown scope.
  */
-export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection'];
+export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection', ...SELF_SERVICE_SCOPES];
 
 /** ID-porten fields oidc-provider does not know; they ride along as extra client metadata. */
 export const IDPORTEN_CLIENT_FIELDS = [
@@ -47,7 +57,7 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     application_type: r.application_type === 'native' ? 'native' : 'web',
     redirect_uris: r.redirect_uris,
     post_logout_redirect_uris: r.post_logout_redirect_uris,
-    response_types: ['code'],
+    response_types: r.integration_type === 'maskinporten' ? [] : ['code'],
     grant_types: r.grant_types,
     token_endpoint_auth_method: r.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'],
     scope: r.scopes.filter((scope) => PROVIDER_SCOPES.includes(scope)).join(' '),
@@ -57,11 +67,13 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     // oidc-provider wants a sector for pairwise clients with redirect URIs on several hosts. Our
     // pairwise subjects are per client (as ID-porten's), so the sector is only a name, never fetched.
     ...(hosts.size > 1 ? { sector_identifier_uri: `${issuer}/sector/${encodeURIComponent(r.client_id)}` } : {}),
-    ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: r.jwks } : {}),
+    ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: liveJwks(r.jwks) ?? { keys: [] } } : {}),
     // ID-porten sets backchannel_logout_session_required itself when a URI is registered (profile §6.3).
     ...(r.backchannel_logout_uri ? { backchannel_logout_uri: r.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
     // The stored digest stands in for the secret; Client#compareClientSecret compares against it.
     ...(stored.secretDigest ? { client_secret: stored.secretDigest } : {}),
+    // oidc-provider refuses an expired secret with a clear invalid_client.
+    ...(stored.secretDigest && stored.secretExpiresAt ? { client_secret_expires_at: Math.floor(stored.secretExpiresAt.getTime() / 1000) } : {}),
   };
   for (const field of IDPORTEN_CLIENT_FIELDS) {
     const value = r[field];

@@ -188,6 +188,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
         postLogoutSuccessSource: postLogoutSuccessSource(deps.logoutPages),
       },
       backchannelLogout: { enabled: true },
+      // Only for Portvakt's own self-service API (maskinporten-type clients); not advertised.
+      clientCredentials: { enabled: true },
       claimsParameter: { enabled: false },
       requestObjects: { enabled: false },
       jwtResponseModes: { enabled: false },
@@ -292,6 +294,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     if (ctx.oidc?.route === 'discovery') {
       body.response_modes_supported = ['query', 'form_post'];
       body.scopes_supported = ['openid', 'profile'];
+      body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials');
     }
   });
   return provider;

@@ -3,6 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ClientValidationError } from './errors.js';
+import { isValidOrgno } from './orgno.js';
 
 const Url = Type.String({ minLength: 1, maxLength: 2000 });
 const Lifetime = (defaultSeconds: number, maximum = 31_536_000) => Type.Integer({ minimum: 1, maximum, default: defaultSeconds });
@@ -28,19 +29,19 @@ export const ClientInputSchema = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     client_uri: Type.Optional(Url),
     client_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
-    integration_type: Type.Union([Type.Literal('idporten'), Type.Literal('api_klient')], { default: 'idporten' }),
+    integration_type: Type.Union([Type.Literal('idporten'), Type.Literal('api_klient'), Type.Literal('maskinporten')], { default: 'idporten' }),
     application_type: Type.Union([Type.Literal('web'), Type.Literal('browser'), Type.Literal('native')], { default: 'web' }),
     token_endpoint_auth_method: Type.Union(
       ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'].map((m) => Type.Literal(m)),
       { default: 'client_secret_basic' },
     ),
-    redirect_uris: Type.Array(Url, { minItems: 1, maxItems: 100 }),
+    redirect_uris: Type.Array(Url, { maxItems: 100, default: [] }),
     post_logout_redirect_uris: Type.Array(Url, { maxItems: 100, default: [] }),
     frontchannel_logout_uri: Type.Optional(Url),
     frontchannel_logout_session_required: Type.Boolean({ default: false }),
     backchannel_logout_uri: Type.Optional(Url),
     scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { default: ['openid', 'profile'], maxItems: 100 }),
-    grant_types: Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token')]), {
+    grant_types: Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token'), Type.Literal('client_credentials')]), {
       default: ['authorization_code'],
       minItems: 1,
     }),
@@ -106,6 +107,7 @@ function fail(client: ClientInput, field: string, detail: string): never {
 }
 
 function checkRules(client: ClientInput, context: ValidationContext): void {
+  if (client.client_orgno && !isValidOrgno(client.client_orgno)) fail(client, 'client_orgno', 'is not a valid organisation number (the check digit does not match)');
   const publicClient = client.application_type !== 'web';
   if (publicClient && client.token_endpoint_auth_method !== 'none') {
     fail(client, 'token_endpoint_auth_method', `must be "none" for application_type "${client.application_type}" (a browser or native app cannot keep a secret)`);
@@ -127,8 +129,13 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
   }
   const kids = client.jwks?.keys.map((k) => k.kid) ?? [];
   if (new Set(kids).size !== kids.length) fail(client, 'jwks', 'has two keys with the same kid');
+  if (client.integration_type === 'maskinporten') return checkApiClientRules(client);
+  if (!client.redirect_uris.length) fail(client, 'redirect_uris', 'must name at least one URI (where the person returns after login)');
   if (!client.grant_types.includes('authorization_code')) {
     fail(client, 'grant_types', 'must include "authorization_code"');
+  }
+  if (client.grant_types.includes('client_credentials')) {
+    fail(client, 'grant_types', 'may include "client_credentials" only for integration_type "maskinporten"');
   }
   if (client.integration_type === 'idporten') {
     if (!client.scopes.includes('openid')) fail(client, 'scopes', 'must include "openid" for integration_type "idporten"');
@@ -154,6 +161,23 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
   if (client.refresh_token_lifetime > client.authorization_lifetime) {
     fail(client, 'refresh_token_lifetime', `(${client.refresh_token_lifetime}) cannot exceed authorization_lifetime (${client.authorization_lifetime})`);
   }
+}
+
+/** Scopes of Portvakt's own self-service API, as ID-porten names them (profile §7.3). */
+export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
+
+/** A machine client of an organisation (like Maskinporten's): private_key_jwt, client credentials, no people. */
+function checkApiClientRules(client: ClientInput): void {
+  if (client.token_endpoint_auth_method !== 'private_key_jwt') {
+    fail(client, 'token_endpoint_auth_method', 'must be "private_key_jwt" for integration_type "maskinporten"');
+  }
+  if (client.grant_types.length !== 1 || client.grant_types[0] !== 'client_credentials') {
+    fail(client, 'grant_types', 'must be ["client_credentials"] for integration_type "maskinporten"');
+  }
+  if (client.redirect_uris.length) fail(client, 'redirect_uris', 'must be empty for integration_type "maskinporten" (no person logs in)');
+  if (!client.client_orgno) fail(client, 'client_orgno', 'is required for integration_type "maskinporten" (the organisation it acts for)');
+  const unknown = client.scopes.filter((scope) => !SELF_SERVICE_SCOPES.includes(scope));
+  if (unknown.length) fail(client, 'scopes', `of a "maskinporten" integration may be ${SELF_SERVICE_SCOPES.join(', ')}; not ${unknown.join(', ')}`);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

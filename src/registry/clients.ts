@@ -9,32 +9,45 @@ export interface StoredClient {
   registration: ClientRegistration;
   secretDigest: string | null;
   secretExpiresAt: Date | null;
+  /** The organisation that owns the integration, when known. */
+  orgno: string | null;
   source: string;
   active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UpsertOptions {
+  /** When a new secret expires (self-service secrets live 360 days); undefined keeps no expiry. */
+  secretExpiresAt?: Date | undefined;
 }
 
 export interface ClientRegistry {
-  upsert(input: ClientInput, source: string): Promise<StoredClient>;
+  upsert(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient>;
   find(clientId: string): Promise<StoredClient | undefined>;
-  list(): Promise<StoredClient[]>;
+  list(filter?: { orgno?: string }): Promise<StoredClient[]>;
+  remove(clientId: string): Promise<void>;
 }
 
 export function createClientRegistry(db: Db, secrets: Secrets, environment: string): ClientRegistry {
   const cache = new Map<string, StoredClient>();
 
-  return {
-    async upsert(input, source) {
+  const registry: ClientRegistry = {
+    async upsert(input, source, options = {}) {
       const { client_secret: secret, ...registration } = input;
       const now = new Date();
-      const existing = await db.selectFrom('clients').select(['secret_digest']).where('client_id', '=', input.client_id).executeTakeFirst();
-      // A declared secret replaces the stored one; a method without secrets deletes it (profile §3).
+      const existing = await db.selectFrom('clients').select(['secret_digest', 'secret_expires_at']).where('client_id', '=', input.client_id).executeTakeFirst();
+      // A new secret replaces the stored one; a method without secrets deletes it (profile §3).
+      const keepSecret = usesSecret(input) && !secret;
       const secretDigest = !usesSecret(input) ? null : secret ? secrets.digest(secret) : (existing?.secret_digest ?? null);
+      const secretExpiresAt = !usesSecret(input) ? null : keepSecret ? (existing?.secret_expires_at ?? null) : (options.secretExpiresAt ?? null);
       const row = {
         client_id: input.client_id,
         environment,
         metadata: JSON.stringify(registration),
         secret_digest: secretDigest,
-        secret_expires_at: null,
+        secret_expires_at: secretExpiresAt,
+        orgno: input.client_orgno ?? null,
         source,
         active: input.active,
         updated_at: now,
@@ -45,7 +58,7 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
         .onConflict((oc) => oc.column('client_id').doUpdateSet(row))
         .execute();
       cache.delete(input.client_id);
-      return { registration, secretDigest, secretExpiresAt: null, source, active: input.active };
+      return (await registry.find(input.client_id))!;
     },
 
     async find(clientId) {
@@ -58,19 +71,41 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
       return client;
     },
 
-    async list() {
-      const rows = await db.selectFrom('clients').selectAll().where('environment', '=', environment).orderBy('client_id').execute();
+    async list(filter = {}) {
+      let query = db.selectFrom('clients').selectAll().where('environment', '=', environment);
+      if (filter.orgno) query = query.where('orgno', '=', filter.orgno);
+      const rows = await query.orderBy('client_id').execute();
       return rows.map(toStored);
     },
+
+    async remove(clientId) {
+      await db.deleteFrom('clients').where('client_id', '=', clientId).where('environment', '=', environment).execute();
+      cache.delete(clientId);
+    },
   };
+  return registry;
 }
 
-function toStored(row: { metadata: Record<string, unknown>; secret_digest: string | null; secret_expires_at: Date | null; source: string; active: boolean }): StoredClient {
+interface ClientRow {
+  metadata: Record<string, unknown>;
+  secret_digest: string | null;
+  secret_expires_at: Date | null;
+  orgno: string | null;
+  source: string;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toStored(row: ClientRow): StoredClient {
   return {
     registration: row.metadata as unknown as ClientRegistration,
     secretDigest: row.secret_digest,
-    secretExpiresAt: row.secret_expires_at,
+    secretExpiresAt: row.secret_expires_at && new Date(row.secret_expires_at),
+    orgno: row.orgno,
     source: row.source,
     active: row.active,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }

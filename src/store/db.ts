@@ -25,6 +25,7 @@ export interface ClientTable {
   metadata: Json<Record<string, unknown>>;
   secret_digest: string | null;
   secret_expires_at: Timestamp | null;
+  orgno: string | null;
   source: string;
   active: boolean;
   created_at: Timestamp;
@@ -57,12 +58,48 @@ export interface ProtocolEventTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface OrganisationTable {
+  orgno: string;
+  name: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface PersonTable {
+  pid: string;
+  name: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RoleTable {
+  pid: string;
+  scope: string;
+  role: 'integration_admin' | 'service_desk';
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+  environment: string;
+  actor_kind: string;
+  actor: string;
+  ip: string | null;
+  orgno: string | null;
+  client_id: string | null;
+  action: string;
+  before: Json<Record<string, unknown> | null> | null;
+  after: Json<Record<string, unknown> | null> | null;
+}
+
 export interface Database {
   signing_keys: SigningKeyTable;
   clients: ClientTable;
   oidc_payloads: OidcPayloadTable;
   settings: SettingTable;
   protocol_events: ProtocolEventTable;
+  organisations: OrganisationTable;
+  people: PersonTable;
+  roles: RoleTable;
+  audit_log: AuditLogTable;
 }
 
 export type Db = Kysely<Database>;

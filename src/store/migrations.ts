@@ -68,6 +68,48 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('protocol_events_client').on('protocol_events').columns(['environment', 'client_id', 'created_at']).execute();
     },
   },
+  '0003_self_service': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('organisations')
+        .addColumn('orgno', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('people')
+        .addColumn('pid', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // scope: an organisation number, or '*' for a global role (the operator's service desk).
+      await db.schema
+        .createTable('roles')
+        .addColumn('pid', 'text', (c) => c.notNull().references('people.pid').onDelete('cascade'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('integration_admin', 'service_desk')`))
+        .addPrimaryKeyConstraint('roles_pk', ['pid', 'scope', 'role'])
+        .execute();
+      await db.schema.alterTable('clients').addColumn('orgno', 'text').execute();
+      await db.schema.createIndex('clients_orgno').on('clients').columns(['environment', 'orgno']).execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('actor_kind', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('orgno', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('before', 'jsonb')
+        .addColumn('after', 'jsonb')
+        .execute();
+      await db.schema.createIndex('audit_log_client').on('audit_log').columns(['client_id', 'at']).execute();
+      await db.schema.createIndex('audit_log_orgno').on('audit_log').columns(['orgno', 'at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,161 @@
+// The self-service REST API (/api/v1, profile §7.3): an organisation's machine clients manage its
+// integrations with bearer tokens from Portvakt's own token endpoint (client credentials with
+// private_key_jwt, scopes idporten:dcr.read / .write / .modify). Validation, ownership and the audit
+// log live in the domain (registry/integrations.ts); this plugin is HTTP only.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
+import type Provider from 'oidc-provider';
+import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
+import { ClientValidationError, DomainError } from '../registry/errors.js';
+import { ForbiddenError, NotFoundError, type Access, type Integrations } from '../registry/integrations.js';
+import type { ClientRegistry } from '../registry/clients.js';
+import type { Actor } from '../registry/audit.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface ApiOptions {
+  provider: Provider;
+  clients: ClientRegistry;
+  integrations: Integrations;
+  issuer: string;
+}
+
+type Scope = 'idporten:dcr.read' | 'idporten:dcr.write' | 'idporten:dcr.modify';
+
+interface Caller {
+  access: Access;
+  orgno: string;
+  actor: Actor;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+const { client_secret: _secret, client_id: _id, ...inputProperties } = ClientInputSchema.properties;
+const ClientBody = Type.Object(inputProperties, { additionalProperties: false, description: 'An integration in ID-porten\'s registration format (client_id and client_secret are made by the server)' });
+const ClientView = Type.Object(
+  {
+    ...Type.Omit(ClientInputSchema, ['client_secret']).properties,
+    client_orgno: Type.String(),
+    created: Type.String({ format: 'date-time' }),
+    last_updated: Type.String({ format: 'date-time' }),
+    client_secret_expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    client_secret: Type.Optional(Type.String({ description: 'Only in the answer that created it; never shown again' })),
+  },
+  { additionalProperties: true },
+);
+const Jwks = Type.Object({ keys: Type.Array(RsaJwk, { maxItems: 5 }) });
+const JwksView = Type.Object({ created: Type.Optional(Type.String()), last_updated: Type.Optional(Type.String()), keys: Type.Array(RsaJwk) }, { additionalProperties: true });
+const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
+const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  const { provider, clients, integrations } = options;
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Portvakt self-service API', version: '1', description: 'Integrations (clients) of your organisation, as in ID-porten\'s self-service API.' },
+      servers: [{ url: options.issuer }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token (client_credentials, private_key_jwt) with idporten:dcr.* scopes` } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list' }, staticCSP: true });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+
+  // The domain validates bodies with the one client schema (clear, field-named messages), so the
+  // route schemas document the API without a second, silently different validation.
+  app.setValidatorCompiler(() => () => true);
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply, scope: Scope): Promise<Caller | undefined> {
+    const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(request.headers.authorization ?? '');
+    const deny = (status: number, error: string, description: string) => {
+      reply.header('www-authenticate', `Bearer error="${error}", error_description="${description}"${status === 403 ? `, scope="${scope}"` : ''}`);
+      void reply.code(status).send({ error, error_description: description });
+      return undefined;
+    };
+    if (!match) return deny(401, 'invalid_token', 'send a bearer token from the token endpoint');
+    const token = await provider.ClientCredentials.find(match[1]!);
+    if (!token || token.isExpired) return deny(401, 'invalid_token', 'the token is unknown or has expired');
+    const client = await clients.find(token.clientId!);
+    if (!client?.active || !client.orgno || client.registration.integration_type !== 'maskinporten') {
+      return deny(401, 'invalid_token', 'the token was not issued to an active API client of an organisation');
+    }
+    if (!String(token.scope ?? '').split(' ').includes(scope)) return deny(403, 'insufficient_scope', `this operation needs the scope ${scope}`);
+    return { access: { orgnos: new Set([client.orgno]) }, orgno: client.orgno, actor: { kind: 'api_client', id: client.registration.client_id, ip: request.ip } };
+  }
+
+  const guard = (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const caller = await authenticate(request, reply, scope);
+    if (caller) request.caller = caller;
+  };
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (error instanceof NotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
+    if (error instanceof ForbiddenError) return reply.code(403).send({ error: 'forbidden', error_description: error.message });
+    if (error instanceof ClientValidationError) return reply.code(400).send({ error: 'invalid_client_metadata', error_description: error.message });
+    if (error instanceof DomainError) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });
+    throw error; // the server's handler turns the rest into clear 4xx or a logged 500
+  });
+
+  const tags = ['clients'];
+  app.get<{ Querystring: { inactive?: string } }>(`${API_PREFIX}/clients`, {
+    schema: { tags, summary: 'List your integrations', querystring: Type.Object({ inactive: Type.Optional(Type.Boolean()) }), response: { 200: Type.Array(ClientView), ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => integrations.list(request.caller!.access, { includeInactive: request.query.inactive === 'true' }));
+
+  app.post<{ Body: unknown }>(`${API_PREFIX}/clients`, {
+    schema: { tags, summary: 'Create an integration; a secret, if any, is in this answer only', body: ClientBody, response: { 201: ClientView, ...errors } },
+    preHandler: guard('idporten:dcr.write'),
+  }, async (request, reply) => {
+    const { access, orgno, actor } = request.caller!;
+    const { integration, client_secret } = await integrations.create(access, orgno, request.body, actor);
+    return reply.code(201).send({ ...integration, ...(client_secret ? { client_secret } : {}) });
+  });
+
+  app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id`, {
+    schema: { tags, summary: 'Read an integration', params: ClientIdParams, response: { 200: ClientView, ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => integrations.get(request.caller!.access, request.params.client_id));
+
+  app.put<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id`, {
+    schema: { tags, summary: 'Replace an integration (integration_type cannot change)', params: ClientIdParams, body: ClientBody, response: { 200: ClientView, ...errors } },
+    preHandler: guard('idporten:dcr.modify'),
+  }, async (request) => integrations.update(request.caller!.access, request.params.client_id, request.body, request.caller!.actor));
+
+  app.delete<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id`, {
+    schema: { tags, summary: 'Delete an integration', params: ClientIdParams, response: { 204: Type.Null(), ...errors } },
+    preHandler: guard('idporten:dcr.modify'),
+  }, async (request, reply) => {
+    await integrations.remove(request.caller!.access, request.params.client_id, request.caller!.actor);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/secret`, {
+    schema: { tags, summary: 'Make a new client_secret (shown in this answer only; valid 360 days)', params: ClientIdParams, response: { 200: ClientView, ...errors } },
+    preHandler: guard('idporten:dcr.modify'),
+  }, async (request) => {
+    const { integration, client_secret } = await integrations.newSecret(request.caller!.access, request.params.client_id, request.caller!.actor);
+    return { ...integration, client_secret };
+  });
+
+  app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/jwks`, {
+    schema: { tags, summary: 'Read the key set', params: ClientIdParams, response: { 200: JwksView, ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => integrations.getJwks(request.caller!.access, request.params.client_id));
+
+  for (const method of ['post', 'put'] as const) {
+    app[method]<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/jwks`, {
+      schema: { tags, summary: 'Replace the key set (at most 5 RSA keys; valid a year from upload)', params: ClientIdParams, body: Jwks, response: { 200: JwksView, ...errors } },
+      preHandler: guard('idporten:dcr.modify'),
+    }, async (request) => integrations.setJwks(request.caller!.access, request.params.client_id, request.body, request.caller!.actor));
+  }
+}

@@ -1,0 +1,236 @@
+// The self-service REST API (/api/v1), with tokens from Portvakt's own token endpoint. Every route
+// is tried by another organisation's API client, which must neither read nor change anything.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { exportJWK, generateKeyPair } from 'jose';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+
+const ORG_A = '312000008';
+const ORG_B = '974760673';
+const PID = '28876895937';
+const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
+const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
+const ALL = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
+
+let pv: TestPortvakt;
+const tokens: Record<string, string> = {};
+
+async function apiClient(id: string, orgno: string, scopes: string[]) {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: `${id}-key`, alg: 'RS256', use: 'sig' };
+  return {
+    registration: { client_id: id, integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scopes, client_orgno: orgno, jwks: { keys: [jwk] } },
+    privateKey, kid: jwk.kid,
+  };
+}
+
+beforeAll(async () => {
+  const callers = { a: await apiClient('api-a', ORG_A, ALL), b: await apiClient('api-b', ORG_B, ALL), readonly: await apiClient('api-a-read', ORG_A, ['idporten:dcr.read']) };
+  pv = await startPortvakt({ clients: Object.values(callers).map((c) => c.registration) });
+  for (const [name, caller] of Object.entries(callers)) {
+    const config = await oidc.discovery(new URL(pv.issuer), caller.registration.client_id, {}, oidc.PrivateKeyJwt({ key: caller.privateKey, kid: caller.kid }), { execute: [oidc.allowInsecureRequests] });
+    tokens[name] = (await oidc.clientCredentialsGrant(config, { scope: caller.registration.scopes.join(' ') })).access_token;
+  }
+});
+afterAll(async () => pv?.close());
+
+async function api(method: string, path: string, as: string | undefined, body?: unknown) {
+  const response = await fetch(`${pv.issuer}/api/v1${path}`, {
+    method,
+    headers: { ...(as ? { authorization: `Bearer ${tokens[as] ?? as}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+const webClient = (extra: Record<string, unknown> = {}) => ({
+  client_name: 'Min tjeneste', redirect_uris: ['http://localhost:4000/callback'], post_logout_redirect_uris: ['http://localhost:4000/'], ...extra,
+});
+
+async function headlessLogin(clientId: string, secret: string, redirect = 'http://localhost:4000/callback') {
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
+  const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
+  const code = new URL(location, pv.issuer).searchParams.get('code');
+  if (!code) return { status: 0, location };
+  const response = await fetch(`${pv.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER }),
+  });
+  return { status: response.status, location };
+}
+
+describe('creating and using an integration', () => {
+  it('POST /clients makes a client_id and a secret shown once, and the client can log people in at once', async () => {
+    const created = await api('POST', '/clients', 'a', webClient());
+    expect(created.status).toBe(201);
+    expect(created.body.client_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body).toMatchObject({ client_orgno: ORG_A, integration_type: 'idporten', token_endpoint_auth_method: 'client_secret_basic', scopes: ['openid', 'profile'], access_token_lifetime: 120 });
+    expect(created.body.client_secret).toEqual(expect.any(String));
+    expect(Date.parse(created.body.client_secret_expires_at) - Date.now()).toBeGreaterThan(359 * 86_400_000);
+
+    const read = await api('GET', `/clients/${created.body.client_id}`, 'a');
+    expect(read.status).toBe(200);
+    expect(read.body.client_secret).toBeUndefined();
+    expect((await headlessLogin(created.body.client_id, created.body.client_secret)).status).toBe(200);
+  });
+
+  it('GET /clients lists the organisation\'s integrations only', async () => {
+    const mine = await api('POST', '/clients', 'a', webClient({ client_name: 'A sin' }));
+    const theirs = await api('POST', '/clients', 'b', webClient({ client_name: 'B sin' }));
+    const listA = (await api('GET', '/clients', 'a')).body as Array<{ client_id: string }>;
+    expect(listA.map((c) => c.client_id)).toContain(mine.body.client_id);
+    expect(listA.map((c) => c.client_id)).not.toContain(theirs.body.client_id);
+  });
+
+  it('PUT replaces the registration; integration_type cannot change; the secret stays', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const updated = await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ redirect_uris: ['http://localhost:5000/cb'], client_name: 'Nytt navn' }));
+    expect(updated.status).toBe(200);
+    expect(updated.body.client_name).toBe('Nytt navn');
+    expect((await headlessLogin(created.client_id, created.client_secret, 'http://localhost:5000/cb')).status).toBe(200);
+    const immutable = await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ integration_type: 'api_klient' }));
+    expect(immutable).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata' } });
+    expect(immutable.body.error_description).toContain('integration_type cannot be changed');
+  });
+
+  it('changing the auth method away from secrets deletes the secret', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const updated = await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } }));
+    expect(updated.status).toBe(200);
+    expect(updated.body.client_secret_expires_at).toBeUndefined();
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(401);
+  });
+
+  it('POST /clients/{id}/secret makes a new secret; the old one stops working', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const renewed = await api('POST', `/clients/${created.client_id}/secret`, 'a');
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.client_secret).not.toBe(created.client_secret);
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(401);
+    expect((await headlessLogin(created.client_id, renewed.body.client_secret)).status).toBe(200);
+  });
+
+  it('the key set: up to 5 RSA keys with unique kids, stamped with upload times', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const keys = await Promise.all([1, 2].map(async (i) => ({ ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).publicKey)), kid: `key-${i}`, alg: 'RS256', use: 'sig' })));
+    const set = await api('POST', `/clients/${created.client_id}/jwks`, 'a', { keys });
+    expect(set.status).toBe(200);
+    expect(set.body.keys.map((k: { kid: string }) => k.kid)).toEqual(['key-1', 'key-2']);
+    expect(set.body.last_updated).toEqual(expect.any(String));
+    expect((await api('GET', `/clients/${created.client_id}/jwks`, 'a')).body.keys).toHaveLength(2);
+    expect((await api('PUT', `/clients/${created.client_id}/jwks`, 'a', { keys: [keys[0], keys[0]] })).body.error_description).toContain('same kid');
+    expect((await api('PUT', `/clients/${created.client_id}/jwks`, 'a', { keys: Array(6).fill(keys[0]) })).status).toBe(400);
+  });
+
+  it('DELETE removes the integration; it can no longer log anyone in', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    expect((await api('DELETE', `/clients/${created.client_id}`, 'a')).status).toBe(204);
+    expect((await api('GET', `/clients/${created.client_id}`, 'a')).status).toBe(404);
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(0);
+  });
+
+  it('every change is in the audit log, with the API client, before and after, and no secret', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    await api('POST', `/clients/${created.client_id}/secret`, 'a');
+    await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ client_name: 'Endret' }));
+    const entries = await pv.portvakt.audit.list({ clientId: created.client_id });
+    expect(entries.map((e) => e.action)).toEqual(['client.update', 'client.secret.new', 'client.create']);
+    expect(entries[0]).toMatchObject({ actor: { kind: 'api_client', id: 'api-a' }, orgno: ORG_A });
+    expect(entries[0]!.before).toMatchObject({ client_name: 'Min tjeneste' });
+    expect(entries[0]!.after).toMatchObject({ client_name: 'Endret' });
+    expect(JSON.stringify(entries)).not.toContain(created.client_secret);
+  });
+});
+
+describe('another organisation can neither read nor change an integration', () => {
+  let clientId: string;
+  beforeAll(async () => {
+    clientId = (await api('POST', '/clients', 'a', webClient())).body.client_id;
+  });
+  it.each([
+    ['GET', ''],
+    ['PUT', ''],
+    ['DELETE', ''],
+    ['POST', '/secret'],
+    ['GET', '/jwks'],
+    ['POST', '/jwks'],
+    ['PUT', '/jwks'],
+  ])('%s /clients/{id}%s → 404, and nothing changed', async (method, suffix) => {
+    const body = method === 'PUT' && !suffix ? webClient({ client_name: 'Kapret' }) : suffix === '/jwks' && method !== 'GET' ? { keys: [] } : undefined;
+    const answer = await api(method, `/clients/${clientId}${suffix}`, 'b', body);
+    expect(answer.status).toBe(404);
+    const still = await api('GET', `/clients/${clientId}`, 'a');
+    expect(still.status).toBe(200);
+    expect(still.body.client_name).toBe('Min tjeneste');
+  });
+
+  it('cannot create an integration for another organisation', async () => {
+    const answer = await api('POST', '/clients', 'b', webClient({ client_orgno: ORG_A }));
+    expect(answer.status).toBe(403);
+  });
+});
+
+describe('tokens and scopes', () => {
+  it.each([
+    ['no token', undefined],
+    ['a made-up token', 'not-a-token'],
+  ])('%s → 401 with WWW-Authenticate', async (_name, token) => {
+    const answer = await api('GET', '/clients', token);
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toContain('invalid_token');
+  });
+
+  it('a login client\'s access token is not an API token', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const query = new URLSearchParams({ client_id: created.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
+    const code = new URL((await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const token = (await (await fetch(`${pv.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.client_id}:${created.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:4000/callback', code_verifier: VERIFIER }),
+    })).json()) as { access_token: string };
+    expect((await api('GET', '/clients', token.access_token)).status).toBe(401);
+  });
+
+  it('read-only scope may read, not write', async () => {
+    expect((await api('GET', '/clients', 'readonly')).status).toBe(200);
+    const write = await api('POST', '/clients', 'readonly', webClient());
+    expect(write.status).toBe(403);
+    expect(write.body.error).toBe('insufficient_scope');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['a missing redirect_uris', webClient({ redirect_uris: [] }), 'redirect_uris'],
+    ['an unknown field', webClient({ redirect_uri: 'x' }), 'redirect_uri is not a known field'],
+    ['a client_secret', webClient({ client_secret: 'mine' }), 'client_secret is generated by the server'],
+    ['a fragment in a redirect URI', webClient({ redirect_uris: ['http://localhost/cb#x'] }), 'fragment'],
+    ['a wrong type', webClient({ sso_disabled: 'yes' }), 'sso_disabled'],
+    ['a non-object body', [1, 2], 'JSON object'],
+  ])('%s → 400 naming the field', async (_name, body, mentions) => {
+    const answer = await api('POST', '/clients', 'a', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error_description).toContain(mentions);
+  });
+
+  it('broken JSON → 400', async () => {
+    const answer = await api('POST', '/clients', 'a', '{"client_name": ');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('invalid_request');
+  });
+});
+
+describe('documentation', () => {
+  it('serves an OpenAPI document and a docs page', async () => {
+    const doc = (await (await fetch(`${pv.issuer}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/clients', '/api/v1/clients/{client_id}', '/api/v1/clients/{client_id}/secret', '/api/v1/clients/{client_id}/jwks']));
+    const page = await fetch(`${pv.issuer}/api/v1/docs/`, { redirect: 'follow' });
+    expect(page.status).toBe(200);
+  });
+});
