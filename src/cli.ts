@@ -1,18 +1,29 @@
 // portvakt start | migrate | keys rotate | keys list | clients list
-import { loadConfig, ConfigError } from './config/index.js';
-import { createPortvakt, openData, DEMO_PREFIX } from './app.js';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { loadConfig, ConfigError, isTestEnvironment } from './config/index.js';
+import { createOrganisations } from './registry/organisations.js';
+import { createAuditLog } from './registry/audit.js';
+import { createIntegrations } from './registry/integrations.js';
+import { DomainError } from './registry/errors.js';
+import { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } from './app.js';
 import { rotateSigningKeys, ensureSigningKeys } from './provider/keys.js';
 import { createClientRegistry } from './registry/clients.js';
 
 const USAGE = `usage: portvakt <command>
-  start          run the provider (default)
-  migrate        create or update the database schema, then exit
-  keys list      show signing keys and their states
-  keys rotate    the next key starts signing; a new next key is published
-  clients list   show the registered clients of this environment`;
+  start                          run the provider (default)
+  migrate                        create or update the database schema, then exit
+  keys list                      show signing keys and their states
+  keys rotate                    the next key starts signing; a new next key is published
+  clients list [orgno]           show the registered clients of this environment
+  clients add <orgno> <file>     create an integration from a JSON file (ID-porten's fields); prints its secret once
+  orgs list                      show the organisations
+  orgs add <orgno> <name…>       add (or rename) an organisation
+  roles grant <pid> integration_admin <orgno>
+  roles grant <pid> service_desk`;
 
 async function main(argv: string[]): Promise<void> {
-  const [command = 'start', sub] = argv;
+  const [command = 'start', sub, ...rest] = argv;
   const config = loadConfig();
   switch (command) {
     case 'start': {
@@ -31,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
       if (portvakt.demoClient) {
         lines.push(`  demo client ${portvakt.demoClient.client_id} (redirect_uri ${portvakt.demoClient.redirect_uris[0]})`);
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);
+        lines.push(`  self-service ${config.issuer}/api/v1/docs (organisation ${DEMO_ORGANISATION.orgno} ${DEMO_ORGANISATION.name}, administrator: test person ${DEMO_ADMIN.pid})`);
       }
       for (const client of await portvakt.clients.list()) {
         if (client.source === 'file') lines.push(`  client     ${client.registration.client_id} (${client.registration.token_endpoint_auth_method})`);
@@ -66,8 +78,43 @@ async function main(argv: string[]): Promise<void> {
     case 'clients': {
       const { store, secrets } = await openData(config);
       try {
-        const rows = await createClientRegistry(store.db, secrets, config.environment).list();
-        for (const c of rows) process.stdout.write(`${c.registration.client_id}\t${c.registration.token_endpoint_auth_method}\t${c.source}\t${c.active ? 'active' : 'inactive'}\n`);
+        const registry = createClientRegistry(store.db, secrets, config.environment);
+        if (sub === 'add') {
+          const [orgno, file] = rest;
+          if (!orgno || !file) throw new ConfigError(USAGE);
+          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config) });
+          const input = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+          const { integration, client_secret } = await integrations.create('all', orgno, input, { kind: 'cli', id: os.userInfo().username });
+          process.stdout.write(`created ${integration.client_id} for ${orgno}${client_secret ? `\nclient_secret (shown once): ${client_secret}` : ''}\n`);
+          return;
+        }
+        if (sub !== undefined && sub !== 'list') throw new ConfigError(USAGE);
+        const rows = await registry.list(rest[0] ? { orgno: rest[0] } : {});
+        for (const c of rows) process.stdout.write(`${c.registration.client_id}\t${c.orgno ?? '-'}\t${c.registration.integration_type}\t${c.registration.token_endpoint_auth_method}\t${c.source}\t${c.active ? 'active' : 'inactive'}\n`);
+      } finally {
+        await store.close();
+      }
+      return;
+    }
+    case 'orgs':
+    case 'roles': {
+      const { store } = await openData(config);
+      try {
+        const organisations = createOrganisations(store.db);
+        if (command === 'orgs' && sub === 'add') {
+          const [orgno, ...name] = rest;
+          const org = await organisations.upsert({ orgno: orgno ?? '', name: name.join(' ') });
+          process.stdout.write(`${org.orgno}\t${org.name}\n`);
+        } else if (command === 'orgs' && (sub === 'list' || sub === undefined)) {
+          for (const org of await organisations.list()) process.stdout.write(`${org.orgno}\t${org.name}\n`);
+        } else if (command === 'roles' && sub === 'grant') {
+          const [pid, role, orgno] = rest;
+          if (role !== 'integration_admin' && role !== 'service_desk') throw new ConfigError(USAGE);
+          await organisations.grant(pid ?? '', role, orgno);
+          process.stdout.write(`granted ${role}${orgno ? ` for ${orgno}` : ''} to ${pid}\n`);
+        } else {
+          throw new ConfigError(USAGE);
+        }
       } finally {
         await store.close();
       }
@@ -79,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DomainError) {
     process.stderr.write(`portvakt: ${err.message}\n`);
     process.exit(2);
   }

@@ -1,0 +1,57 @@
+// The operator's commands, run as a user runs them: `npm run portvakt -- …` on a data directory.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+
+const run = promisify(execFile);
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-cli-'));
+  await fs.cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+});
+afterAll(async () => fs.rm(dataDir, { recursive: true, force: true }));
+
+async function portvakt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '' };
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
+describe('portvakt CLI', () => {
+  it('adds an organisation, grants a role, creates an integration and lists it', async () => {
+    expect((await portvakt('orgs', 'add', '974760673', 'Brønnøysundregistrene')).out).toContain('974760673\tBrønnøysundregistrene');
+    expect((await portvakt('roles', 'grant', '28876895937', 'integration_admin', '974760673')).code).toBe(0);
+    const file = path.join(dataDir, 'client.json');
+    await fs.writeFile(file, JSON.stringify({ client_name: 'CLI', redirect_uris: ['http://localhost:3000/cb'] }));
+    const created = await portvakt('clients', 'add', '974760673', file);
+    expect(created.out).toMatch(/client_secret \(shown once\): \S{40,}/);
+    const clientId = /created (\S+)/.exec(created.out)![1]!;
+    expect((await portvakt('clients', 'list', '974760673')).out).toContain(clientId);
+  }, 60_000);
+
+  it('refuses bad input with a message and exit code 2', async () => {
+    const bad = await portvakt('orgs', 'add', '123456789', 'Feil');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('not a valid organisation number');
+    const usage = await portvakt('nonsense');
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('usage: portvakt');
+  }, 60_000);
+
+  it('rotates keys', async () => {
+    const before = await portvakt('keys', 'list');
+    const rotated = await portvakt('keys', 'rotate');
+    expect(rotated.out).toContain('signing with');
+    const nextKid = /next\s+(\S+)/.exec(before.out)![1]!;
+    expect(rotated.out).toContain(`signing with ${nextKid}`);
+  }, 60_000);
+});
