@@ -14,6 +14,7 @@ import { createOrganisations, type Organisations } from './registry/organisation
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
 import { selfServiceApi } from './portal/api.js';
+import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
@@ -74,7 +75,9 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config) });
     if (testEnvironment) await seedDemoOrganisation(organisations);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
+    const portal = portalClient(config.issuer);
     await declareClients(config, clients, demo);
+    await clients.upsert(portal, 'portal');
 
     await ensureSigningKeys(store.db, secrets);
     const keys = await loadSigningKeys(store.db, secrets);
@@ -126,6 +129,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     });
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
     await server.register(selfServiceApi, { provider, clients, integrations, issuer: config.issuer });
+    await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
 
     provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
     const record = (event: ProtocolEvent) => void events.record(event).catch((err) => server.log.warn({ err }, 'recording a protocol event failed'));

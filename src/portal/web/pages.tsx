@@ -1,0 +1,230 @@
+// The portal's pages: server-rendered, no script, in the person's language.
+import type { ComponentChildren } from 'preact';
+import type { Locale } from '../../provider/locale.js';
+import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
+import { Layout, renderPage } from '../../ui/layout.js';
+import type { IntegrationView } from '../../registry/integrations.js';
+import type { Organisation } from '../../registry/organisations.js';
+import type { AuditEntry } from '../../registry/audit.js';
+
+export const PORTAL_PREFIX = '/portal';
+
+interface Frame {
+  locale: Locale;
+  title: string;
+  pid?: string | undefined;
+  csrf?: string | undefined;
+  serviceDesk?: boolean;
+  children: ComponentChildren;
+}
+
+function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame) {
+  const t = translator(locale);
+  return (
+    <Layout locale={locale} t={t} title={title} languageHref={(l) => `${PORTAL_PREFIX}?lang=${l}`}>
+      {pid && (
+        <div class="portal-bar">
+          <span>{t('portal.loggedInAs', { pid })}</span>
+          <a href={PORTAL_PREFIX}>{t('portal.orgs')}</a>
+          {serviceDesk && <a href={`${PORTAL_PREFIX}/desk`}>{t('portal.desk')}</a>}
+          <form method="post" action={`${PORTAL_PREFIX}/logout`} class="inline">
+            <input type="hidden" name="csrf" value={csrf} />
+            <button type="submit" class="button button-tertiary">{t('portal.logout')}</button>
+          </form>
+        </div>
+      )}
+      <h1>{title}</h1>
+      {children}
+    </Layout>
+  );
+}
+
+export function loginPage(locale: Locale): string {
+  const t = translator(locale);
+  return renderPage(
+    <Frame locale={locale} title={t('portal.title')}>
+      <p>{t('portal.intro')}</p>
+      <p><a class="button button-primary" href={`${PORTAL_PREFIX}/login?lang=${locale}`}>{t('portal.login')}</a></p>
+    </Frame>,
+  );
+}
+
+export function homePage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; orgs: Organisation[] }): string {
+  const t = translator(p.locale);
+  return renderPage(
+    <Frame locale={p.locale} title={t('portal.orgs')} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
+      {p.orgs.length ? (
+        <ul class="org-list">
+          {p.orgs.map((org) => <li key={org.orgno}><a href={`${PORTAL_PREFIX}/orgs/${org.orgno}`}>{org.name}</a> <span class="note">({org.orgno})</span></li>)}
+        </ul>
+      ) : <p>{t('portal.noOrgs')}</p>}
+    </Frame>,
+  );
+}
+
+function IntegrationTable({ t, integrations }: { t: Translate; integrations: IntegrationView[] }) {
+  if (!integrations.length) return <p>{t('portal.noIntegrations')}</p>;
+  return (
+    <table class="list">
+      <thead><tr><th scope="col">{t('portal.field.client_name')}</th><th scope="col">client_id</th><th scope="col">{t('portal.field.integration_type')}</th><th scope="col">Status</th></tr></thead>
+      <tbody>
+        {integrations.map((i) => (
+          <tr key={i.client_id}>
+            <td><a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(i.client_id)}`}>{i.client_name ?? i.client_id}</a></td>
+            <td><code>{i.client_id}</code></td>
+            <td>{i.integration_type}</td>
+            <td>{t(i.active ? 'portal.status.active' : 'portal.status.inactive')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; org: Organisation; environment: string; integrations: IntegrationView[] }): string {
+  const t = translator(p.locale);
+  return renderPage(
+    <Frame locale={p.locale} title={`${p.org.name} (${p.org.orgno})`} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
+      <h2>{t('portal.integrations', { env: p.environment })}</h2>
+      <IntegrationTable t={t} integrations={p.integrations} />
+      <p><a class="button button-primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a></p>
+    </Frame>,
+  );
+}
+
+/** The form's values: what the person typed, or the integration being edited. */
+export interface IntegrationFormValues {
+  client_name: string;
+  integration_type: string;
+  application_type: string;
+  token_endpoint_auth_method: string;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  frontchannel_logout_uri: string;
+  refresh: boolean;
+  sso_disabled: boolean;
+}
+
+const SELECTS: Record<string, string[]> = {
+  integration_type: ['idporten', 'api_klient'],
+  application_type: ['web', 'browser', 'native'],
+  token_endpoint_auth_method: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+};
+
+export function integrationFormPage(p: {
+  locale: Locale; pid: string; csrf: string; serviceDesk: boolean; title: string; action: string;
+  values: IntegrationFormValues; creating: boolean; error?: { field: string; message: string } | undefined;
+  integration?: IntegrationView | undefined;
+}): string {
+  const t = translator(p.locale);
+  const field = (name: keyof IntegrationFormValues, control: (id: string, describedBy: string, invalid: boolean) => ComponentChildren) => {
+    const invalid = p.error?.field.split(/[.[]/)[0] === name || (name === 'refresh' && p.error?.field === 'grant_types');
+    const describedBy = `${name}-help${invalid ? ` ${name}-error` : ''}`;
+    return (
+      <div class={invalid ? 'field field-error' : 'field'}>
+        <label for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
+        <p id={`${name}-help`} class="hint">{t(`portal.help.${name}` as MessageKey)}</p>
+        {invalid && <p id={`${name}-error`} class="error-message">{p.error!.message}</p>}
+        {control(name, describedBy, invalid)}
+      </div>
+    );
+  };
+  const select = (name: 'integration_type' | 'application_type' | 'token_endpoint_auth_method', disabled = false) =>
+    field(name, (id, describedBy, invalid) => (
+      <select id={id} name={name} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} disabled={disabled}>
+        {SELECTS[name]!.map((v) => <option value={v} selected={p.values[name] === v}>{v}</option>)}
+      </select>
+    ));
+  const text = (name: 'client_name' | 'frontchannel_logout_uri') =>
+    field(name, (id, describedBy, invalid) => <input type="text" id={id} name={name} value={p.values[name]} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="wide" />);
+  const lines = (name: 'redirect_uris' | 'post_logout_redirect_uris') =>
+    field(name, (id, describedBy, invalid) => <textarea id={id} name={name} rows={3} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="wide">{p.values[name]}</textarea>);
+  const check = (name: 'refresh' | 'sso_disabled') => (
+    <div class="field checkbox">
+      <input type="checkbox" id={name} name={name} value="yes" checked={p.values[name]} aria-describedby={`${name}-help`} />
+      <label for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
+      <p id={`${name}-help`} class="hint">{t(`portal.help.${name}` as MessageKey)}</p>
+    </div>
+  );
+  return renderPage(
+    <Frame locale={p.locale} title={p.title} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
+      {p.integration && <p>client_id: <code id="client-id">{p.integration.client_id}</code> · {t(p.integration.active ? 'portal.status.active' : 'portal.status.inactive')}</p>}
+      {p.error && (
+        <div class="alert alert-error" role="alert">
+          <h2>{t('portal.error.title')}</h2>
+          <p><a href={`#${p.error.field.split(/[.[]/)[0] === 'grant_types' ? 'refresh' : p.error.field.split(/[.[]/)[0]}`}>{p.error.message}</a></p>
+        </div>
+      )}
+      <form method="post" action={p.action} class="portal-form">
+        <input type="hidden" name="csrf" value={p.csrf} />
+        {text('client_name')}
+        {select('integration_type', !p.creating)}
+        {select('application_type')}
+        {select('token_endpoint_auth_method')}
+        {lines('redirect_uris')}
+        {lines('post_logout_redirect_uris')}
+        {text('frontchannel_logout_uri')}
+        {check('refresh')}
+        {check('sso_disabled')}
+        <div class="actions"><button type="submit" class="button button-primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
+      </form>
+      {p.integration && (
+        <div class="actions">
+          {p.integration.token_endpoint_auth_method.startsWith('client_secret') && (
+            <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/secret`}>
+              <input type="hidden" name="csrf" value={p.csrf} />
+              <button type="submit" class="button button-secondary">{t('portal.newSecret')}</button>
+            </form>
+          )}
+          <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/active`}>
+            <input type="hidden" name="csrf" value={p.csrf} />
+            <input type="hidden" name="active" value={p.integration.active ? 'no' : 'yes'} />
+            <button type="submit" class="button button-secondary">{t(p.integration.active ? 'portal.deactivate' : 'portal.activate')}</button>
+          </form>
+          <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/delete`}>
+            <input type="hidden" name="csrf" value={p.csrf} />
+            <button type="submit" class="button button-secondary" aria-describedby="delete-warning">{t('portal.delete')}</button>
+            <p id="delete-warning" class="hint">{t('portal.confirmDelete')}</p>
+          </form>
+        </div>
+      )}
+    </Frame>,
+  );
+}
+
+export function secretPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; integration: IntegrationView; secret: string }): string {
+  const t = translator(p.locale);
+  return renderPage(
+    <Frame locale={p.locale} title={t('portal.secret.title')} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
+      <p>client_id: <code id="client-id">{p.integration.client_id}</code></p>
+      <p>client_secret: <code id="client-secret" class="secret">{p.secret}</code></p>
+      <p>{t('portal.secret.body', { expires: p.integration.client_secret_expires_at?.slice(0, 10) ?? '' })}</p>
+      <p><a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}`}>{t('portal.back')}</a></p>
+    </Frame>,
+  );
+}
+
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; audit: Array<AuditEntry & { at: Date }> }): string {
+  const t = translator(p.locale);
+  return renderPage(
+    <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
+      <form method="get" action={`${PORTAL_PREFIX}/desk`} role="search">
+        <div class="field">
+          <label for="q">{t('portal.desk.search')}</label>
+          <input type="search" id="q" name="q" value={p.query} class="wide" />
+        </div>
+        <button type="submit" class="button button-primary">{t('portal.desk.search').split(' ')[0]}</button>
+      </form>
+      {p.query && (<><h2>{t('portal.desk.results')}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      <h2>{t('portal.desk.audit')}</h2>
+      <table class="list">
+        <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.audit.who')}</th><th scope="col">{t('portal.audit.what')}</th><th scope="col">client_id</th></tr></thead>
+        <tbody>
+          {p.audit.map((e) => (
+            <tr><td>{e.at.toISOString().replace('T', ' ').slice(0, 19)}</td><td>{e.actor.kind}: {e.actor.id}</td><td>{e.action}</td><td><code>{e.clientId ?? ''}</code></td></tr>
+          ))}
+        </tbody>
+      </table>
+    </Frame>,
+  );
+}

@@ -1,0 +1,305 @@
+// The self-service portal for people (issue 5): they log in through Portvakt itself (the portal is a
+// first-party client of its own provider, talking only to its public endpoints), see their
+// organisations and manage the integrations of this environment. Service desk staff find any
+// integration and read the change log. Every form carries the session's CSRF token.
+import crypto from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { ClientInput } from '../../registry/client-schema.js';
+import { ClientValidationError, DomainError } from '../../registry/errors.js';
+import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
+import type { Organisations } from '../../registry/organisations.js';
+import type { AuditLog, Actor } from '../../registry/audit.js';
+import type { Secrets } from '../../store/secrets.js';
+import { isLocale, type Locale } from '../../provider/locale.js';
+import { translator } from '../../ui/i18n/index.js';
+import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
+import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
+
+export { PORTAL_PREFIX };
+export const PORTAL_CLIENT_ID = 'portvakt-portal';
+const FLOW_COOKIE = 'portvakt_portal_flow';
+const LANG_COOKIE = 'portvakt_portal_lang';
+
+/** The portal's own client; its secret is new at every start and known only to this process. */
+export function portalClient(issuer: string): ClientInput {
+  return {
+    client_id: PORTAL_CLIENT_ID,
+    client_secret: crypto.randomBytes(32).toString('base64url'),
+    client_name: 'Portvakt selvbetjening',
+    integration_type: 'idporten',
+    application_type: 'web',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [`${issuer}${PORTAL_PREFIX}/callback`],
+    post_logout_redirect_uris: [`${issuer}${PORTAL_PREFIX}`],
+    frontchannel_logout_session_required: false,
+    scopes: ['openid', 'profile'],
+    grant_types: ['authorization_code'],
+    refresh_token_usage: 'ONETIME',
+    access_token_lifetime: 120,
+    refresh_token_lifetime: 600,
+    authorization_lifetime: 7200,
+    sso_disabled: false,
+    code_challenge_method: 'S256',
+    active: true,
+  };
+}
+
+export interface PortalOptions {
+  issuer: string;
+  environment: string;
+  client: ClientInput;
+  secrets: Secrets;
+  integrations: Integrations;
+  organisations: Organisations;
+  audit: AuditLog;
+  testEnvironment: boolean;
+}
+
+interface Person {
+  session: PortalSession;
+  access: Access;
+  serviceDesk: boolean;
+  actor: Actor;
+  locale: Locale;
+}
+
+export async function portalRoutes(app: FastifyInstance, options: PortalOptions): Promise<void> {
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  const { issuer, client, integrations, organisations } = options;
+  const sessions = portalSessions(options.secrets);
+  const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
+  const secure = issuer.startsWith('https:');
+  const cookieOptions = { path: PORTAL_PREFIX, httpOnly: true, sameSite: 'lax' as const, secure };
+
+  const localeOf = (request: FastifyRequest): Locale => {
+    const asked = (request.query as { lang?: string } | undefined)?.lang;
+    if (isLocale(asked)) return asked;
+    const kept = request.cookies[LANG_COOKIE];
+    return isLocale(kept) ? kept : 'nb';
+  };
+  const html = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(body);
+
+  /** The logged-in person, or a redirect to the start page. A POST must carry the session's CSRF token. */
+  async function person(request: FastifyRequest, reply: FastifyReply): Promise<Person | undefined> {
+    const session = sessions.open(request.cookies[PORTAL_COOKIE]);
+    if (!session) {
+      await reply.redirect(PORTAL_PREFIX, 303);
+      return undefined;
+    }
+    if (request.method === 'POST') {
+      const presented = Buffer.from(String((request.body as Record<string, unknown> | undefined)?.csrf ?? ''));
+      const expected = Buffer.from(session.csrf);
+      if (presented.length !== expected.length || !crypto.timingSafeEqual(presented, expected)) {
+        await reply.code(403).type('text/plain; charset=utf-8').send('The form had expired or came from another site. Go back, reload and try again.');
+        return undefined;
+      }
+    }
+    const { orgnos, serviceDesk } = await organisations.accessOf(session.pid);
+    return { session, access: serviceDesk ? 'all' : { orgnos: new Set(orgnos) }, serviceDesk, actor: { kind: 'person', id: session.pid, ip: request.ip }, locale: localeOf(request) };
+  }
+
+  const frame = (p: Person) => ({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, serviceDesk: p.serviceDesk });
+
+  app.get(PORTAL_PREFIX, async (request, reply) => {
+    const locale = localeOf(request);
+    if ((request.query as { lang?: string }).lang) reply.setCookie(LANG_COOKIE, locale, { ...cookieOptions, maxAge: 31_536_000 });
+    if (!sessions.open(request.cookies[PORTAL_COOKIE])) return html(reply, loginPage(locale));
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const all = await organisations.list();
+    const orgs = p.access === 'all' ? all : all.filter((o) => (p.access as { orgnos: ReadonlySet<string> }).orgnos.has(o.orgno));
+    return html(reply, homePage({ ...frame(p), orgs }));
+  });
+
+  app.get(`${PORTAL_PREFIX}/login`, async (request, reply) => {
+    const flow = { state: crypto.randomBytes(16).toString('base64url'), nonce: crypto.randomBytes(16).toString('base64url'), verifier: crypto.randomBytes(32).toString('base64url') };
+    reply.setCookie(FLOW_COOKIE, sessions.sealFlow(flow), { ...cookieOptions, maxAge: 600 });
+    const url = new URL(`${issuer}/authorize`);
+    url.search = new URLSearchParams({
+      client_id: client.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: client.redirect_uris[0]!,
+      state: flow.state, nonce: flow.nonce, code_challenge: crypto.createHash('sha256').update(flow.verifier).digest('base64url'),
+      code_challenge_method: 'S256', ui_locales: localeOf(request), acr_values: 'idporten-loa-substantial',
+    }).toString();
+    return reply.redirect(url.toString(), 303);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(`${PORTAL_PREFIX}/callback`, async (request, reply) => {
+    const flow = sessions.openFlow(request.cookies[FLOW_COOKIE]);
+    reply.clearCookie(FLOW_COOKIE, { path: PORTAL_PREFIX });
+    const { code, state } = request.query;
+    if (!flow || !code || state !== flow.state) return reply.redirect(PORTAL_PREFIX, 303);
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: flow.verifier }),
+    });
+    if (!response.ok) return reply.redirect(PORTAL_PREFIX, 303);
+    const tokens = (await response.json()) as { id_token: string };
+    const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer, audience: client.client_id });
+    if (payload.nonce !== flow.nonce || typeof payload.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
+    reply.setCookie(PORTAL_COOKIE, sessions.seal({ pid: payload.pid, idToken: tokens.id_token }), { ...cookieOptions, maxAge: sessions.maxAge });
+    return reply.redirect(PORTAL_PREFIX, 303);
+  });
+
+  app.post(`${PORTAL_PREFIX}/logout`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    reply.clearCookie(PORTAL_COOKIE, { path: PORTAL_PREFIX });
+    const url = new URL(`${issuer}/logout`);
+    url.search = new URLSearchParams({ id_token_hint: p.session.idToken, post_logout_redirect_uri: client.post_logout_redirect_uris[0]!, ui_locales: p.locale }).toString();
+    return reply.redirect(url.toString(), 303);
+  });
+
+  async function orgFor(p: Person, orgno: string) {
+    const org = await organisations.find(orgno);
+    if (!org || (p.access !== 'all' && !p.access.orgnos.has(orgno))) throw new NotFoundError(orgno);
+    return org;
+  }
+
+  app.get<{ Params: { orgno: string } }>(`${PORTAL_PREFIX}/orgs/:orgno`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const org = await orgFor(p, request.params.orgno);
+    const list = await integrations.list(p.access, { orgno: org.orgno, includeInactive: true });
+    return html(reply, orgPage({ ...frame(p), org, environment: options.environment, integrations: list }));
+  });
+
+  app.get<{ Params: { orgno: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/new`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const org = await orgFor(p, request.params.orgno);
+    const t = translator(p.locale);
+    return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values: emptyValues(), creating: true }));
+  });
+
+  app.post<{ Params: { orgno: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/orgs/:orgno/new`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const org = await orgFor(p, request.params.orgno);
+    const values = formValues(request.body);
+    try {
+      const { integration, client_secret } = await integrations.create(p.access, org.orgno, toInput(values), p.actor);
+      if (client_secret) return html(reply, secretPage({ ...frame(p), integration, secret: client_secret }), 201);
+      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
+    } catch (err) {
+      if (!(err instanceof ClientValidationError)) throw err;
+      const t = translator(p.locale);
+      return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values, creating: true, error: problem(err) }), 400);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    return html(reply, editPage(p, integration, valuesOf(integration)));
+  });
+
+  const editPage = (p: Person, integration: IntegrationView, values: IntegrationFormValues, error?: { field: string; message: string }) =>
+    integrationFormPage({ ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`, action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error });
+
+  app.post<{ Params: { id: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const before = await integrations.get(p.access, request.params.id);
+    const values = { ...formValues(request.body), integration_type: before.integration_type };
+    try {
+      const { client_id: _id, created: _c, last_updated: _u, client_secret_expires_at: _e, source: _s, client_orgno: _o, ...kept } = before;
+      await integrations.update(p.access, before.client_id, { ...kept, ...toInput(values) }, p.actor);
+      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
+    } catch (err) {
+      if (!(err instanceof ClientValidationError)) throw err;
+      return html(reply, editPage(p, before, values, problem(err)), 400);
+    }
+  });
+
+  app.post<{ Params: { id: string } }>(`${PORTAL_PREFIX}/clients/:id/secret`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const { integration, client_secret } = await integrations.newSecret(p.access, request.params.id, p.actor);
+    return html(reply, secretPage({ ...frame(p), integration, secret: client_secret }));
+  });
+
+  app.post<{ Params: { id: string }; Body: { active?: string } }>(`${PORTAL_PREFIX}/clients/:id/active`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const before = await integrations.get(p.access, request.params.id);
+    const { client_id: _id, created: _c, last_updated: _u, client_secret_expires_at: _e, source: _s, client_orgno: _o, ...kept } = before;
+    await integrations.update(p.access, before.client_id, { ...kept, active: request.body?.active === 'yes' }, p.actor);
+    return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>(`${PORTAL_PREFIX}/clients/:id/delete`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const before = await integrations.get(p.access, request.params.id);
+    await integrations.remove(p.access, before.client_id, p.actor);
+    return reply.redirect(before.client_orgno ? `${PORTAL_PREFIX}/orgs/${before.client_orgno}` : PORTAL_PREFIX, 303);
+  });
+
+  app.get<{ Querystring: { q?: string } }>(`${PORTAL_PREFIX}/desk`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    if (!p.serviceDesk) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    const query = String(request.query.q ?? '').trim().slice(0, 200);
+    const needle = query.toLowerCase();
+    const results = query ? (await integrations.list('all', { includeInactive: true })).filter((i) =>
+      i.client_id.toLowerCase().includes(needle) || (i.client_orgno ?? '').includes(needle) || (i.client_name ?? '').toLowerCase().includes(needle)) : [];
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, audit: await options.audit.list({ limit: 50 }) }));
+  });
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (error instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(error.message);
+    if (error instanceof DomainError) return reply.code(400).type('text/plain; charset=utf-8').send(error.message);
+    throw error;
+  });
+}
+
+function emptyValues(): IntegrationFormValues {
+  return { client_name: '', integration_type: 'idporten', application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: '', post_logout_redirect_uris: '', frontchannel_logout_uri: '', refresh: false, sso_disabled: false };
+}
+
+function formValues(body: Record<string, string> | undefined): IntegrationFormValues {
+  const b = body ?? {};
+  return {
+    client_name: String(b.client_name ?? '').trim(),
+    integration_type: String(b.integration_type ?? 'idporten'),
+    application_type: String(b.application_type ?? 'web'),
+    token_endpoint_auth_method: String(b.token_endpoint_auth_method ?? 'client_secret_basic'),
+    redirect_uris: String(b.redirect_uris ?? ''),
+    post_logout_redirect_uris: String(b.post_logout_redirect_uris ?? ''),
+    frontchannel_logout_uri: String(b.frontchannel_logout_uri ?? '').trim(),
+    refresh: b.refresh === 'yes',
+    sso_disabled: b.sso_disabled === 'yes',
+  };
+}
+
+function valuesOf(i: IntegrationView): IntegrationFormValues {
+  return {
+    client_name: i.client_name ?? '', integration_type: i.integration_type, application_type: i.application_type, token_endpoint_auth_method: i.token_endpoint_auth_method,
+    redirect_uris: i.redirect_uris.join('\n'), post_logout_redirect_uris: i.post_logout_redirect_uris.join('\n'), frontchannel_logout_uri: i.frontchannel_logout_uri ?? '',
+    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled,
+  };
+}
+
+/** The form in the one client format; the domain validates it like any API body. */
+function toInput(v: IntegrationFormValues): Record<string, unknown> {
+  const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return {
+    ...(v.client_name ? { client_name: v.client_name } : {}),
+    integration_type: v.integration_type,
+    application_type: v.application_type,
+    token_endpoint_auth_method: v.token_endpoint_auth_method,
+    redirect_uris: lines(v.redirect_uris),
+    post_logout_redirect_uris: lines(v.post_logout_redirect_uris),
+    ...(v.frontchannel_logout_uri ? { frontchannel_logout_uri: v.frontchannel_logout_uri } : {}),
+    grant_types: v.refresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+    sso_disabled: v.sso_disabled,
+  };
+}
+
+function problem(err: ClientValidationError): { field: string; message: string } {
+  return { field: err.field, message: err.message.replace(/^client "[^"]*": /, '') };
+}

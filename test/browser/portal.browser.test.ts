@@ -1,0 +1,128 @@
+// The self-service portal as an administrator meets it in Chromium: log in through Portvakt,
+// create an integration, copy the secret once, edit, deactivate; the service desk finds it; a
+// person without a role sees nothing; axe-core finds no serious violations.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
+import { testPersons } from '../../src/identity/test-persons.js';
+
+const DESK = testPersons[1]!; // Ola Nordmann, made service desk below
+const NOBODY = testPersons[2]!; // Aisha Haugen, no role at all
+const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
+const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
+
+let pv: TestPortvakt;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  pv = await startPortvakt();
+  await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await pv?.close();
+});
+
+async function loggedIn(person: { givenName: string; familyName: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${pv.issuer}/portal`);
+  await page.getByRole('link', { name: 'Logg inn' }).click();
+  await page.getByRole('button', { name: `Logg inn som ${person.givenName} ${person.familyName}` }).click();
+  await page.waitForURL(`${pv.issuer}/portal`);
+  return page;
+}
+
+async function serious(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
+
+async function headlessLogin(clientId: string, secret: string) {
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
+  const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
+  const code = new URL(location, pv.issuer).searchParams.get('code');
+  if (!code) return 0;
+  return (await fetch(`${pv.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: VERIFIER }),
+  })).status;
+}
+
+describe.skipIf(!hasChromium)('self-service portal', () => {
+  it('an administrator creates an integration, copies the secret once, edits and deactivates it', async () => {
+    const page = await loggedIn(DEMO_ADMIN);
+    expect(await page.locator('main').innerText()).toContain(`Logget inn som ${DEMO_ADMIN.pid}`);
+    expect(await serious(page)).toEqual([]);
+    await page.getByRole('link', { name: DEMO_ORGANISATION.name }).click();
+    await page.getByRole('link', { name: 'Ny integrasjon' }).click();
+    expect(await serious(page)).toEqual([]);
+
+    await page.getByLabel('Navn på tjenesten').fill('Min tjeneste');
+    await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb#fragment');
+    await page.getByRole('button', { name: 'Opprett' }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('fragment');
+    expect(await page.getAttribute('#redirect_uris', 'aria-invalid')).toBe('true');
+    expect(await serious(page)).toEqual([]);
+
+    await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb');
+    await page.getByRole('button', { name: 'Opprett' }).click();
+    const clientId = await page.locator('#client-id').innerText();
+    const secret = await page.locator('#client-secret').innerText();
+    expect(secret.length).toBeGreaterThan(30);
+    expect(await serious(page)).toEqual([]);
+    expect(await headlessLogin(clientId, secret)).toBe(200); // works at once
+
+    await page.goto(`${pv.issuer}/portal/clients/${clientId}`);
+    expect(await page.locator('main').innerText()).not.toContain(secret); // shown once only
+    expect(await serious(page)).toEqual([]);
+    await page.getByLabel('Navn på tjenesten').fill('Nytt navn');
+    await page.getByRole('button', { name: 'Lagre' }).click();
+    expect(await page.locator('h1').innerText()).toContain('Nytt navn');
+
+    await page.getByRole('button', { name: 'Deaktiver' }).click();
+    expect(await page.locator('main').innerText()).toContain('deaktivert');
+    expect(await headlessLogin(clientId, secret)).toBe(0); // a deactivated integration logs no one in
+    const entries = await pv.portvakt.audit.list({ clientId });
+    expect(entries.map((e) => e.action)).toEqual(['client.update', 'client.update', 'client.create']);
+    expect(entries[0]!.actor).toMatchObject({ kind: 'person', id: DEMO_ADMIN.pid });
+    await page.context().close();
+  });
+
+  it('a person without a role sees no organisation and cannot open one', async () => {
+    const page = await loggedIn(NOBODY);
+    expect(await page.locator('main').innerText()).toContain('ikke tilgang til noen virksomhet');
+    const response = await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    expect(response!.status()).toBe(404);
+    await page.context().close();
+  });
+
+  it('a form posted without the session\'s CSRF token is refused', async () => {
+    const page = await loggedIn(DEMO_ADMIN);
+    // Another site's form would carry the person's cookie but not the token of the session.
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const form = { 'content-type': 'application/x-www-form-urlencoded', cookie };
+    const url = `${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`;
+    const forged = await fetch(url, { method: 'POST', headers: form, body: 'client_name=x&redirect_uris=http%3A%2F%2Flocalhost%2Fcb', redirect: 'manual' });
+    expect(forged.status).toBe(403);
+    expect((await pv.portvakt.integrations.list('all', { orgno: DEMO_ORGANISATION.orgno })).map((i) => i.client_name)).not.toContain('x');
+    await page.context().close();
+  });
+
+  it('the service desk finds any integration and reads the change log', async () => {
+    const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Søkbar tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const page = await loggedIn(DESK);
+    await page.getByRole('link', { name: 'Brukerstøtte' }).click();
+    await page.getByLabel('Søk etter client_id, organisasjonsnummer eller navn').fill('søkbar');
+    await page.getByRole('button', { name: 'Søk' }).click();
+    expect(await page.locator('main').innerText()).toContain(created.integration.client_id);
+    expect(await page.locator('main').innerText()).toContain('client.create');
+    expect(await serious(page)).toEqual([]);
+    await page.context().close();
+  });
+});
