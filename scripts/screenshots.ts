@@ -35,6 +35,16 @@ async function main() {
       await page.getByRole('button', { name: 'Log in as Kari Nordmann' }).click();
       await page.waitForSelector('#id-token-claims');
     });
+    await shoot('portal-new-integration', `${config.issuer}/portal`, async (page) => {
+      await page.getByRole('link', { name: 'Logg inn' }).click();
+      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
+      await page.waitForURL(`${config.issuer}/portal`);
+      await page.getByRole('link', { name: 'Demo Organisasjon AS' }).click();
+      await page.getByRole('link', { name: 'Ny integrasjon' }).click();
+      await page.getByLabel('Navn på tjenesten').fill('Min tjeneste');
+      await page.getByLabel('Redirect-URI-er').fill('https://min-tjeneste.example/callback#start');
+      await page.getByRole('button', { name: 'Opprett' }).click();
+    });
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
   } finally {
     await browser.close();

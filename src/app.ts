@@ -72,7 +72,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const events = createProtocolEvents(store.db, config.environment);
     const organisations = createOrganisations(store.db);
     const audit = createAuditLog(store.db, config.environment);
-    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config) });
+    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true });
     if (testEnvironment) await seedDemoOrganisation(organisations);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);

@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
         if (sub === 'add') {
           const [orgno, file] = rest;
           if (!orgno || !file) throw new ConfigError(USAGE);
-          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config) });
+          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config), keysLater: true });
           const input = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
           const { integration, client_secret } = await integrations.create('all', orgno, input, { kind: 'cli', id: os.userInfo().username });
           process.stdout.write(`created ${integration.client_id} for ${orgno}${client_secret ? `\nclient_secret (shown once): ${client_secret}` : ''}\n`);

@@ -64,6 +64,8 @@ export type ClientRegistration = Omit<ClientInput, 'client_secret'>;
 export interface ValidationContext {
   /** Test environments allow http and localhost redirect URIs. */
   testEnvironment: boolean;
+  /** Self-service registers an integration first and takes its keys afterwards. */
+  keysLater?: boolean;
 }
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
@@ -124,7 +126,7 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
   if (!usesSecret(client) && client.client_secret) {
     fail(client, 'client_secret', `must not be set for token_endpoint_auth_method "${client.token_endpoint_auth_method}"`);
   }
-  if (client.token_endpoint_auth_method === 'private_key_jwt' && !client.jwks) {
+  if (client.token_endpoint_auth_method === 'private_key_jwt' && !client.jwks && !context.keysLater) {
     fail(client, 'jwks', 'is required for token_endpoint_auth_method "private_key_jwt" (up to 5 RSA keys, each with a kid)');
   }
   const kids = client.jwks?.keys.map((k) => k.kid) ?? [];

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import crypto from 'node:crypto';
+import * as oidc from 'openid-client';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
@@ -91,6 +93,40 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const entries = await pv.portvakt.audit.list({ clientId });
     expect(entries.map((e) => e.action)).toEqual(['client.update', 'client.update', 'client.create']);
     expect(entries[0]!.actor).toMatchObject({ kind: 'person', id: DEMO_ADMIN.pid });
+    await page.context().close();
+  });
+
+  it('keys: an integration with private_key_jwt is made first, then takes a PEM key, and logs in with it', async () => {
+    const page = await loggedIn(DEMO_ADMIN);
+    await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`);
+    await page.getByLabel('Navn på tjenesten').fill('Nøkkeltjeneste');
+    await page.getByLabel('Klientautentisering').selectOption('private_key_jwt');
+    await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb');
+    await page.getByRole('button', { name: 'Opprett' }).click();
+    expect(await page.locator('h2#keys-title').innerText()).toBe('Nøkler');
+    const clientId = await page.locator('#client-id').innerText();
+
+    // Without keys the integration cannot authenticate, and the provider says so calmly.
+    const noKeys = await fetch(`${pv.issuer}/authorize?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:3000/cb')}&state=s&nonce=n&code_challenge=${CHALLENGE}&code_challenge_method=S256&login_hint=testid:28876895937_idporten-loa-substantial`, { redirect: 'manual' });
+    expect(noKeys.status).toBeLessThan(500);
+
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await page.getByLabel('Nøkkel-ID (kid)').fill('min-nokkel');
+    await page.getByLabel('Offentlig nøkkel').fill(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('private key');
+    expect(await serious(page)).toEqual([]);
+    await page.getByLabel('Nøkkel-ID (kid)').fill('min-nokkel');
+    await page.getByLabel('Offentlig nøkkel').fill(publicKey.export({ format: 'pem', type: 'spki' }) as string);
+    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    expect(await page.locator('section[aria-labelledby="keys-title"]').innerText()).toContain('min-nokkel');
+
+    const signingKey = await globalThis.crypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+    const config = await oidc.discovery(new URL(pv.issuer), clientId, {}, oidc.PrivateKeyJwt({ key: signingKey, kid: 'min-nokkel' }), { execute: [oidc.allowInsecureRequests] });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'http://localhost:3000/cb', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' });
+    const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });
+    expect(tokens.claims()!.pid).toBe('28876895937');
     await page.context().close();
   });
 

@@ -115,8 +115,12 @@ export function integrationFormPage(p: {
   locale: Locale; pid: string; csrf: string; serviceDesk: boolean; title: string; action: string;
   values: IntegrationFormValues; creating: boolean; error?: { field: string; message: string } | undefined;
   integration?: IntegrationView | undefined;
+  keys?: Array<{ kid: string }> | undefined;
+  keyError?: string | undefined;
 }): string {
   const t = translator(p.locale);
+  const expires = p.integration?.client_secret_expires_at;
+  const expiresSoon = expires && Date.parse(expires) - Date.now() < 30 * 86_400_000;
   const field = (name: keyof IntegrationFormValues, control: (id: string, describedBy: string, invalid: boolean) => ComponentChildren) => {
     const invalid = p.error?.field.split(/[.[]/)[0] === name || (name === 'refresh' && p.error?.field === 'grant_types');
     const describedBy = `${name}-help${invalid ? ` ${name}-error` : ''}`;
@@ -149,6 +153,9 @@ export function integrationFormPage(p: {
   return renderPage(
     <Frame locale={p.locale} title={p.title} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       {p.integration && <p>client_id: <code id="client-id">{p.integration.client_id}</code> · {t(p.integration.active ? 'portal.status.active' : 'portal.status.inactive')}</p>}
+      {expires && (expiresSoon
+        ? <div class="alert alert-error" role="status"><p>{t('portal.secretExpiresSoon', { date: expires.slice(0, 10) })}</p></div>
+        : <p class="note">{t('portal.secretExpires', { date: expires.slice(0, 10) })}</p>)}
       {p.error && (
         <div class="alert alert-error" role="alert">
           <h2>{t('portal.error.title')}</h2>
@@ -168,6 +175,39 @@ export function integrationFormPage(p: {
         {check('sso_disabled')}
         <div class="actions"><button type="submit" class="button button-primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
       </form>
+      {p.integration?.token_endpoint_auth_method === 'private_key_jwt' && (
+        <section aria-labelledby="keys-title">
+          <h2 id="keys-title">{t('portal.keys')}</h2>
+          {p.keys?.length ? (
+            <ul>
+              {p.keys.map((key) => (
+                <li key={key.kid}>
+                  <code>{key.kid}</code>{' '}
+                  <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration!.client_id)}/keys/remove`} class="inline">
+                    <input type="hidden" name="csrf" value={p.csrf} />
+                    <input type="hidden" name="kid" value={key.kid} />
+                    <button type="submit" class="button button-tertiary">{t('portal.keys.remove', { kid: key.kid })}</button>
+                  </form>
+                </li>
+              ))}
+            </ul>
+          ) : <p>{t('portal.keys.none')}</p>}
+          {p.keyError && <div class="alert alert-error" role="alert"><p>{p.keyError}</p></div>}
+          <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/keys`}>
+            <input type="hidden" name="csrf" value={p.csrf} />
+            <div class="field">
+              <label for="kid">{t('portal.keys.kid')}</label>
+              <input type="text" id="kid" name="kid" required />
+            </div>
+            <div class="field">
+              <label for="key">{t('portal.keys.key')}</label>
+              <p id="key-help" class="hint">{t('portal.keys.help')}</p>
+              <textarea id="key" name="key" rows={6} class="wide" aria-describedby="key-help" required></textarea>
+            </div>
+            <button type="submit" class="button button-secondary">{t('portal.keys.add')}</button>
+          </form>
+        </section>
+      )}
       {p.integration && (
         <div class="actions">
           {p.integration.token_endpoint_auth_method.startsWith('client_secret') && (

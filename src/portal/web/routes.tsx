@@ -15,6 +15,7 @@ import type { Secrets } from '../../store/secrets.js';
 import { isLocale, type Locale } from '../../provider/locale.js';
 import { translator } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
+import { keyFromUpload } from '../../registry/key-upload.js';
 import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
 
 export { PORTAL_PREFIX };
@@ -194,11 +195,46 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const p = await person(request, reply);
     if (!p) return reply;
     const integration = await integrations.get(p.access, request.params.id);
-    return html(reply, editPage(p, integration, valuesOf(integration)));
+    return html(reply, await editPage(p, integration, valuesOf(integration)));
   });
 
-  const editPage = (p: Person, integration: IntegrationView, values: IntegrationFormValues, error?: { field: string; message: string }) =>
-    integrationFormPage({ ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`, action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error });
+  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, error?: { field: string; message: string }, keyError?: string) =>
+    integrationFormPage({
+      ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
+      action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError,
+      keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
+    });
+
+  // Keys: add one (JWK, PEM key or certificate) or remove one; the whole set is replaced each time.
+  app.post<{ Params: { id: string }; Body: { kid?: string; key?: string } }>(`${PORTAL_PREFIX}/clients/:id/keys`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    const { keys } = await integrations.getJwks(p.access, integration.client_id);
+    try {
+      const added = keyFromUpload(String(request.body?.key ?? ''), String(request.body?.kid ?? '').trim());
+      await integrations.setJwks(p.access, integration.client_id, { keys: [...keys, added] }, p.actor);
+      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return html(reply, await editPage(p, integration, valuesOf(integration), undefined, err.message.replace(/^client "[^"]*": /, '')), 400);
+    }
+  });
+
+  app.post<{ Params: { id: string }; Body: { kid?: string } }>(`${PORTAL_PREFIX}/clients/:id/keys/remove`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    const { keys } = await integrations.getJwks(p.access, integration.client_id);
+    const remaining = keys.filter((k) => k.kid !== request.body?.kid);
+    try {
+      await integrations.setJwks(p.access, integration.client_id, { keys: remaining }, p.actor);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return html(reply, await editPage(p, integration, valuesOf(integration), undefined, err.message.replace(/^client "[^"]*": /, '')), 400);
+    }
+    return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
+  });
 
   app.post<{ Params: { id: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
     const p = await person(request, reply);
@@ -211,7 +247,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
-      return html(reply, editPage(p, before, values, problem(err)), 400);
+      return html(reply, await editPage(p, before, values, problem(err)), 400);
     }
   });
 
