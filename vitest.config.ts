@@ -12,9 +12,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { PORTVAKT_TEST_STORE: 'pglite' } } },
+      { extends: true, test: { name: 'pglite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.postgres.test.ts'], env: { PORTVAKT_TEST_STORE: 'pglite' } } },
+      // *.store.test.ts run on both stores; *.postgres.test.ts need PostgreSQL (e.g. two nodes on one database).
       ...(postgres
-        ? [{ extends: true, test: { name: 'postgres', include: ['test/**/*.store.test.ts'], env: { PORTVAKT_TEST_STORE: 'postgres' } } }]
+        ? [{ extends: true, test: { name: 'postgres', include: ['test/**/*.store.test.ts', 'test/**/*.postgres.test.ts'], env: { PORTVAKT_TEST_STORE: 'postgres' } } }]
         : []),
     ],
   },

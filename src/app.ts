@@ -27,6 +27,9 @@ import { renderErrorPage } from './ui/pages/error-page.js';
 import { renderFrontchannelPage, renderLoggedOutPage, renderLogoutPage } from './ui/pages/logout-pages.js';
 import { chooseLocale } from './provider/locale.js';
 
+/** With a shared PostgreSQL store, how soon a node sees a client changed on another node. */
+export const CLIENT_CACHE_SECONDS_SHARED = 5;
+
 export interface Portvakt {
   config: Config;
   store: Store;
@@ -68,7 +71,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   const testEnvironment = isTestEnvironment(config) || config.allowTestLoginInProduction;
   const { store, secrets } = await openData(config, options);
   try {
-    const clients = createClientRegistry(store.db, secrets, config.environment);
+    const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? Infinity : CLIENT_CACHE_SECONDS_SHARED);
     const events = createProtocolEvents(store.db, config.environment);
     const organisations = createOrganisations(store.db);
     const audit = createAuditLog(store.db, config.environment);

@@ -95,6 +95,15 @@ describe('creating and using an integration', () => {
     expect(immutable.body.error_description).toContain('integration_type cannot be changed');
   });
 
+  it('what GET returns can be PUT back after a change (read-only fields are ignored)', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const { body: current } = await api('GET', `/clients/${created.client_id}`, 'a');
+    const updated = await api('PUT', `/clients/${created.client_id}`, 'a', { ...current, client_name: 'Via GET' });
+    expect(updated.status).toBe(200);
+    expect(updated.body.client_name).toBe('Via GET');
+    expect(updated.body.created).toBe(current.created);
+  });
+
   it('changing the auth method away from secrets deletes the secret', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });

@@ -29,8 +29,13 @@ export interface ClientRegistry {
   remove(clientId: string): Promise<void>;
 }
 
-export function createClientRegistry(db: Db, secrets: Secrets, environment: string): ClientRegistry {
-  const cache = new Map<string, StoredClient>();
+/**
+ * `cacheSeconds`: how long a node may serve a client from memory. A single process (PGlite) sees
+ * every change itself and caches for good; with many nodes over PostgreSQL a change made on another
+ * node is seen within this many seconds.
+ */
+export function createClientRegistry(db: Db, secrets: Secrets, environment: string, cacheSeconds = Infinity): ClientRegistry {
+  const cache = new Map<string, StoredClient & { cachedAt: number }>();
 
   const registry: ClientRegistry = {
     async upsert(input, source, options = {}) {
@@ -63,11 +68,11 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
 
     async find(clientId) {
       const cached = cache.get(clientId);
-      if (cached) return cached;
+      if (cached && Date.now() - cached.cachedAt < cacheSeconds * 1000) return cached;
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).where('environment', '=', environment).executeTakeFirst();
       if (!row) return undefined; // misses are not cached: unknown ids must not grow memory
       const client = toStored(row);
-      cache.set(clientId, client);
+      cache.set(clientId, { ...client, cachedAt: Date.now() });
       return client;
     },
 

@@ -14,7 +14,7 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteTemplate', template);
 
   if (!process.env.DATABASE_URL) {
-    const message = 'DATABASE_URL is not set: the PostgreSQL store suite (test/**/*.store.test.ts) is SKIPPED; only PGlite runs.';
+    const message = 'DATABASE_URL is not set: the PostgreSQL suites (test/**/*.store.test.ts, test/**/*.postgres.test.ts) are SKIPPED; only PGlite runs.';
     if (process.env.CI) throw new Error(`${message} CI must test PostgreSQL (see .ci/run).`);
     process.stderr.write(`\n[portvakt] ${message}\n\n`);
   }

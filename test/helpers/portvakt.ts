@@ -33,13 +33,16 @@ export async function freePort(): Promise<number> {
 export interface StartOptions {
   clients?: unknown[];
   env?: Record<string, string>;
+  /** Join another Portvakt's PostgreSQL schema (a second node of the same installation). */
+  schema?: string;
 }
 
 export async function startPortvakt(options: StartOptions = {}): Promise<TestPortvakt> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-test-'));
   const usePostgres = process.env.PORTVAKT_TEST_STORE === 'postgres';
   if (!usePostgres) await fs.cp(inject('pgliteTemplate'), dataDir, { recursive: true });
-  const schema = usePostgres ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined;
+  const schema = options.schema ?? (usePostgres ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined);
+  const ownsSchema = !options.schema;
   const port = await freePort();
   const env: Record<string, string> = {
     PORT: String(port),
@@ -55,16 +58,16 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     env.PORTVAKT_CONFIG = file;
   }
   try {
-    return await boot(loadConfig(env), dataDir, schema);
+    return await boot(loadConfig(env), dataDir, schema, ownsSchema);
   } catch (err) {
     // A start that fails (as some tests intend) leaves nothing behind.
     await fs.rm(dataDir, { recursive: true, force: true });
-    if (schema) await dropSchema(schema);
+    if (schema && ownsSchema) await dropSchema(schema);
     throw err;
   }
 }
 
-async function boot(config: Config, dataDir: string, schema: string | undefined): Promise<TestPortvakt> {
+async function boot(config: Config, dataDir: string, schema: string | undefined, ownsSchema = true): Promise<TestPortvakt> {
   const portvakt = await createPortvakt(config, schema ? { databaseSchema: schema } : {});
   await portvakt.server.listen({ port: config.port, host: config.host });
   const handle: TestPortvakt = {
@@ -74,12 +77,12 @@ async function boot(config: Config, dataDir: string, schema: string | undefined)
     schema,
     async restart() {
       await portvakt.close();
-      return boot(config, dataDir, schema);
+      return boot(config, dataDir, schema, ownsSchema);
     },
     async close() {
       await portvakt.close();
       await fs.rm(dataDir, { recursive: true, force: true });
-      if (schema) await dropSchema(schema);
+      if (schema && ownsSchema) await dropSchema(schema);
     },
   };
   return handle;

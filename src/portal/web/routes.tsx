@@ -242,8 +242,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const before = await integrations.get(p.access, request.params.id);
     const values = { ...formValues(request.body), integration_type: before.integration_type };
     try {
-      const { client_id: _id, created: _c, last_updated: _u, client_secret_expires_at: _e, source: _s, client_orgno: _o, ...kept } = before;
-      await integrations.update(p.access, before.client_id, { ...kept, ...toInput(values) }, p.actor);
+      await integrations.update(p.access, before.client_id, { ...before, ...toInput(values) }, p.actor);
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
@@ -262,8 +261,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const p = await person(request, reply);
     if (!p) return reply;
     const before = await integrations.get(p.access, request.params.id);
-    const { client_id: _id, created: _c, last_updated: _u, client_secret_expires_at: _e, source: _s, client_orgno: _o, ...kept } = before;
-    await integrations.update(p.access, before.client_id, { ...kept, active: request.body?.active === 'yes' }, p.actor);
+    await integrations.update(p.access, before.client_id, { ...before, active: request.body?.active === 'yes' }, p.actor);
     return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
   });
 

@@ -1,0 +1,72 @@
+// The portal's routes for people: a person administering another organisation can neither read
+// nor change an integration, on any route; and without a session there is nothing to see.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { testPersons } from '../src/identity/test-persons.js';
+
+const ORG_A = '312000008'; // seeded; administered by testPersons[0]
+const ORG_B = '974760673';
+const OTHER = testPersons[3]!; // administers ORG_B only
+
+let pv: TestPortvakt;
+let clientId: string;
+let other: CookieBrowser;
+let csrf: string;
+
+beforeAll(async () => {
+  pv = await startPortvakt();
+  await pv.portvakt.organisations.upsert({ orgno: ORG_B, name: 'Brønnøysundregistrene' });
+  await pv.portvakt.organisations.grant(OTHER.pid, 'integration_admin', ORG_B);
+  clientId = (await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'A sin tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' })).integration.client_id;
+  other = new CookieBrowser();
+  const start = await other.request(`${pv.issuer}/portal/login`);
+  const callback = await loginWithTestId(other, start.location!, `${pv.issuer}/portal/callback`, { pid: OTHER.pid });
+  await other.request(callback);
+  const home = await other.request(`${pv.issuer}/portal`);
+  expect(home.body).toContain(`Logget inn som ${OTHER.pid}`);
+  csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1]!;
+});
+afterAll(async () => pv?.close());
+
+describe('another organisation\'s administrator', () => {
+  it.each([
+    ['GET', () => `/portal/orgs/${ORG_A}`],
+    ['GET', () => `/portal/orgs/${ORG_A}/new`],
+    ['POST', () => `/portal/orgs/${ORG_A}/new`],
+    ['GET', () => `/portal/clients/${clientId}`],
+    ['POST', () => `/portal/clients/${clientId}`],
+    ['POST', () => `/portal/clients/${clientId}/secret`],
+    ['POST', () => `/portal/clients/${clientId}/active`],
+    ['POST', () => `/portal/clients/${clientId}/delete`],
+    ['POST', () => `/portal/clients/${clientId}/keys`],
+    ['POST', () => `/portal/clients/${clientId}/keys/remove`],
+    ['GET', () => '/portal/desk'],
+  ])('%s %s → 404, and nothing changed', async (method, path) => {
+    const form = { csrf, client_name: 'Kapret', redirect_uris: 'http://localhost:9/cb', active: 'no', kid: 'k', key: '{}' };
+    const answer = method === 'GET' ? await other.request(`${pv.issuer}${path()}`) : await other.post(`${pv.issuer}${path()}`, form);
+    expect(answer.status).toBe(404);
+    const still = await pv.portvakt.integrations.get('all', clientId);
+    expect(still).toMatchObject({ client_name: 'A sin tjeneste', active: true });
+    expect((await pv.portvakt.integrations.list('all', { orgno: ORG_A })).map((i) => i.client_name)).not.toContain('Kapret');
+  });
+
+  it('sees only their own organisation on the start page', async () => {
+    const home = await other.request(`${pv.issuer}/portal`);
+    expect(home.body).toContain('Brønnøysundregistrene');
+    expect(home.body).not.toContain('Demo Organisasjon AS');
+  });
+});
+
+describe('without a session', () => {
+  it.each([`/portal/orgs/${ORG_A}`, '/portal/desk', '/portal/clients/x'])('GET %s goes to the start page', async (path) => {
+    const answer = await new CookieBrowser().request(`${pv.issuer}${path}`);
+    expect(answer.status).toBe(303);
+    expect(answer.location).toBe(`${pv.issuer}/portal`);
+  });
+
+  it('a forged session cookie is no session', async () => {
+    const response = await fetch(`${pv.issuer}/portal/orgs/${ORG_A}`, { redirect: 'manual', headers: { cookie: 'portvakt_portal=v1.AAAA.BBBB.CCCC' } });
+    expect(response.status).toBe(303);
+  });
+});
