@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet } from 'jose';
+import { exchangeCode, firstPartyClient } from '../rp/first-party.js';
 import type { ClientInput } from '../registry/client-schema.js';
 import { ACR_VALUES } from '../provider/acr.js';
 import { catalogues } from '../ui/i18n/index.js';
@@ -20,27 +21,10 @@ const SESSION_COOKIE = 'portvakt_demo_session';
 
 /** The demo client; its secret is new at every start and known only to this process. */
 export function demoClient(issuer: string): ClientInput {
-  return {
-    client_id: DEMO_CLIENT_ID,
-    client_secret: crypto.randomBytes(32).toString('base64url'),
-    client_name: 'Portvakt demo',
-    integration_type: 'idporten',
-    application_type: 'web',
-    token_endpoint_auth_method: 'client_secret_basic',
-    redirect_uris: [`${issuer}${DEMO_PREFIX}/callback`],
-    post_logout_redirect_uris: [`${issuer}${DEMO_PREFIX}/logged-out`],
-    frontchannel_logout_uri: `${issuer}${DEMO_PREFIX}/logout/frontchannel`,
-    frontchannel_logout_session_required: true,
-    scopes: ['openid', 'profile'],
-    grant_types: ['authorization_code'],
-    refresh_token_usage: 'ONETIME',
-    access_token_lifetime: 120,
-    refresh_token_lifetime: 600,
-    authorization_lifetime: 7200,
-    sso_disabled: false,
-    code_challenge_method: 'S256',
-    active: true,
-  };
+  return firstPartyClient({
+    clientId: DEMO_CLIENT_ID, clientName: 'Portvakt demo', issuer, prefix: DEMO_PREFIX,
+    postLogoutPath: `${DEMO_PREFIX}/logged-out`, frontchannelPath: `${DEMO_PREFIX}/logout/frontchannel`,
+  });
 }
 
 export async function demoRoutes(app: FastifyInstance, { issuer, client }: { issuer: string; client: ClientInput }) {
@@ -143,20 +127,11 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
     if (error) return failed(<><code>{error}</code>{description ? `: ${description}` : ''}</>);
     if (!expectedState || state !== expectedState || !code) return failed('state does not match this browser\'s login');
 
-    const response = await fetch(`${issuer}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret!)}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: verifier! }),
-    });
-    const tokens = (await response.json()) as Record<string, string>;
-    if (!response.ok) return failed(<code>{JSON.stringify(tokens)}</code>, 502);
-    const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: client.client_id });
-    if (payload.nonce !== nonce) return failed('nonce does not match');
-    const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }).then((r) => r.json());
-    const session = sessions.create({ idToken: tokens.id_token!, claims: payload, userinfo, sid: typeof payload.sid === 'string' ? payload.sid : undefined, locale });
+    const exchanged = await exchangeCode(issuer, client, jwks, { code, verifier: verifier!, nonce: nonce! });
+    if ('error' in exchanged) return failed(<code>{exchanged.error}</code>, 502);
+    const { claims: payload } = exchanged;
+    const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${exchanged.accessToken}` } }).then((r) => r.json());
+    const session = sessions.create({ idToken: exchanged.idToken, claims: payload, userinfo, sid: typeof payload.sid === 'string' ? payload.sid : undefined, locale });
     reply.setCookie(SESSION_COOKIE, session.id, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', secure });
     return reply.redirect(`${DEMO_PREFIX}?lang=${locale}`, 303);
   });

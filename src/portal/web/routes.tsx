@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet } from 'jose';
+import { exchangeCode, firstPartyClient } from '../../rp/first-party.js';
 import type { ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
@@ -25,26 +26,7 @@ const LANG_COOKIE = 'portvakt_portal_lang';
 
 /** The portal's own client; its secret is new at every start and known only to this process. */
 export function portalClient(issuer: string): ClientInput {
-  return {
-    client_id: PORTAL_CLIENT_ID,
-    client_secret: crypto.randomBytes(32).toString('base64url'),
-    client_name: 'Portvakt selvbetjening',
-    integration_type: 'idporten',
-    application_type: 'web',
-    token_endpoint_auth_method: 'client_secret_basic',
-    redirect_uris: [`${issuer}${PORTAL_PREFIX}/callback`],
-    post_logout_redirect_uris: [`${issuer}${PORTAL_PREFIX}`],
-    frontchannel_logout_session_required: false,
-    scopes: ['openid', 'profile'],
-    grant_types: ['authorization_code'],
-    refresh_token_usage: 'ONETIME',
-    access_token_lifetime: 120,
-    refresh_token_lifetime: 600,
-    authorization_lifetime: 7200,
-    sso_disabled: false,
-    code_challenge_method: 'S256',
-    active: true,
-  };
+  return firstPartyClient({ clientId: PORTAL_CLIENT_ID, clientName: 'Portvakt selvbetjening', issuer, prefix: PORTAL_PREFIX, postLogoutPath: PORTAL_PREFIX });
 }
 
 export interface PortalOptions {
@@ -131,16 +113,9 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     reply.clearCookie(FLOW_COOKIE, { path: PORTAL_PREFIX });
     const { code, state } = request.query;
     if (!flow || !code || state !== flow.state) return reply.redirect(PORTAL_PREFIX, 303);
-    const response = await fetch(`${issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: flow.verifier }),
-    });
-    if (!response.ok) return reply.redirect(PORTAL_PREFIX, 303);
-    const tokens = (await response.json()) as { id_token: string };
-    const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer, audience: client.client_id });
-    if (payload.nonce !== flow.nonce || typeof payload.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
-    reply.setCookie(PORTAL_COOKIE, sessions.seal({ pid: payload.pid, idToken: tokens.id_token }), { ...cookieOptions, maxAge: sessions.maxAge });
+    const exchanged = await exchangeCode(issuer, client, jwks, { code, verifier: flow.verifier, nonce: flow.nonce });
+    if ('error' in exchanged || typeof exchanged.claims.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
+    reply.setCookie(PORTAL_COOKIE, sessions.seal({ pid: exchanged.claims.pid, idToken: exchanged.idToken }), { ...cookieOptions, maxAge: sessions.maxAge });
     return reply.redirect(PORTAL_PREFIX, 303);
   });
 
