@@ -10,7 +10,7 @@ import middie from '@fastify/middie';
 import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
 import { ROUTES } from '../provider/profile.js';
-import { chooseLocale } from '../provider/locale.js';
+import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
 
@@ -70,7 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler(async (error: Error, request, reply) => {
     const reference = newReference();
-    const locale = chooseLocale(undefined, undefined);
+    const locale = chooseLocale(undefined, request.cookies?.[LANGUAGE_COOKIE]);
     const isLoginPage = request.url.startsWith(INTERACTION_PREFIX);
     if (isInteractionError(error)) {
       const oidcError = error as { error?: string; error_description?: string; statusCode?: number };
@@ -81,11 +81,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       request.log.info({ reference, err: error }, 'bad request');
-      const code = status === 415 ? 'invalid_request' : 'invalid_request';
       if (isLoginPage) {
-        return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error: code, description: error.message, reference }));
+        return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error: 'invalid_request', description: error.message, reference }));
       }
-      return reply.code(status).send({ error: code, error_description: error.message });
+      return reply.code(status).send({ error: 'invalid_request', error_description: error.message });
     }
     request.log.error({ reference, err: error }, 'unexpected error');
     return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });

@@ -1,6 +1,6 @@
 // The ID-porten profile over oidc-provider: one configuration, read top to bottom.
 // Rules oidc-provider lacks are named steps in policies.ts; model differences in model-extensions.ts.
-import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC, type ClientMetadata } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { SigningKeys } from './keys.js';
