@@ -85,7 +85,7 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   if (first) {
     const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
     const detail = describeSchemaError(first.message, first.schema as SchemaHints);
-    throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`);
+    throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`, 'schema');
   }
   const client = candidate as ClientInput;
   checkRules(client, context);
@@ -104,18 +104,18 @@ function describeSchemaError(message: string, schema: SchemaHints): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
-function fail(client: ClientInput, field: string, detail: string): never {
-  throw new ClientValidationError(client.client_id, field, detail);
+function fail(client: ClientInput, field: string, detail: string, rule?: string, params?: Record<string, string>): never {
+  throw new ClientValidationError(client.client_id, field, detail, rule, params);
 }
 
 function checkRules(client: ClientInput, context: ValidationContext): void {
   if (client.client_orgno && !isValidOrgno(client.client_orgno)) fail(client, 'client_orgno', 'is not a valid organisation number (the check digit does not match)');
   const publicClient = client.application_type !== 'web';
   if (publicClient && client.token_endpoint_auth_method !== 'none') {
-    fail(client, 'token_endpoint_auth_method', `must be "none" for application_type "${client.application_type}" (a browser or native app cannot keep a secret)`);
+    fail(client, 'token_endpoint_auth_method', `must be "none" for application_type "${client.application_type}" (a browser or native app cannot keep a secret)`, 'auth_none_for_public', { type: client.application_type });
   }
   if (!publicClient && client.token_endpoint_auth_method === 'none') {
-    fail(client, 'token_endpoint_auth_method', 'cannot be "none" for application_type "web"; use client_secret_basic, client_secret_post or private_key_jwt');
+    fail(client, 'token_endpoint_auth_method', 'cannot be "none" for application_type "web"; use client_secret_basic, client_secret_post or private_key_jwt', 'auth_not_none_for_web');
   }
   if (publicClient && client.code_challenge_method === 'none') {
     fail(client, 'code_challenge_method', 'must be "S256" for public clients: PKCE is what protects their codes');
@@ -132,7 +132,7 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
   const kids = client.jwks?.keys.map((k) => k.kid) ?? [];
   if (new Set(kids).size !== kids.length) fail(client, 'jwks', 'has two keys with the same kid');
   if (client.integration_type === 'maskinporten') return checkApiClientRules(client);
-  if (!client.redirect_uris.length) fail(client, 'redirect_uris', 'must name at least one URI (where the person returns after login)');
+  if (!client.redirect_uris.length) fail(client, 'redirect_uris', 'must name at least one URI (where the person returns after login)', 'redirect_required');
   if (!client.grant_types.includes('authorization_code')) {
     fail(client, 'grant_types', 'must include "authorization_code"');
   }
@@ -150,14 +150,14 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
     const url = checkRedirectUri(client, 'frontchannel_logout_uri', client.frontchannel_logout_uri, context);
     const hosts = new Set(client.redirect_uris.map((u) => new URL(u).hostname));
     if (!hosts.has(url.hostname)) {
-      fail(client, 'frontchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`);
+      fail(client, 'frontchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`, 'same_domain', { hosts: [...hosts].join(', ') });
     }
   }
   if (client.backchannel_logout_uri) {
     const url = checkRedirectUri(client, 'backchannel_logout_uri', client.backchannel_logout_uri, context);
     const hosts = new Set(client.redirect_uris.map((u) => new URL(u).hostname));
     if (!hosts.has(url.hostname)) {
-      fail(client, 'backchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`);
+      fail(client, 'backchannel_logout_uri', `must be on the domain of one of the redirect_uris (${[...hosts].join(', ')})`, 'same_domain', { hosts: [...hosts].join(', ') });
     }
   }
   if (client.refresh_token_lifetime > client.authorization_lifetime) {
@@ -189,24 +189,24 @@ function checkRedirectUri(client: ClientInput, field: string, value: string, con
   try {
     url = new URL(value);
   } catch {
-    return fail(client, field, `is not an absolute URL (got ${JSON.stringify(value)})`);
+    return fail(client, field, `is not an absolute URL (got ${JSON.stringify(value)})`, 'not_absolute', { value });
   }
-  if (url.hash || value.includes('#')) fail(client, field, 'must not contain a fragment (#)');
-  if (url.username || url.password) fail(client, field, 'must not contain user credentials');
+  if (url.hash || value.includes('#')) fail(client, field, 'must not contain a fragment (#)', 'fragment', { value });
+  if (url.username || url.password) fail(client, field, 'must not contain user credentials', 'credentials', { value });
   const loopback = LOOPBACK.has(url.hostname);
   if (url.protocol === 'https:') {
     if (loopback && !context.testEnvironment && client.application_type !== 'native') {
-      fail(client, field, 'may use localhost only in test environments (or for native apps)');
+      fail(client, field, 'may use localhost only in test environments (or for native apps)', 'localhost_test_only', { value });
     }
     return url;
   }
   if (url.protocol === 'http:') {
     if (context.testEnvironment) return url;
     if (loopback && client.application_type === 'native') return url;
-    fail(client, field, 'must use https outside test environments');
+    fail(client, field, 'must use https outside test environments', 'https_required', { value });
   }
   if (client.application_type === 'native' && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
     return url; // private-use URI scheme of a native app (RFC 8252 §7.1), e.g. no.example.app:/callback
   }
-  return fail(client, field, `has an unsupported scheme "${url.protocol}"`);
+  return fail(client, field, `has an unsupported scheme "${url.protocol}"`, 'scheme_unsupported', { value });
 }

@@ -122,7 +122,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const { client_id: _ignored, ...rest } = (body ?? {}) as Record<string, unknown>;
       const client = validate(rest, clientId, orgno);
       if (client.integration_type !== before.registration.integration_type) {
-        throw new ClientValidationError(clientId, 'integration_type', `cannot be changed after creation (it is "${before.registration.integration_type}")`);
+        throw new ClientValidationError(clientId, 'integration_type', `cannot be changed after creation (it is "${before.registration.integration_type}")`, 'immutable_type', { type: before.registration.integration_type });
       }
       // Keep the stored secret when the method still uses one; a switch to a secret method makes a new one.
       const hadSecret = !!before.secretDigest;

@@ -68,7 +68,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByLabel('Navn på tjenesten').fill('Min tjeneste');
     await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb#fragment');
     await page.getByRole('button', { name: 'Opprett' }).click();
-    expect(await page.getByRole('alert').innerText()).toContain('fragment');
+    expect(await page.getByRole('alert').innerText()).toContain('inneholder et fragment (#)'); // in the person's language
     expect(await page.getAttribute('#redirect_uris', 'aria-invalid')).toBe('true');
     expect(await serious(page)).toEqual([]);
 

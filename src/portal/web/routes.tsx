@@ -14,7 +14,7 @@ import type { Organisations } from '../../registry/organisations.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import type { Secrets } from '../../store/secrets.js';
 import { isLocale, type Locale } from '../../provider/locale.js';
-import { translator } from '../../ui/i18n/index.js';
+import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
 import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
@@ -162,7 +162,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
       const t = translator(p.locale);
-      return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values, creating: true, error: problem(err) }), 400);
+      return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values, creating: true, error: problem(err, p.locale) }), 400);
     }
   });
 
@@ -221,7 +221,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
-      return html(reply, await editPage(p, before, values, problem(err)), 400);
+      return html(reply, await editPage(p, before, values, problem(err, p.locale)), 400);
     }
   });
 
@@ -309,6 +309,9 @@ function toInput(v: IntegrationFormValues): Record<string, unknown> {
   };
 }
 
-function problem(err: ClientValidationError): { field: string; message: string } {
-  return { field: err.field, message: err.message.replace(/^client "[^"]*": /, '') };
+/** The rule a form broke, in the person's language when the catalogue has it, else in the domain's words. */
+function problem(err: ClientValidationError, locale: Locale): { field: string; message: string } {
+  const key = `rule.${err.rule}`;
+  const message = key in catalogues[locale] ? translator(locale)(key as MessageKey, err.params) : err.message.replace(/^client "[^"]*": /, '');
+  return { field: err.field, message };
 }
