@@ -73,8 +73,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   try {
     const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? Infinity : CLIENT_CACHE_SECONDS_SHARED);
     const events = createProtocolEvents(store.db, config.environment);
-    const organisations = createOrganisations(store.db);
     const audit = createAuditLog(store.db, config.environment);
+    const organisations = createOrganisations(store.db, audit);
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true });
     if (testEnvironment) await seedDemoOrganisation(organisations);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;

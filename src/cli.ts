@@ -17,6 +17,7 @@ const USAGE = `usage: portvakt <command>
   keys rotate                    the next key starts signing; a new next key is published
   clients list [orgno]           show the registered clients of this environment
   clients add <orgno> <file>     create an integration from a JSON file (ID-porten's fields); prints its secret once
+  clients delete <client_id>     delete an integration
   orgs list                      show the organisations
   orgs add <orgno> <name…>       add (or rename) an organisation
   roles grant <pid> integration_admin <orgno>
@@ -42,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
       if (portvakt.demoClient) {
         lines.push(`  demo client ${portvakt.demoClient.client_id} (redirect_uri ${portvakt.demoClient.redirect_uris[0]})`);
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);
-        lines.push(`  self-service ${config.issuer}/api/v1/docs (organisation ${DEMO_ORGANISATION.orgno} ${DEMO_ORGANISATION.name}, administrator: test person ${DEMO_ADMIN.pid})`);
+        lines.push(`  portal     ${config.issuer}/portal (organisation ${DEMO_ORGANISATION.orgno} ${DEMO_ORGANISATION.name}; log in as test person ${DEMO_ADMIN.givenName} ${DEMO_ADMIN.familyName}, ${DEMO_ADMIN.pid})`);
+        lines.push(`  API        ${config.issuer}/api/v1/docs`);
       }
       for (const client of await portvakt.clients.list()) {
         if (client.source === 'file') lines.push(`  client     ${client.registration.client_id} (${client.registration.token_endpoint_auth_method})`);
@@ -88,6 +90,12 @@ async function main(argv: string[]): Promise<void> {
           process.stdout.write(`created ${integration.client_id} for ${orgno}${client_secret ? `\nclient_secret (shown once): ${client_secret}` : ''}\n`);
           return;
         }
+        if (sub === 'delete') {
+          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config), keysLater: true });
+          await integrations.remove('all', rest[0] ?? '', { kind: 'cli', id: os.userInfo().username });
+          process.stdout.write(`deleted ${rest[0]}\n`);
+          return;
+        }
         if (sub !== undefined && sub !== 'list') throw new ConfigError(USAGE);
         const rows = await registry.list(rest[0] ? { orgno: rest[0] } : {});
         for (const c of rows) process.stdout.write(`${c.registration.client_id}\t${c.orgno ?? '-'}\t${c.registration.integration_type}\t${c.registration.token_endpoint_auth_method}\t${c.source}\t${c.active ? 'active' : 'inactive'}\n`);
@@ -100,17 +108,18 @@ async function main(argv: string[]): Promise<void> {
     case 'roles': {
       const { store } = await openData(config);
       try {
-        const organisations = createOrganisations(store.db);
+        const organisations = createOrganisations(store.db, createAuditLog(store.db, config.environment));
+        const actor = { kind: 'cli' as const, id: os.userInfo().username };
         if (command === 'orgs' && sub === 'add') {
           const [orgno, ...name] = rest;
-          const org = await organisations.upsert({ orgno: orgno ?? '', name: name.join(' ') });
+          const org = await organisations.upsert({ orgno: orgno ?? '', name: name.join(' ') }, actor);
           process.stdout.write(`${org.orgno}\t${org.name}\n`);
         } else if (command === 'orgs' && (sub === 'list' || sub === undefined)) {
           for (const org of await organisations.list()) process.stdout.write(`${org.orgno}\t${org.name}\n`);
         } else if (command === 'roles' && sub === 'grant') {
           const [pid, role, orgno] = rest;
           if (role !== 'integration_admin' && role !== 'service_desk') throw new ConfigError(USAGE);
-          await organisations.grant(pid ?? '', role, orgno);
+          await organisations.grant(pid ?? '', role, orgno, actor);
           process.stdout.write(`granted ${role}${orgno ? ` for ${orgno}` : ''} to ${pid}\n`);
         } else {
           throw new ConfigError(USAGE);

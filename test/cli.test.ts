@@ -36,7 +36,9 @@ describe('portvakt CLI', () => {
     expect(created.out).toMatch(/client_secret \(shown once\): \S{40,}/);
     const clientId = /created (\S+)/.exec(created.out)![1]!;
     expect((await portvakt('clients', 'list', '974760673')).out).toContain(clientId);
-  }, 60_000);
+    expect((await portvakt('clients', 'delete', clientId)).out).toContain(`deleted ${clientId}`);
+    expect((await portvakt('clients', 'list', '974760673')).out).not.toContain(clientId);
+  }, 90_000);
 
   it('refuses bad input with a message and exit code 2', async () => {
     const bad = await portvakt('orgs', 'add', '123456789', 'Feil');
@@ -54,4 +56,18 @@ describe('portvakt CLI', () => {
     const nextKid = /next\s+(\S+)/.exec(before.out)![1]!;
     expect(rotated.out).toContain(`signing with ${nextKid}`);
   }, 60_000);
+});
+
+describe('the audit log', () => {
+  it('records organisations and roles added from the command line', async () => {
+    const { openStore } = await import('../src/store/db.js');
+    const store = await openStore({ dataDir });
+    try {
+      const rows = await store.db.selectFrom('audit_log').select(['action', 'actor_kind', 'orgno']).orderBy('id').execute();
+      expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['organisation.create', 'role.grant', 'client.create', 'client.delete']));
+      expect(rows.every((r) => r.actor_kind === 'cli')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -28,6 +28,7 @@ export const ClientInputSchema = Type.Object(
     client_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     client_uri: Type.Optional(Url),
+    logo_uri: Type.Optional(Url),
     client_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
     integration_type: Type.Union([Type.Literal('idporten'), Type.Literal('api_klient'), Type.Literal('maskinporten')], { default: 'idporten' }),
     application_type: Type.Union([Type.Literal('web'), Type.Literal('browser'), Type.Literal('native')], { default: 'web' }),
