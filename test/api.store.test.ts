@@ -104,6 +104,15 @@ describe('creating and using an integration', () => {
     expect(updated.body.created).toBe(current.created);
   });
 
+  it('keeps every registration field of profile §7.2, including onbehalfof and the legacy default_scopes', async () => {
+    const fields = { description: 'Beskrivelse', client_uri: 'https://tjeneste.example/', logo_uri: 'https://tjeneste.example/logo.png', default_scopes: ['openid'],
+      onbehalfof: [{ onbehalfof: 'kommune-1', name: 'Kommune 1', orgno: '974760673' }], refresh_token_usage: 'REUSE', access_token_lifetime: 300, refresh_token_lifetime: 900, authorization_lifetime: 3600, sso_disabled: true };
+    const created = await api('POST', '/clients', 'a', webClient(fields));
+    expect(created.status).toBe(201);
+    expect((await api('GET', `/clients/${created.body.client_id}`, 'a')).body).toMatchObject(fields);
+    expect((await api('POST', '/clients', 'a', webClient({ onbehalfof: [{ onbehalfof: 'has space', name: 'x' }] }))).status).toBe(400);
+  });
+
   it('changing the auth method away from secrets deletes the secret', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });

@@ -47,6 +47,16 @@ export const ClientInputSchema = Type.Object(
       minItems: 1,
     }),
     jwks: Type.Optional(Type.Object({ keys: Type.Array(RsaJwk, { minItems: 1, maxItems: 5 }) })),
+    /** Legacy (2019) field, kept as given. */
+    default_scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
+    /** A supplier's customers, each shown by name on the login page when the request names it (profile §11). */
+    onbehalfof: Type.Optional(Type.Array(Type.Object({
+      onbehalfof: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', hint: 'must be 1 to 100 characters: letters, digits and . _ -' }),
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
+      client_uri: Type.Optional(Url),
+      description: Type.Optional(Type.String({ maxLength: 2000 })),
+    }, { additionalProperties: false }), { maxItems: 1000 })),
     refresh_token_usage: Type.Union([Type.Literal('ONETIME'), Type.Literal('REUSE')], { default: 'ONETIME' }),
     access_token_lifetime: Lifetime(120, 86_400), // capped so retired signing keys can leave the JWKS after a day
     refresh_token_lifetime: Lifetime(600),

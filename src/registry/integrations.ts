@@ -64,7 +64,7 @@ export function view(stored: StoredClient): IntegrationView {
   } as IntegrationView;
 }
 
-const READ_ONLY_FIELDS = new Set(['created', 'last_updated', 'client_secret_expires_at', 'source']);
+const READ_ONLY_FIELDS = new Set(['created', 'last_updated', 'client_secret_expires_at', 'source', 'supplier_orgno', 'backchannel_logout_session_required']);
 
 const newSecretValue = () => crypto.randomBytes(32).toString('base64url');
 
