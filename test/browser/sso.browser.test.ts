@@ -41,6 +41,13 @@ async function testIdLogin(page: Page, level: 'Betydelig (som MinID)' | 'Høyt (
   await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
 }
 
+/** Logs in at the test RP with the TestID form and waits until it shows the person. */
+async function loginAtRp(page: Page, clientId = 'rp-shared') {
+  await page.goto(`${rp.origin}/c/${clientId}/login`);
+  await testIdLogin(page);
+  await page.waitForURL(`${rp.origin}/c/${clientId}/me`);
+}
+
 async function rpMe(page: Page, clientId = 'rp-shared') {
   await page.goto(`${rp.origin}/c/${clientId}/me`);
   return JSON.parse(await page.locator('body').innerText()) as { loggedIn: boolean; claims?: Record<string, unknown> };
@@ -51,9 +58,7 @@ const onLoginPage = async (page: Page) => (await page.locator('input[name="pid"]
 describe.skipIf(!hasChromium)('single sign-on across sites', () => {
   it('log in at the service, then the demo service logs in without a form (test 1), at the same level', async () => {
     const { context, page } = await freshBrowser();
-    await page.goto(`${rp.origin}/c/rp-shared/login`);
-    await testIdLogin(page);
-    await page.waitForURL(`${rp.origin}/c/rp-shared/me`);
+    await loginAtRp(page);
     expect((await rpMe(page)).claims).toMatchObject({ pid: PID, acr: 'idporten-loa-substantial' });
 
     await page.goto(`${pv.issuer}/demo/login?acr=idporten-loa-substantial`);
@@ -64,9 +69,7 @@ describe.skipIf(!hasChromium)('single sign-on across sites', () => {
 
   it('logout in the demo service logs the person out of the other service too (test 6), with iss and sid', async () => {
     const { context, page } = await freshBrowser();
-    await page.goto(`${rp.origin}/c/rp-shared/login`);
-    await testIdLogin(page);
-    await page.waitForURL(`${rp.origin}/c/rp-shared/me`);
+    await loginAtRp(page);
     const rpSid = (await rpMe(page)).claims!.sid;
     await page.goto(`${pv.issuer}/demo/login`);
     await page.waitForSelector('#id-token-claims');
@@ -114,9 +117,7 @@ describe.skipIf(!hasChromium)('single sign-on across sites', () => {
 
   it('a session at substantial is upgraded when a service requires high (test 5)', async () => {
     const { context, page } = await freshBrowser();
-    await page.goto(`${rp.origin}/c/rp-shared/login`);
-    await testIdLogin(page);
-    await page.waitForURL(`${rp.origin}/c/rp-shared/me`);
+    await loginAtRp(page);
     await page.goto(`${pv.issuer}/demo/login?acr=idporten-loa-high`);
     expect(await onLoginPage(page)).toBe(true);
     expect(await page.locator('input[value="idporten-loa-substantial"]').count()).toBe(0);
@@ -131,9 +132,7 @@ describe.skipIf(!hasChromium)('single sign-on across sites', () => {
 
   it('an sso_disabled service asks for its own login, and keeps it to itself', async () => {
     const { context, page } = await freshBrowser();
-    await page.goto(`${rp.origin}/c/rp-shared/login`);
-    await testIdLogin(page);
-    await page.waitForURL(`${rp.origin}/c/rp-shared/me`);
+    await loginAtRp(page);
     await page.goto(`${rp.origin}/c/rp-isolated/login`);
     expect(await onLoginPage(page)).toBe(true);
     await testIdLogin(page);
