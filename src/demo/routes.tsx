@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createRemoteJWKSet } from 'jose';
 import { exchangeCode, firstPartyClient } from '../rp/first-party.js';
+import { createCsrf } from '../login/csrf.js';
 import type { ClientInput } from '../registry/client-schema.js';
 import { ACR_VALUES } from '../provider/acr.js';
 import { catalogues } from '../ui/i18n/index.js';
@@ -32,8 +33,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
   const sessions = new DemoSessions();
   const secure = issuer.startsWith('https:');
-  const csrfKey = crypto.randomBytes(32);
-  const csrfFor = (sessionId: string) => crypto.createHmac('sha256', csrfKey).update(sessionId).digest('base64url');
+  const csrf = createCsrf(crypto.randomBytes(32), 'demo-logout');
 
   const localeOf = (request: FastifyRequest<{ Querystring: { lang?: string } }>): Locale =>
     isLocale(request.query?.lang) ? request.query.lang : chooseLocale(undefined, undefined);
@@ -82,7 +82,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
       <>
         <p>{t('demo.summary', { pid: String(session.claims.pid), acr: String(session.claims.acr), amr })}</p>
         <form method="post" action={`${DEMO_PREFIX}/logout`}>
-          <input type="hidden" name="csrf" value={csrfFor(session.id)} />
+          <input type="hidden" name="csrf" value={csrf.tokenFor(session.id)} />
           <button type="submit" class="button button-primary">{t('demo.logout')}</button>
         </form>
         <h2>{t('demo.idToken')}</h2>
@@ -140,9 +140,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
   app.post<{ Body: { csrf?: string } }>(`${DEMO_PREFIX}/logout`, async (request, reply) => {
     const session = sessions.find(request.cookies[SESSION_COOKIE]);
     if (!session) return reply.redirect(DEMO_PREFIX, 303);
-    const expected = Buffer.from(csrfFor(session.id));
-    const presented = Buffer.from(String(request.body?.csrf ?? ''));
-    if (expected.length !== presented.length || !crypto.timingSafeEqual(expected, presented)) return reply.code(400).send({ error: 'invalid_request', error_description: 'bad form token' });
+    if (!csrf.matches(session.id, request.body?.csrf)) return reply.code(400).send({ error: 'invalid_request', error_description: 'bad form token' });
     sessions.end(session.id);
     reply.clearCookie(SESSION_COOKIE, { path: DEMO_PREFIX });
     const url = new URL(`${issuer}/logout`);

@@ -40,6 +40,13 @@ export async function resolveRootSecret(configured: string | undefined, dataDir:
   }
 }
 
+/** Compares a presented value with the expected one in constant time; anything not a string is unequal. */
+export function equalInConstantTime(presented: unknown, expected: string): boolean {
+  const a = Buffer.from(typeof presented === 'string' ? presented : '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
 async function derive(root: string, purpose: string): Promise<Buffer> {
   return Buffer.from(await hkdf('sha256', root, 'portvakt', purpose, 32));
 }
@@ -73,9 +80,7 @@ export async function createSecrets(root: string): Promise<Secrets> {
       return `hmac-sha256:${hmac(digestKey!, value).toString('base64url')}`;
     },
     digestMatches(value, digest) {
-      const expected = Buffer.from(self.digest(value));
-      const actual = Buffer.from(digest);
-      return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
+      return equalInConstantTime(self.digest(value), digest);
     },
     pairwise(sector, value) {
       return hmac(pairwiseKey!, `${sector}\u0000${value}`).toString('base64url');

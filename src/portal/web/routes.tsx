@@ -12,7 +12,7 @@ import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
-import type { Secrets } from '../../store/secrets.js';
+import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
 import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
@@ -72,9 +72,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return undefined;
     }
     if (request.method === 'POST') {
-      const presented = Buffer.from(String((request.body as Record<string, unknown> | undefined)?.csrf ?? ''));
-      const expected = Buffer.from(session.csrf);
-      if (presented.length !== expected.length || !crypto.timingSafeEqual(presented, expected)) {
+      if (!equalInConstantTime((request.body as Record<string, unknown> | undefined)?.csrf, session.csrf)) {
         await reply.code(403).type('text/plain; charset=utf-8').send('The form had expired or came from another site. Go back, reload and try again.');
         return undefined;
       }
