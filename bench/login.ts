@@ -3,6 +3,11 @@
 // authorize → login page → submit → resume → code → token (PKCE, client_secret_basic) → id_token
 // verified against the JWKS. Prints logins/s, p50/p99 latency and provider CPU per login at
 // concurrency 1 and 8, and the ratio to the reference. Loopback only; not a test.
+//
+// Steady state is what is compared: each measurement follows a warm-up at the same concurrency
+// (the JIT needs a few thousand requests, and a bigger program needs more of them), and the
+// targets take turns over several rounds (A B, then B A), so neither always runs on a warmer or
+// cooler machine. Results of all rounds are added up per target and concurrency.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +16,11 @@ import path from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONCURRENCY = [1, 8];
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
+/** Extra node flags for the providers, e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=scratch/prof". */
+const NODE_OPTIONS = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const REDIRECT = 'http://localhost:7777/callback';
 const SECRET = 'bench-secret-0123456789abcdefghijkl';
 const PID = '28876895937';
@@ -30,7 +39,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function start(name: string, args: string[], env: Record<string, string>, port: number, loginPath: RegExp): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_OPTIONS, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => { if (/ready/.test(chunk.toString())) resolve(); });
     child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -83,16 +92,12 @@ async function login(target: Target, verify: (jwt: string) => Promise<unknown>):
   await verify(tokens.id_token);
 }
 
-interface Result { concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number }
+interface Result { concurrency: number; logins: number; seconds: number; latencies: number[]; cpuSeconds: number }
 
-async function run(target: Target, concurrency: number): Promise<Result> {
-  const jwks = createLocalJWKSet((await (await fetch(`${target.issuer}/jwks.json`)).json()) as JSONWebKeySet);
-  const verify = (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
-  for (let i = 0; i < 20; i++) await login(target, verify); // warm up
+/** Keeps `concurrency` logins in flight for `seconds`; returns each login's latency. */
+async function load(target: Target, verify: (jwt: string) => Promise<unknown>, concurrency: number, seconds: number): Promise<number[]> {
   const latencies: number[] = [];
-  const cpuBefore = cpuSeconds(target.process.pid!);
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < deadline) {
       const t = performance.now();
@@ -100,11 +105,28 @@ async function run(target: Target, concurrency: number): Promise<Result> {
       latencies.push(performance.now() - t);
     }
   }));
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(target.process.pid!) - cpuBefore;
-  latencies.sort((a, b) => a - b);
+  return latencies;
+}
+
+async function run(target: Target, concurrency: number): Promise<Result> {
+  const jwks = createLocalJWKSet((await (await fetch(`${target.issuer}/jwks.json`)).json()) as JSONWebKeySet);
+  const verify = (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
+  await load(target, verify, concurrency, WARMUP_SECONDS);
+  const cpuBefore = cpuSeconds(target.process.pid!);
+  const started = performance.now();
+  const latencies = await load(target, verify, concurrency, SECONDS);
+  return { concurrency, logins: latencies.length, seconds: (performance.now() - started) / 1000, latencies, cpuSeconds: cpuSeconds(target.process.pid!) - cpuBefore };
+}
+
+interface Row { target: string; concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number }
+
+/** Adds up the rounds of one target at one concurrency. */
+function summarise(target: string, results: Result[]): Row {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const cpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { concurrency, logins: latencies.length, perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length };
+  return { target, concurrency: results[0]!.concurrency, logins: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length };
 }
 
 async function main() {
@@ -115,13 +137,18 @@ async function main() {
     await start('oidc-provider 9 (memory, same signatures)', ['bench/reference-provider.ts', '9191'], {}, 9191, /^\/interaction\//),
     await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ['src/cli.ts', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
   ];
-  const rows: Array<{ target: string } & Result> = [];
+  const rows: Row[] = [];
   try {
     for (const concurrency of CONCURRENCY) {
-      for (const target of targets) rows.push({ target: target.name, ...(await run(target, concurrency)) });
+      const results = new Map<Target, Result[]>(targets.map((t) => [t, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) results.get(target)!.push(await run(target, concurrency));
+      }
+      for (const [target, rounds] of results) rows.push(summarise(target.name, rounds));
     }
   } finally {
-    for (const t of targets) t.process.kill();
+    // SIGINT lets a provider started with --cpu-prof write its profile before it exits.
+    await Promise.all(targets.map((t) => new Promise((resolve) => { t.process.once('exit', resolve); t.process.kill('SIGINT'); })));
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const reference = (c: number) => rows.find((r) => r.concurrency === c && r.target.startsWith('oidc-provider'))!;
@@ -130,7 +157,7 @@ async function main() {
     `|---|---|---|---|---|---|---|---|`,
     ...rows.map((r) => `| ${r.target} | ${r.concurrency} | ${r.logins} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${(r.perSecond / reference(r.concurrency).perSecond).toFixed(2)}× |`),
   ];
-  process.stdout.write(`\n${SECONDS} s per run, ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
+  process.stdout.write(`\n${ROUNDS} rounds of ${SECONDS} s per target and concurrency, each after ${WARMUP_SECONDS} s of warm-up; ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
 }
 
 main().catch((err) => {

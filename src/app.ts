@@ -125,7 +125,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const server = await buildServer({
       provider,
       logLevel: config.logLevel,
-      csrfKey: secrets.cookieKeys[0]!,
+      csrfKey: secrets.formKey,
       secureCookies: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),

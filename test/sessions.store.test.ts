@@ -120,6 +120,18 @@ describe('single sign-on', () => {
     expect(await sso(browser, 'rp-two')).toBeUndefined(); // and not lent to others
   });
 
+  it('a session cookie counts only with its own signature', async () => {
+    const cookiesOf = (browser: CookieBrowser) => new Map(browser.cookieHeader().split('; ').map((c) => c.split('=', 2) as [string, string]));
+    const [mine, theirs] = [cookiesOf((await loggedIn('rp-one')).browser), cookiesOf((await loggedIn('rp-one')).browser)];
+    const promptNone = async (session: string, signature: string) => {
+      const response = await fetch(authorizeUrl('rp-two', { prompt: 'none' }), { redirect: 'manual', headers: { cookie: `_session=${session}; _session.sig=${signature}` } });
+      return new URL(response.headers.get('location')!).searchParams;
+    };
+    expect((await promptNone(theirs.get('_session')!, theirs.get('_session.sig')!)).get('code')).toBeTruthy();
+    expect((await promptNone(theirs.get('_session')!, mine.get('_session.sig')!)).get('error')).toBe('login_required');
+    expect((await promptNone(theirs.get('_session')!, '')).get('error')).toBe('login_required');
+  });
+
   it('the session cookie is HttpOnly, SameSite=Lax, and lasts 30 minutes', async () => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl('rp-one'));

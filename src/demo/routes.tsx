@@ -33,7 +33,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
   const sessions = new DemoSessions();
   const secure = issuer.startsWith('https:');
-  const csrf = createCsrf(crypto.randomBytes(32), 'demo-logout');
+  const csrf = createCsrf(crypto.createSecretKey(crypto.randomBytes(32)), 'demo-logout');
 
   const localeOf = (request: FastifyRequest<{ Querystring: { lang?: string } }>): Locale =>
     isLocale(request.query?.lang) ? request.query.lang : chooseLocale(undefined, undefined);

@@ -2,15 +2,15 @@
 // bound to the browser by oidc-provider's interaction cookie; the token proves the form came from
 // the page we rendered for that interaction.
 import crypto from 'node:crypto';
-import { equalInConstantTime } from '../store/secrets.js';
+import { equalInConstantTime, hmacSha256 } from '../store/secrets.js';
 
 export interface Csrf {
   tokenFor(uid: string): string;
   matches(uid: string, presented: unknown): boolean;
 }
 
-export function createCsrf(key: string | Buffer, purpose = 'login-form'): Csrf {
-  const tokenFor = (uid: string) => crypto.createHmac('sha256', key).update(`${purpose}:${uid}`).digest('base64url');
+export function createCsrf(key: crypto.KeyObject, purpose = 'login-form'): Csrf {
+  const tokenFor = (uid: string) => hmacSha256(key, `${purpose}:${uid}`).toString('base64url');
   return {
     tokenFor,
     matches: (uid, presented) => equalInConstantTime(presented, tokenFor(uid)),

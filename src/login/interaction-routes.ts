@@ -1,6 +1,7 @@
 // The login pages oidc-provider sends people to (its "interactions"). TestID is the one login
 // method so far (src/login/testid/); with more methods, this becomes the method chooser.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyObject } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
@@ -16,7 +17,7 @@ export const INTERACTION_PREFIX = '/login';
 export interface LoginOptions {
   provider: Provider;
   /** Keys the CSRF token of each login form. */
-  csrfKey: string;
+  csrfKey: KeyObject;
   secureCookies: boolean;
 }
 

@@ -11,6 +11,7 @@ import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, re
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
+import { CookieSigner } from './cookie-signer.js';
 import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
 import { backchannelFetch } from './backchannel.js';
@@ -115,7 +116,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // POSTs to /authorize or /logout from its own site (ID-porten recommends POST for logout).
     // Browsers refuse SameSite=None without Secure, so plain-http development uses Lax and GET.
     cookies: {
-      keys: secrets.cookieKeys,
+      keys: new CookieSigner([secrets.cookieKey]),
       long: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
       short: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
     },

@@ -13,7 +13,7 @@ import type { Db } from '../store/db.js';
 import { SqlAdapter } from './adapters.js';
 
 export const DEFAULT_FLUSH_MS = 200;
-const MAX_CACHED = 100_000;
+const MAX_CACHED = Number(process.env.WB_MAX ?? 100_000);
 
 interface Entry {
   payload: AdapterPayload;
