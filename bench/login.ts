@@ -33,6 +33,19 @@ interface Target {
   loginPath: RegExp;
 }
 
+/** CPU seconds per thread name (main thread, libuv workers, V8's GC helpers), for BENCH_THREADS=1. */
+function threadSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    byName.set(`${name} user`, (byName.get(`${name} user`) ?? 0) + Number(fields[11]) / TICKS);
+    byName.set(`${name} sys`, (byName.get(`${name} sys`) ?? 0) + Number(fields[12]) / TICKS);
+  }
+  return byName;
+}
+
 function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
@@ -113,8 +126,13 @@ async function run(target: Target, concurrency: number): Promise<Result> {
   const verify = (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
   await load(target, verify, concurrency, WARMUP_SECONDS);
   const cpuBefore = cpuSeconds(target.process.pid!);
+  const threadsBefore = threadSeconds(target.process.pid!);
   const started = performance.now();
   const latencies = await load(target, verify, concurrency, SECONDS);
+  if (process.env.BENCH_THREADS) {
+    const perLogin = [...threadSeconds(target.process.pid!)].map(([name, s]) => `${name} ${(((s - (threadsBefore.get(name) ?? 0)) * 1000) / latencies.length).toFixed(2)}`);
+    process.stderr.write(`${target.name}, concurrency ${concurrency}, CPU ms/login by thread: ${perLogin.join(', ')}\n`);
+  }
   return { concurrency, logins: latencies.length, seconds: (performance.now() - started) / 1000, latencies, cpuSeconds: cpuSeconds(target.process.pid!) - cpuBefore };
 }
 

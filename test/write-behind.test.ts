@@ -78,6 +78,19 @@ describe('write-behind adapter', () => {
     expect(left).toEqual([]);
   });
 
+  it('memory holds a bounded number of written entries; unwritten ones are never dropped, and misses come from SQL', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000, maxCached: 10 });
+    const sessions = wb.adapter('Session');
+    for (let i = 0; i < 30; i++) await sessions.upsert(`bounded-${i}`, payload({ uid: `bounded-uid-${i}` }), 600);
+    expect(wb.cachedEntries).toBe(30); // nothing written yet: all of it must stay
+    await wb.flush();
+    await sessions.upsert('bounded-trigger', payload(), 600); // the next write trims the cache
+    expect(wb.cachedEntries).toBeLessThanOrEqual(10);
+    for (let i = 0; i < 30; i++) expect(await sessions.find(`bounded-${i}`)).toMatchObject({ uid: `bounded-uid-${i}` });
+    expect(await sessions.findByUid('bounded-uid-0')).toMatchObject({ uid: 'bounded-uid-0' });
+    await wb.close();
+  });
+
   it('expired entries are not returned', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const codes = wb.adapter('Session');

@@ -11,6 +11,7 @@ import type { MessageKey } from '../ui/i18n/index.js';
 import { createCsrf } from './csrf.js';
 import { levelsFor, readTestIdForm } from './testid/form.js';
 import { renderTestIdPage, testPersonsOfToday } from './testid/page.js';
+import { SlottedPages } from '../ui/slotted-pages.js';
 
 export const INTERACTION_PREFIX = '/login';
 
@@ -32,25 +33,33 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     chooseLocale(details.params.ui_locales as string | undefined, request.cookies[LANGUAGE_COOKIE]);
   const requiredOf = (details: Details) => requiredAcr(details.params.acr_values as string | undefined);
 
+  // A fresh login page differs between logins only in the interaction's path and CSRF token.
+  const freshPages = new SlottedPages(['path', 'csrf']);
+
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
     const client = await provider.Client.find(String(details.params.client_id));
     const levels = levelsFor(requiredOf(details));
-    const path = `${INTERACTION_PREFIX}/${details.uid}`;
-    return reply
-      .code(state.error ? 400 : 200)
-      .type('text/html; charset=utf-8')
-      .send(renderTestIdPage({
-        locale,
-        action: path,
-        csrf: csrf.tokenFor(details.uid),
-        serviceName: client?.clientName ?? String(details.params.client_id),
-        levels,
-        selectedLevel: state.acr && levels.includes(state.acr) ? state.acr : levels[0]!,
-        pid: state.pid,
-        error: state.error,
-        ...testPersonsOfToday(),
-        languageHref: (l) => `${path}?lang=${l}`,
-      }));
+    const page = (path: string, csrfToken: string) => renderTestIdPage({
+      locale,
+      action: path,
+      csrf: csrfToken,
+      serviceName: client?.clientName ?? String(details.params.client_id),
+      levels,
+      selectedLevel: state.acr && levels.includes(state.acr) ? state.acr : levels[0]!,
+      pid: state.pid,
+      error: state.error,
+      ...testPersonsOfToday(),
+      languageHref: (l) => `${path}?lang=${l}`,
+    });
+    const values = { path: `${INTERACTION_PREFIX}/${details.uid}`, csrf: csrf.tokenFor(details.uid) };
+    const html = state.error || state.pid || state.acr
+      ? page(values.path, values.csrf)
+      : freshPages.render(
+        [locale, String(details.params.client_id), client?.clientName, levels.join(' '), testPersonsOfToday().today].join('\u0000'),
+        (slot) => page(slot.path, slot.csrf),
+        values,
+      );
+    return reply.code(state.error ? 400 : 200).type('text/html; charset=utf-8').send(html);
   }
 
   app.get<{ Params: { uid: string }; Querystring: { lang?: string } }>(`${INTERACTION_PREFIX}/:uid`, async (request, reply) => {

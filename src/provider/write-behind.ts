@@ -1,10 +1,11 @@
 // The embedded store's adapter for durable models: memory in front, PGlite behind.
 //
-// PGlite runs in this process and its file system calls are synchronous, so every SQL statement on
-// the request path costs the request its full price. An embedded install is a single process by
-// construction, so memory can be the authority for reads, and writes can reach the database a few
-// milliseconds later, coalesced: a session saved three times during one login is written once, and a
-// batch of many logins' tokens is one statement per model. A restart reads what it misses from SQL.
+// PGlite answers from its own thread (src/store/pglite-thread.ts), but each statement still costs a
+// round trip to it and a fixed price per transaction, and a login would wait for every one of them.
+// An embedded install is a single process by construction, so memory can be the authority for
+// reads, and writes can reach the database a few milliseconds later, coalesced: a session saved
+// three times during one login is written once, and a batch of many logins' tokens is one statement
+// per model. A restart reads what it misses from SQL.
 // The cost is that a crash loses the last flush window (DEFAULT_FLUSH_MS) of writes; PostgreSQL
 // deployments write through instead (SqlAdapter).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -13,7 +14,12 @@ import type { Db } from '../store/db.js';
 import { SqlAdapter } from './adapters.js';
 
 export const DEFAULT_FLUSH_MS = 200;
-const MAX_CACHED = Number(process.env.WB_MAX ?? 100_000);
+/**
+ * Entries kept in memory once written. A login reads back what it wrote within a second or two, so
+ * a few seconds' worth of logins is plenty; a larger cache only costs garbage-collection time (V8
+ * marks every live entry) and memory. Misses are answered by SQL.
+ */
+export const DEFAULT_MAX_CACHED = 10_000;
 
 interface Entry {
   payload: AdapterPayload;
@@ -25,6 +31,7 @@ const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
 export interface WriteBehindOptions {
   flushMs?: number;
+  maxCached?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -40,9 +47,16 @@ export class WriteBehindStore {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly flushMs: number;
+  private readonly maxCached: number;
 
   constructor(private readonly db: Db, private readonly options: WriteBehindOptions = {}) {
     this.flushMs = options.flushMs ?? DEFAULT_FLUSH_MS;
+    this.maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
+  }
+
+  /** How many entries memory holds now (written or waiting to be). */
+  get cachedEntries(): number {
+    return this.cache.size;
   }
 
   adapter(model: string): Adapter {
@@ -110,12 +124,12 @@ export class WriteBehindStore {
     this.cache.delete(key); // re-insert: Map order is our LRU order
     this.cache.set(key, entry);
     if (entry.payload.uid) this.byUid.set(`${model}\u0000${entry.payload.uid}`, key);
-    if (this.cache.size > MAX_CACHED) this.evict();
+    if (this.cache.size > this.maxCached) this.evict();
   }
 
   private write(model: string, id: string, entry: Entry): void {
+    this.dirty.set(keyOf(model, id), { model, id, entry }); // first, so that remember() cannot evict it
     this.remember(model, id, entry);
-    this.dirty.set(keyOf(model, id), { model, id, entry });
     this.schedule();
   }
 
@@ -139,12 +153,13 @@ export class WriteBehindStore {
     this.schedule();
   }
 
-  /** Oldest first; entries still waiting to be written stay (they are also in `dirty`). */
+  /** Oldest first, down to 90 %; entries SQL has not learnt yet stay (unless they have expired). */
   private evict(): void {
     const now = epoch();
     for (const [key, entry] of this.cache) {
-      if (this.cache.size <= MAX_CACHED * 0.9) break;
-      if (this.dirty.has(key) && !(entry.expiresAt !== undefined && entry.expiresAt <= now)) continue;
+      if (this.cache.size <= this.maxCached * 0.9) break;
+      const unwritten = this.dirty.has(key) || this.inFlight.has(key);
+      if (unwritten && !(entry.expiresAt !== undefined && entry.expiresAt <= now)) continue;
       this.cache.delete(key);
       if (entry.payload.uid) this.byUid.delete(`${key.split('\u0000')[0]}\u0000${entry.payload.uid}`);
     }

@@ -1,9 +1,9 @@
 // The SQL store: one Kysely database over PostgreSQL (pg) or the embedded PGlite.
 // Both speak the same SQL, so one set of migrations serves both.
 import { Kysely, PostgresDialect, type Generated, type ColumnType, type PostgresPool } from 'kysely';
-import type { PGlite } from '@electric-sql/pglite';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -144,22 +144,21 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
 
 async function openPglite(dir: string): Promise<Store> {
   await fs.mkdir(dir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create(dir);
+  const pglite = await openPgliteThread(dir);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });
   return { db, kind: 'pglite', close: () => db.destroy() };
 }
 
 /**
- * PGlite is one connection in this process. Kysely's Postgres driver wants a pool, so this hands out
- * that one connection to one borrower at a time; a transaction therefore never interleaves with
- * another query.
+ * PGlite is one connection (in its own thread, see pglite-thread.ts). Kysely's Postgres driver wants
+ * a pool, so this hands out that one connection to one borrower at a time; a transaction therefore
+ * never interleaves with another query.
  */
-function singleConnectionPool(pglite: PGlite) {
+function singleConnectionPool(pglite: PgliteConnection) {
   let queue: Promise<void> = Promise.resolve();
   const client = {
     async query(sql: string, parameters: unknown[]) {
-      const result = await pglite.query<Record<string, unknown>>(sql, parameters);
+      const result = await pglite.query(sql, parameters);
       return { command: /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() as 'SELECT', rowCount: result.affectedRows ?? 0, rows: result.rows };
     },
     release: () => undefined as void,

@@ -1,0 +1,112 @@
+// The embedded PostgreSQL (PGlite) in a worker thread of its own.
+//
+// PGlite is PostgreSQL compiled to WebAssembly, and its file system calls are synchronous: run on the
+// main thread, every statement stops the event loop for as long as it takes (the write-behind flush
+// of a busy second of logins took milliseconds). In a worker it runs beside the requests instead of
+// between them. The main thread sends SQL and parameters and gets rows back; structured clone
+// carries what PGlite returns (Dates, parsed JSON, numbers, byte arrays) unchanged.
+import { Worker } from 'node:worker_threads';
+
+export interface PgliteConnection {
+  query(sql: string, parameters: readonly unknown[]): Promise<{ rows: Record<string, unknown>[]; affectedRows: number }>;
+  close(): Promise<void>;
+}
+
+interface Failure { message: string; code?: string; detail?: string; hint?: string }
+type Reply =
+  | { id: number; rows: Record<string, unknown>[]; affectedRows: number }
+  | { id: number; error: Failure }
+  | { ready: true }
+  | { ready: false; error: Failure };
+
+/** PostgreSQL errors keep their SQLSTATE code and detail, so callers can tell a unique violation. */
+export class PgliteError extends Error {
+  readonly code: string | undefined;
+  readonly detail: string | undefined;
+  constructor(failure: Failure) {
+    super(failure.message);
+    this.name = 'PgliteError';
+    this.code = failure.code;
+    this.detail = failure.detail;
+  }
+}
+
+// Plain JavaScript, so the worker needs no TypeScript loader (tsx, Vitest and a plain `node` all
+// run it). Statements run one at a time in arrival order, which keeps a transaction's statements
+// together: the pool in db.ts lends the one connection to one borrower at a time.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const failure = (err) => ({ message: String((err && err.message) || err), code: err && err.code, detail: err && err.detail, hint: err && err.hint });
+(async () => {
+  let db;
+  try {
+    const { PGlite } = await import(workerData.pglite);
+    db = await PGlite.create(workerData.dir);
+  } catch (err) {
+    parentPort.postMessage({ ready: false, error: failure(err) });
+    return;
+  }
+  parentPort.postMessage({ ready: true });
+  let turn = Promise.resolve();
+  parentPort.on('message', (message) => {
+    turn = turn.then(async () => {
+      if (message.close) {
+        await db.close();
+        parentPort.postMessage({ id: message.id, rows: [], affectedRows: 0 });
+        parentPort.close();
+        return;
+      }
+      try {
+        const result = await db.query(message.sql, message.parameters);
+        parentPort.postMessage({ id: message.id, rows: result.rows, affectedRows: result.affectedRows ?? 0 });
+      } catch (err) {
+        parentPort.postMessage({ id: message.id, error: failure(err) });
+      }
+    });
+  });
+})();
+`;
+
+export async function openPgliteThread(dir: string): Promise<PgliteConnection> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dir, pglite: import.meta.resolve('@electric-sql/pglite') } });
+  const pending = new Map<number, { resolve: (value: { rows: Record<string, unknown>[]; affectedRows: number }) => void; reject: (err: Error) => void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) return reply.ready ? resolve() : reject(new PgliteError(reply.error));
+      const waiter = pending.get(reply.id);
+      pending.delete(reply.id);
+      if ('error' in reply) waiter?.reject(new PgliteError(reply.error));
+      else waiter?.resolve({ rows: reply.rows, affectedRows: reply.affectedRows });
+    });
+    const fail = (err: Error) => {
+      gone = err;
+      reject(err);
+      for (const waiter of pending.values()) waiter.reject(err);
+      pending.clear();
+    };
+    worker.on('error', (err) => fail(new Error(`the embedded database stopped: ${err.message}`)));
+    worker.on('exit', (code) => fail(new Error(`the embedded database stopped (worker exit code ${code})`)));
+  });
+  await ready;
+
+  const send = (message: { sql?: string; parameters?: readonly unknown[]; close?: true }) => {
+    if (gone) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise<{ rows: Record<string, unknown>[]; affectedRows: number }>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, ...message });
+    });
+  };
+
+  return {
+    query: (sql, parameters) => send({ sql, parameters }),
+    async close() {
+      if (gone) return;
+      await send({ close: true });
+      await worker.terminate();
+    },
+  };
+}
