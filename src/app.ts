@@ -49,11 +49,13 @@ export interface Portvakt {
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   databaseSchema?: string;
+  /** A store the caller began opening already (the CLI opens it while the rest of Portvakt loads). */
+  store?: Promise<Store>;
 }
 
 /** Store, secrets and migrations: what every command (start, keys, clients) needs. */
 export async function openData(config: Config, options: OpenOptions = {}) {
-  const store = await openStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir });
+  const store = await (options.store ?? openStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir }));
   try {
     await migrateToLatest(store.db, store.schema);
     const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir));

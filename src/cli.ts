@@ -1,14 +1,14 @@
 // portvakt start | migrate | keys rotate | keys list | clients list
+//
+// Only the configuration and the store are imported up front: the store starts opening (the
+// embedded database takes about a second, in its own thread) while the rest of Portvakt loads.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { loadConfig, ConfigError, isTestEnvironment } from './config/index.js';
-import { createOrganisations } from './registry/organisations.js';
-import { createAuditLog } from './registry/audit.js';
-import { createIntegrations } from './registry/integrations.js';
+import { openStore, type Store } from './store/db.js';
 import { DomainError } from './registry/errors.js';
-import { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } from './app.js';
-import { rotateSigningKeys, ensureSigningKeys } from './provider/keys.js';
-import { createClientRegistry } from './registry/clients.js';
+
+const COMMANDS = new Set(['start', 'migrate', 'keys', 'clients', 'orgs', 'roles']);
 
 const USAGE = `usage: portvakt <command>
   start                          run the provider (default)
@@ -26,16 +26,22 @@ const USAGE = `usage: portvakt <command>
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', sub, ...rest] = argv;
   const config = loadConfig();
+  if (!COMMANDS.has(command)) throw new ConfigError(USAGE);
+  const opening: Promise<Store> = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  opening.catch(() => undefined); // awaited (and reported) by openData below
+  const [{ createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION }, { rotateSigningKeys, ensureSigningKeys }, { createClientRegistry }, { createOrganisations }, { createAuditLog }, { createIntegrations }] = await Promise.all([
+    import('./app.js'), import('./provider/keys.js'), import('./registry/clients.js'),
+    import('./registry/organisations.js'), import('./registry/audit.js'), import('./registry/integrations.js'),
+  ]);
   switch (command) {
     case 'start': {
-      const started = Date.now();
-      const portvakt = await createPortvakt(config);
+      const portvakt = await createPortvakt(config, { store: opening });
       await portvakt.server.listen({ port: config.port, host: config.host });
       const shutdown = async () => { await portvakt.close(); process.exit(0); };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
       const lines = [
-        `Portvakt (${config.environment}) ready in ${Date.now() - started} ms`,
+        `Portvakt (${config.environment}) ready in ${Math.round(performance.now())} ms`,
         `  issuer     ${config.issuer}`,
         `  discovery  ${config.issuer}/.well-known/openid-configuration`,
         `  store      ${portvakt.store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`,
@@ -53,14 +59,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'migrate': {
-      const { store, secrets } = await openData(config);
+      const { store, secrets } = await openData(config, { store: opening });
       await ensureSigningKeys(store.db, secrets);
       await store.close();
       process.stdout.write('database is up to date\n');
       return;
     }
     case 'keys': {
-      const { store, secrets } = await openData(config);
+      const { store, secrets } = await openData(config, { store: opening });
       try {
         if (sub === 'rotate') {
           const result = await rotateSigningKeys(store.db, secrets);
@@ -78,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'clients': {
-      const { store, secrets } = await openData(config);
+      const { store, secrets } = await openData(config, { store: opening });
       try {
         const registry = createClientRegistry(store.db, secrets, config.environment);
         if (sub === 'add') {
@@ -106,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'orgs':
     case 'roles': {
-      const { store } = await openData(config);
+      const { store } = await openData(config, { store: opening });
       try {
         const organisations = createOrganisations(store.db, createAuditLog(store.db, config.environment));
         const actor = { kind: 'cli' as const, id: os.userInfo().username };

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type Generated, type ColumnType, type Postgres
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
+import { seedFromTemplate } from './pglite-template.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -143,6 +144,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
 }
 
 async function openPglite(dir: string): Promise<Store> {
+  await seedFromTemplate(dir);
   await fs.mkdir(dir, { recursive: true });
   const pglite = await openPgliteThread(dir);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });

@@ -4,10 +4,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { seedFromTemplate } from '../../src/store/pglite-template.js';
 
 export default async function setup(project: TestProject) {
   const template = path.join(os.tmpdir(), `portvakt-pglite-template-${process.pid}`);
   await fs.mkdir(template, { recursive: true });
+  // From the template npm's postinstall prepared, if there is one (as `npm start` does); else initdb.
+  await seedFromTemplate(path.join(template, 'db'));
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(path.join(template, 'db'));
   await db.close();

@@ -1,0 +1,56 @@
+// The embedded store: PGlite in its own thread (src/store/pglite-thread.ts), started from the
+// template npm's postinstall prepares (src/store/pglite-template.ts).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPgliteThread, PgliteError } from '../src/store/pglite-thread.js';
+import { seedFromTemplate } from '../src/store/pglite-template.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-embedded-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+});
+
+describe('embedded database template', () => {
+  it('a new data directory starts as a copy of the template (npm ci prepares it)', async () => {
+    const dir = path.join(await tempDir(), 'db');
+    expect(await seedFromTemplate(dir), 'no template: `npm ci` runs scripts/prepare-embedded-db.mjs').toBe(true);
+    await expect(fs.access(path.join(dir, 'PG_VERSION'))).resolves.toBeUndefined();
+    expect(await seedFromTemplate(dir)).toBe(false); // a database is there: left alone
+  });
+
+  it('two processes seeding at once end with one complete directory and no leftovers', async () => {
+    const parent = await tempDir();
+    const dir = path.join(parent, 'db');
+    const results = await Promise.all([seedFromTemplate(dir), seedFromTemplate(dir)]);
+    expect(results.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    expect(await fs.readdir(parent)).toEqual(['db']);
+    const db = await openPgliteThread(dir);
+    expect((await db.query('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
+    await db.close();
+  });
+});
+
+describe('PGlite thread', () => {
+  it('returns rows with their types, and PostgreSQL errors with their SQLSTATE', async () => {
+    const dir = path.join(await tempDir(), 'db');
+    await seedFromTemplate(dir);
+    const db = await openPgliteThread(dir);
+    await db.query('create table t (id text primary key, at timestamptz, doc jsonb)', []);
+    const at = new Date('2026-01-02T03:04:05Z');
+    const inserted = await db.query('insert into t values ($1, $2, $3)', ['a', at, JSON.stringify({ x: [1, 'two'] })]);
+    expect(inserted.affectedRows).toBe(1);
+    expect((await db.query('select * from t', [])).rows).toEqual([{ id: 'a', at, doc: { x: [1, 'two'] } }]);
+    const duplicate = await db.query('insert into t values ($1, null, null)', ['a']).catch((err: unknown) => err);
+    expect(duplicate).toBeInstanceOf(PgliteError);
+    expect((duplicate as PgliteError).code).toBe('23505');
+    await db.close();
+    await expect(db.query('select 1', [])).rejects.toThrow(/closed/);
+  });
+});
