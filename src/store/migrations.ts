@@ -110,6 +110,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_orgno').on('audit_log').columns(['orgno', 'at']).execute();
     },
   },
+  '0004_lighter_provider_payloads': {
+    // Every login writes a session, a grant and an access token, so these rows are the store's
+    // hottest writes. oidc-provider's payloads are read whole by id and never queried inside: json
+    // keeps them as text and is cheaper to write than jsonb. Only sessions have a uid and only tokens
+    // a grant_id, so partial indexes skip the other rows (lookups by uid or grant_id still use them).
+    async up(db: Kysely<unknown>) {
+      await sql`alter table oidc_payloads alter column payload type json using payload::json`.execute(db);
+      await db.schema.dropIndex('oidc_payloads_grant_id').execute();
+      await db.schema.dropIndex('oidc_payloads_uid').execute();
+      await db.schema.createIndex('oidc_payloads_grant_id').on('oidc_payloads').column('grant_id').where('grant_id', 'is not', null).execute();
+      await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').columns(['model', 'uid']).where('uid', 'is not', null).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
