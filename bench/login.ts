@@ -4,8 +4,9 @@
 // verified against the JWKS. Prints logins/s, p50/p99 latency and provider CPU per login at
 // concurrency 1 and 8, and the ratio to the reference. Loopback only; not a test.
 //
-// Steady state is what is compared: each measurement follows a warm-up at the same concurrency
-// (the JIT needs a few thousand requests, and a bigger program needs more of them), and the
+// Steady state is what is compared: each target first serves BENCH_START_WARMUP_SECONDS of logins
+// (the JIT needs thousands of requests before a program runs at full speed, and a bigger program
+// needs more of them), each measurement follows a shorter warm-up at its own concurrency, and the
 // targets take turns over several rounds (A B, then B A), so neither always runs on a warmer or
 // cooler machine. Results of all rounds are added up per target and concurrency.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,8 +17,9 @@ import path from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const START_WARMUP_SECONDS = Number(process.env.BENCH_START_WARMUP_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
 /** Extra node flags for the providers, e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=scratch/prof". */
 const NODE_OPTIONS = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -121,9 +123,19 @@ async function load(target: Target, verify: (jwt: string) => Promise<unknown>, c
   return latencies;
 }
 
+function verifierFor(target: Target) {
+  return fetch(`${target.issuer}/jwks.json`).then(async (response) => {
+    const jwks = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+    return (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
+  });
+}
+
+async function warmUp(target: Target): Promise<void> {
+  await load(target, await verifierFor(target), Math.max(...CONCURRENCY), START_WARMUP_SECONDS);
+}
+
 async function run(target: Target, concurrency: number): Promise<Result> {
-  const jwks = createLocalJWKSet((await (await fetch(`${target.issuer}/jwks.json`)).json()) as JSONWebKeySet);
-  const verify = (jwt: string) => jwtVerify(jwt, jwks, { issuer: target.issuer, audience: 'bench-client' });
+  const verify = await verifierFor(target);
   await load(target, verify, concurrency, WARMUP_SECONDS);
   const cpuBefore = cpuSeconds(target.process.pid!);
   const threadsBefore = threadSeconds(target.process.pid!);
@@ -157,6 +169,7 @@ async function main() {
   ];
   const rows: Row[] = [];
   try {
+    for (const target of targets) await warmUp(target);
     for (const concurrency of CONCURRENCY) {
       const results = new Map<Target, Result[]>(targets.map((t) => [t, []]));
       for (let round = 0; round < ROUNDS; round++) {
@@ -175,7 +188,7 @@ async function main() {
     `|---|---|---|---|---|---|---|---|`,
     ...rows.map((r) => `| ${r.target} | ${r.concurrency} | ${r.logins} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${(r.perSecond / reference(r.concurrency).perSecond).toFixed(2)}× |`),
   ];
-  process.stdout.write(`\n${ROUNDS} rounds of ${SECONDS} s per target and concurrency, each after ${WARMUP_SECONDS} s of warm-up; ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
+  process.stdout.write(`\n${START_WARMUP_SECONDS} s of warm-up per target, then ${ROUNDS} rounds of ${SECONDS} s per target and concurrency, each after ${WARMUP_SECONDS} s of warm-up; ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
 }
 
 main().catch((err) => {
