@@ -29,10 +29,12 @@ async function main(argv: string[]): Promise<void> {
   if (!COMMANDS.has(command)) throw new ConfigError(USAGE);
   const opening: Promise<Store> = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   opening.catch(() => undefined); // awaited (and reported) by openData below
-  const [{ createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION }, { rotateSigningKeys, ensureSigningKeys }, { createClientRegistry }, { createOrganisations }, { createAuditLog }, { createIntegrations }] = await Promise.all([
-    import('./app.js'), import('./provider/keys.js'), import('./registry/clients.js'),
-    import('./registry/organisations.js'), import('./registry/audit.js'), import('./registry/integrations.js'),
-  ]);
+  const { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
+  const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
+  const { createClientRegistry } = await import('./registry/clients.js');
+  const { createOrganisations } = await import('./registry/organisations.js');
+  const { createAuditLog } = await import('./registry/audit.js');
+  const { createIntegrations } = await import('./registry/integrations.js');
   switch (command) {
     case 'start': {
       const portvakt = await createPortvakt(config, { store: opening });

@@ -39,6 +39,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
     const client = await provider.Client.find(String(details.params.client_id));
     const levels = levelsFor(requiredOf(details));
+    const population = testPersonsOfToday();
     const page = (path: string, csrfToken: string) => renderTestIdPage({
       locale,
       action: path,
@@ -48,14 +49,14 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       selectedLevel: state.acr && levels.includes(state.acr) ? state.acr : levels[0]!,
       pid: state.pid,
       error: state.error,
-      ...testPersonsOfToday(),
+      ...population,
       languageHref: (l) => `${path}?lang=${l}`,
     });
     const values = { path: `${INTERACTION_PREFIX}/${details.uid}`, csrf: csrf.tokenFor(details.uid) };
     const html = state.error || state.pid || state.acr
       ? page(values.path, values.csrf)
       : freshPages.render(
-        [locale, String(details.params.client_id), client?.clientName, levels.join(' '), testPersonsOfToday().today].join('\u0000'),
+        [locale, String(details.params.client_id), client?.clientName, levels.join(' '), population.today].join('\u0000'),
         (slot) => page(slot.path, slot.csrf),
         values,
       );

@@ -4,8 +4,8 @@
 // comparison; together that was a tenth of a login's CPU. This signer keeps prepared keys and
 // compares with crypto.timingSafeEqual. Signatures are HMAC-SHA-256 in base64url (keygrip's
 // output alphabet), the first key signs and every key verifies, so a key can be rotated in.
-import crypto, { type KeyObject } from 'node:crypto';
-import { equalInConstantTime } from '../store/secrets.js';
+import type { KeyObject } from 'node:crypto';
+import { equalInConstantTime, hmacSha256 } from '../store/secrets.js';
 
 export class CookieSigner {
   readonly #keys: readonly KeyObject[];
@@ -30,5 +30,5 @@ export class CookieSigner {
 }
 
 function hmac(key: KeyObject, data: string): string {
-  return crypto.createHmac('sha256', key).update(data).digest('base64url');
+  return hmacSha256(key, data).toString('base64url');
 }

@@ -64,7 +64,6 @@ export async function createSecrets(root: string): Promise<Secrets> {
   const [sealKey, digestKey, pairwiseKey, cookieKey, formKey] = await Promise.all(
     ['seal-v1', 'client-secret-digest-v1', 'pairwise-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(root, p))),
   );
-  const hmac = hmacSha256;
 
   self = {
     seal(plaintext) {
@@ -85,13 +84,13 @@ export async function createSecrets(root: string): Promise<Secrets> {
       }
     },
     digest(value) {
-      return `hmac-sha256:${hmac(digestKey!, value).toString('base64url')}`;
+      return `hmac-sha256:${hmacSha256(digestKey!, value).toString('base64url')}`;
     },
     digestMatches(value, digest) {
       return equalInConstantTime(self.digest(value), digest);
     },
     pairwise(sector, value) {
-      return hmac(pairwiseKey!, `${sector}\u0000${value}`).toString('base64url');
+      return hmacSha256(pairwiseKey!, `${sector}\u0000${value}`).toString('base64url');
     },
     cookieKey: cookieKey!,
     formKey: formKey!,
