@@ -39,6 +39,14 @@ describe('write-behind adapter', () => {
     expect(await fresh.findByUid('u1')).toMatchObject({ uid: 'u1' });
   });
 
+  it('stores every character of a payload as it was (quotes, backslashes, braces, commas, non-ASCII)', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    const tricky = { text: 'a "quoted" \\ back\\slash, {braces} NULL æøå ŋ 🙂', list: ['x,y', '"', null] };
+    await wb.adapter('Session').upsert('tricky', payload(tricky as never), 600);
+    await wb.close();
+    expect(await new WriteBehindStore(store.db).adapter('Session').find('tricky')).toMatchObject(tricky);
+  });
+
   it('coalesces writes: the last state wins, a destroy before flush never reaches SQL', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const grants = wb.adapter('Grant');
