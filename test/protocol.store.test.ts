@@ -268,6 +268,25 @@ describe('PAR and response modes', () => {
     const html = await response.text();
     expect(html).toContain(`action="${REDIRECT}"`);
     for (const field of ['code', 'state', 'iss']) expect(html).toContain(`name="${field}"`);
+    // The page may run exactly its own auto-submit script: the policy carries that script's hash.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toMatch(/frame-ancestors 'none'/);
+    expect(policy).toContain(`'sha256-${crypto.createHash('sha256').update(script).digest('base64')}'`);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it("the provider's error pages carry the pages' security headers; its JSON does not need a page policy", async () => {
+    const page = await fetch(`${env.pv.issuer}/authorize?client_id=nobody&response_type=code`, { redirect: 'manual' });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'.*frame-ancestors 'none'/);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const json = await fetch(`${env.pv.issuer}/.well-known/openid-configuration`);
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(json.headers.get('content-security-policy')).toBeNull();
   });
 });
 

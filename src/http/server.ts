@@ -13,6 +13,7 @@ import { ROUTES } from '../provider/profile.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
+import { PAGE_CSP } from '../ui/page-policy.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'static');
 const STYLESHEET = fs.readFileSync(path.join(STATIC_DIR, 'portvakt.css'));
@@ -27,7 +28,6 @@ export interface ServerOptions {
   ready: () => Promise<boolean>;
 }
 
-const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
 

@@ -12,6 +12,7 @@ import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
 import { CookieSigner } from './cookie-signer.js';
+import { securityHeaders } from './security-headers.js';
 import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
 import { backchannelFetch } from './backchannel.js';
@@ -266,6 +267,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
+  provider.use(securityHeaders);
   provider.use(acceptJwtAccessTokens(provider, deps.keys));
   provider.use(frontchannelLogout(provider, deps.logoutPages));
   provider.use(async (ctx, next) => {

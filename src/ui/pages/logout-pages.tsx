@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Locale } from '../../provider/locale.js';
 import { translator } from '../i18n/index.js';
 import { Layout, renderPage } from '../layout.js';
+import { PAGE_CSP } from '../page-policy.js';
 
 /** An inline script allowed by its hash in the page's Content-Security-Policy. */
 function inlineScript(source: string) {
@@ -24,7 +25,6 @@ export interface RenderedPage {
   csp: string;
 }
 
-const BASE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 export function renderLogoutPage(p: { locale: Locale; action: string; xsrf: string; automatic: boolean }): RenderedPage {
   const t = translator(p.locale);
@@ -40,7 +40,7 @@ export function renderLogoutPage(p: { locale: Locale; action: string; xsrf: stri
       {p.automatic && <script dangerouslySetInnerHTML={{ __html: AUTO_SUBMIT.source }} />}
     </Layout>,
   );
-  return { html, csp: `${BASE_CSP}; script-src ${AUTO_SUBMIT.hash}; form-action 'self'` };
+  return { html, csp: `${PAGE_CSP}; script-src ${AUTO_SUBMIT.hash}; form-action 'self'` };
 }
 
 export interface FrontchannelFrame {
@@ -61,7 +61,7 @@ export function renderFrontchannelPage(p: { locale: Locale; frames: Frontchannel
       <script dangerouslySetInnerHTML={{ __html: AFTER_FRAMES.source }} />
     </Layout>,
   );
-  return { html, csp: `${BASE_CSP}; script-src ${AFTER_FRAMES.hash}; frame-src ${origins.join(' ') || "'none'"}` };
+  return { html, csp: `${PAGE_CSP}; script-src ${AFTER_FRAMES.hash}; frame-src ${origins.join(' ') || "'none'"}` };
 }
 
 export function renderLoggedOutPage(p: { locale: Locale }): RenderedPage {
@@ -72,5 +72,5 @@ export function renderLoggedOutPage(p: { locale: Locale }): RenderedPage {
       <p>{t('logout.done.body')}</p>
     </Layout>,
   );
-  return { html, csp: BASE_CSP };
+  return { html, csp: PAGE_CSP };
 }
