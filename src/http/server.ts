@@ -28,7 +28,6 @@ export interface ServerOptions {
   ready: () => Promise<boolean>;
 }
 
-
 const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
 
 function isProviderPath(url: string): boolean {
@@ -45,7 +44,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     // oidc-provider's own paths go straight from the HTTP server to its Koa app: routing them
     // through Fastify's request pipeline first cost a tenth of a login's CPU and added nothing
-    // (the provider writes its own responses and headers). Fastify serves everything else.
+    // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => (isProviderPath(req.url ?? '/') ? providerCallback(req, res) : fastifyHandler(req, res)));
       // Fastify's default: longer than the idle timeout of common load balancers, so they never

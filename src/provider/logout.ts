@@ -23,8 +23,7 @@ function localeOf(ctx: KoaContextWithOIDC): Locale {
 function send(ctx: KoaContextWithOIDC, page: { html: string; csp: string }, status = 200): void {
   ctx.status = status;
   ctx.type = 'html';
-  ctx.set('content-security-policy', page.csp);
-  ctx.set('x-frame-options', 'DENY');
+  ctx.set('content-security-policy', page.csp); // x-frame-options and nosniff: security-headers.ts
   ctx.body = page.html;
 }
 
