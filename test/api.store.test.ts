@@ -86,10 +86,12 @@ describe('creating and using an integration', () => {
 
   it('PUT replaces the registration; integration_type cannot change; the secret stays', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(200); // the provider has built this client
     const updated = await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ redirect_uris: ['http://localhost:5000/cb'], client_name: 'Nytt navn' }));
     expect(updated.status).toBe(200);
     expect(updated.body.client_name).toBe('Nytt navn');
     expect((await headlessLogin(created.client_id, created.client_secret, 'http://localhost:5000/cb')).status).toBe(200);
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(0); // the old redirect_uri is gone at once
     const immutable = await api('PUT', `/clients/${created.client_id}`, 'a', webClient({ integration_type: 'api_klient' }));
     expect(immutable).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata' } });
     expect(immutable.body.error_description).toContain('integration_type cannot be changed');
@@ -125,6 +127,7 @@ describe('creating and using an integration', () => {
 
   it('POST /clients/{id}/secret makes a new secret; the old one stops working', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(200);
     const renewed = await api('POST', `/clients/${created.client_id}/secret`, 'a');
     expect(renewed.status).toBe(200);
     expect(renewed.body.client_secret).not.toBe(created.client_secret);

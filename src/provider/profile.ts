@@ -75,19 +75,20 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const { secrets, clients } = deps;
   const https = deps.issuer.startsWith('https:');
 
-  const mapped = new WeakMap<object, (ClientMetadata & Record<string, unknown>) | undefined>();
+  // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
+  // the mapping is remembered per stored record, so a cached client costs no work per request.
+  const mapped = new WeakMap<object, ClientMetadata & Record<string, unknown>>();
+  const clientMetadata = async (id: string) => {
+    const stored = await clients.find(id);
+    if (!stored) return undefined;
+    let metadata = mapped.get(stored);
+    if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));
+    return metadata;
+  };
   const adapter: AdapterFactory = (name) => {
     if (name !== 'Client') return deps.adapter(name);
-    // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
-    // the mapping is remembered per stored record, so a cached client costs no work per request.
     return {
-      async find(id: string) {
-        const stored = await clients.find(id);
-        if (!stored) return undefined;
-        let metadata = mapped.get(stored);
-        if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));
-        return metadata;
-      },
+      find: clientMetadata,
       upsert: async () => undefined,
       findByUid: async () => undefined,
       findByUserCode: async () => undefined,
@@ -266,6 +267,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   // Behind a TLS-terminating load balancer, trust its X-Forwarded-* headers (PORTVAKT_TRUST_PROXY).
   provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
+  rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(securityHeaders);
   provider.use(acceptJwtAccessTokens(provider, deps.keys));
@@ -301,4 +303,27 @@ export function createProvider(deps: ProviderDependencies): Provider {
     }
   });
   return provider;
+}
+
+/**
+ * oidc-provider looks a client up on nearly every request and finds its built Client by a SHA-256
+ * of the whole metadata, serialised anew each time. The registry hands out one unchanging metadata
+ * object per stored record (a change makes a new one), so the built Client can be remembered by
+ * that object: same answers, no hashing.
+ */
+function rememberBuiltClients(provider: Provider, clientMetadata: (id: string) => Promise<object | undefined>): void {
+  const Client = provider.Client;
+  const build = Client.find.bind(Client);
+  const built = new WeakMap<object, InstanceType<Provider['Client']>>();
+  Client.find = async (id: string) => {
+    // Unknown ids are not remembered (they must not grow memory); clientIdMetadataDocument is off.
+    const metadata = typeof id === 'string' && id.length ? await clientMetadata(id) : undefined;
+    if (!metadata) return undefined;
+    let client = built.get(metadata);
+    if (!client) {
+      client = await build(id);
+      if (client) built.set(metadata, client);
+    }
+    return client;
+  };
 }

@@ -9,7 +9,7 @@
 // The cost is that a crash loses the last flush window (DEFAULT_FLUSH_MS) of writes; PostgreSQL
 // deployments write through instead (SqlAdapter).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
 import { SqlAdapter } from './adapters.js';
 
@@ -25,6 +25,14 @@ interface Entry {
   payload: AdapterPayload;
   expiresAt: number | undefined; // epoch seconds
 }
+
+/** Rows as a JSON array of {model, id, payload, grant_id, uid, expires_at, consumed_at}; times in epoch seconds. */
+const UPSERT_ROWS = sql.raw(`insert into oidc_payloads (model, id, payload, grant_id, uid, expires_at, consumed_at)
+  select model, id, payload, grant_id, uid, to_timestamp(expires_at), to_timestamp(consumed_at)
+  from json_to_recordset`);
+const UPSERT_CONFLICT = sql.raw(` as r(model text, id text, payload json, grant_id text, uid text, expires_at bigint, consumed_at bigint)
+  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+    expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`);
 
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
@@ -48,10 +56,12 @@ export class WriteBehindStore {
   private flushing: Promise<void> | undefined;
   private readonly flushMs: number;
   private readonly maxCached: number;
+  private evictAbove: number;
 
   constructor(private readonly db: Db, private readonly options: WriteBehindOptions = {}) {
     this.flushMs = options.flushMs ?? DEFAULT_FLUSH_MS;
     this.maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
+    this.evictAbove = this.maxCached;
   }
 
   /** How many entries memory holds now (written or waiting to be). */
@@ -124,7 +134,7 @@ export class WriteBehindStore {
     this.cache.delete(key); // re-insert: Map order is our LRU order
     this.cache.set(key, entry);
     if (entry.payload.uid) this.byUid.set(`${model}\u0000${entry.payload.uid}`, key);
-    if (this.cache.size > this.maxCached) this.evict();
+    if (this.cache.size > this.evictAbove) this.evict();
   }
 
   private write(model: string, id: string, entry: Entry): void {
@@ -163,6 +173,9 @@ export class WriteBehindStore {
       this.cache.delete(key);
       if (entry.payload.uid) this.byUid.delete(`${key.split('\u0000')[0]}\u0000${entry.payload.uid}`);
     }
+    // While the database is unreachable nothing is evictable; scan again only after 10 % more
+    // entries, not at every write (which would make each write walk the whole cache).
+    this.evictAbove = Math.max(this.maxCached, this.cache.size + Math.ceil(this.maxCached * 0.1));
   }
 
   private schedule(): void {
@@ -187,6 +200,7 @@ export class WriteBehindStore {
       () => {
         this.inFlight = new Map();
         this.inFlightGrants = new Set();
+        if (this.cache.size > this.maxCached) this.evict(); // what was held back is evictable now
       },
       (err: unknown) => {
         // Put back what nobody has changed since, and try again a little later.
@@ -203,41 +217,37 @@ export class WriteBehindStore {
   }
 
   private async writeBatch(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (grants.length) await trx.deleteFrom('oidc_payloads').where('grant_id', 'in', grants).execute();
-      const removed = ops.filter((op) => op.entry === null);
-      for (const model of new Set(removed.map((op) => op.model))) {
-        const ids = removed.filter((op) => op.model === model).map((op) => op.id);
-        await trx.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).execute();
-      }
-      const rows = ops
-        .filter((op): op is { model: string; id: string; entry: Entry } => op.entry !== null)
-        .filter((op) => !(op.entry.payload.grantId && grants.includes(op.entry.payload.grantId)))
-        .map(({ model, id, entry }) => ({
-          model,
-          id,
-          payload: JSON.stringify(entry.payload),
-          grant_id: entry.payload.grantId ?? null,
-          uid: entry.payload.uid ?? null,
-          expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
-          consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
-        }));
-      if (rows.length) {
-        await trx
-          .insertInto('oidc_payloads')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.columns(['model', 'id']).doUpdateSet({
-              payload: sql`excluded.payload`,
-              grant_id: sql`excluded.grant_id`,
-              uid: sql`excluded.uid`,
-              expires_at: sql`excluded.expires_at`,
-              consumed_at: sql`excluded.consumed_at`,
-            }),
-          )
-          .execute();
-      }
-    });
+    const statements = this.statementsFor(ops, grants);
+    // A single statement is atomic by itself: the usual batch (only upserts) is one round trip.
+    if (statements.length === 1) await this.db.executeQuery(statements[0]!);
+    else if (statements.length) await this.db.transaction().execute(async (trx) => { for (const statement of statements) await trx.executeQuery(statement); });
+  }
+
+  private statementsFor(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): CompiledQuery[] {
+    const statements: CompiledQuery[] = [];
+    if (grants.length) statements.push(this.db.deleteFrom('oidc_payloads').where('grant_id', 'in', grants).compile());
+    const removed = ops.filter((op) => op.entry === null);
+    for (const model of new Set(removed.map((op) => op.model))) {
+      const ids = removed.filter((op) => op.model === model).map((op) => op.id);
+      statements.push(this.db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).compile());
+    }
+    const revoked = new Set(grants);
+    const rows = ops
+      .filter((op): op is { model: string; id: string; entry: Entry } => op.entry !== null)
+      .filter((op) => !(op.entry.payload.grantId && revoked.has(op.entry.payload.grantId)))
+      .map(({ model, id, entry }) => ({
+        model,
+        id,
+        payload: entry.payload,
+        grant_id: entry.payload.grantId ?? null,
+        uid: entry.payload.uid ?? null,
+        expires_at: entry.expiresAt ?? null,
+        consumed_at: typeof entry.payload.consumed === 'number' ? entry.payload.consumed : null,
+      }));
+    // The rows travel as one JSON document: one parameter to hand to the database thread and a
+    // statement of fixed shape, instead of seven parameters a row.
+    if (rows.length) statements.push(sql`${UPSERT_ROWS}(${JSON.stringify(rows)}::json)${UPSERT_CONFLICT}`.compile(this.db));
+    return statements;
   }
 
   async close(): Promise<void> {
