@@ -26,13 +26,17 @@ interface Entry {
   expiresAt: number | undefined; // epoch seconds
 }
 
-/** Rows as a JSON array of {model, id, payload, grant_id, uid, expires_at, consumed_at}; times in epoch seconds. */
-const UPSERT_ROWS = sql.raw(`insert into oidc_payloads (model, id, payload, grant_id, uid, expires_at, consumed_at)
+/**
+ * Upserts rows given as one JSON array of {model, id, payload, grant_id, uid, expires_at,
+ * consumed_at} (times in epoch seconds): one parameter and a statement of fixed shape, however many
+ * rows, instead of seven parameters a row.
+ */
+const upsertRows = (rows: string) => sql`insert into oidc_payloads (model, id, payload, grant_id, uid, expires_at, consumed_at)
   select model, id, payload, grant_id, uid, to_timestamp(expires_at), to_timestamp(consumed_at)
-  from json_to_recordset`);
-const UPSERT_CONFLICT = sql.raw(` as r(model text, id text, payload json, grant_id text, uid text, expires_at bigint, consumed_at bigint)
+  from json_to_recordset(${rows}::json)
+    as r(model text, id text, payload json, grant_id text, uid text, expires_at double precision, consumed_at double precision)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-    expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`);
+    expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`;
 
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
@@ -244,9 +248,7 @@ export class WriteBehindStore {
         expires_at: entry.expiresAt ?? null,
         consumed_at: typeof entry.payload.consumed === 'number' ? entry.payload.consumed : null,
       }));
-    // The rows travel as one JSON document: one parameter to hand to the database thread and a
-    // statement of fixed shape, instead of seven parameters a row.
-    if (rows.length) statements.push(sql`${UPSERT_ROWS}(${JSON.stringify(rows)}::json)${UPSERT_CONFLICT}`.compile(this.db));
+    if (rows.length) statements.push(upsertRows(JSON.stringify(rows)).compile(this.db));
     return statements;
   }
 
