@@ -39,9 +39,11 @@ describe('write-behind adapter', () => {
     expect(await fresh.findByUid('u1')).toMatchObject({ uid: 'u1' });
   });
 
-  it('stores every character of a payload as it was (quotes, backslashes, braces, commas, non-ASCII)', async () => {
+  it('stores every character of a payload as it was (quotes, backslashes, braces, commas, NUL, non-ASCII, lone surrogates)', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
-    const tricky = { text: 'a "quoted" \\ back\\slash, {braces} NULL æøå ŋ 🙂', list: ['x,y', '"', null] };
+    // A lone surrogate can arrive in a JSON request object; it must not make the batch fail (and with
+    // it every later write): JSON text is stored as it is, never decoded on the way in.
+    const tricky = { text: 'a "quoted" \\ back\\slash, {braces} NULL \u0000 æøå ŋ 🙂 lone \ud800 surrogate', list: ['x,y', '"', null] };
     await wb.adapter('Session').upsert('tricky', payload(tricky as never), 600);
     await wb.close();
     expect(await new WriteBehindStore(store.db).adapter('Session').find('tricky')).toMatchObject(tricky);

@@ -26,18 +26,6 @@ interface Entry {
   expiresAt: number | undefined; // epoch seconds
 }
 
-/**
- * Upserts rows given as one JSON array of {model, id, payload, grant_id, uid, expires_at,
- * consumed_at} (times in epoch seconds): one parameter and a statement of fixed shape, however many
- * rows, instead of seven parameters a row.
- */
-const upsertRows = (rows: string) => sql`insert into oidc_payloads (model, id, payload, grant_id, uid, expires_at, consumed_at)
-  select model, id, payload, grant_id, uid, to_timestamp(expires_at), to_timestamp(consumed_at)
-  from json_to_recordset(${rows}::json)
-    as r(model text, id text, payload json, grant_id text, uid text, expires_at double precision, consumed_at double precision)
-  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-    expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`;
-
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
@@ -236,19 +224,38 @@ export class WriteBehindStore {
       statements.push(this.db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).compile());
     }
     const revoked = new Set(grants);
+    // One VALUES list with each payload as a parameter of its own: PostgreSQL's json input keeps the
+    // text as it is. (json_to_recordset over one JSON document would decode every string and reject
+    // the whole batch, and every later one, over a single lone surrogate from a request object.)
     const rows = ops
       .filter((op): op is { model: string; id: string; entry: Entry } => op.entry !== null)
       .filter((op) => !(op.entry.payload.grantId && revoked.has(op.entry.payload.grantId)))
       .map(({ model, id, entry }) => ({
         model,
         id,
-        payload: entry.payload,
+        payload: JSON.stringify(entry.payload),
         grant_id: entry.payload.grantId ?? null,
         uid: entry.payload.uid ?? null,
-        expires_at: entry.expiresAt ?? null,
-        consumed_at: typeof entry.payload.consumed === 'number' ? entry.payload.consumed : null,
+        expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
+        consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
       }));
-    if (rows.length) statements.push(upsertRows(JSON.stringify(rows)).compile(this.db));
+    if (rows.length) {
+      statements.push(
+        this.db
+          .insertInto('oidc_payloads')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(['model', 'id']).doUpdateSet({
+              payload: sql`excluded.payload`,
+              grant_id: sql`excluded.grant_id`,
+              uid: sql`excluded.uid`,
+              expires_at: sql`excluded.expires_at`,
+              consumed_at: sql`excluded.consumed_at`,
+            }),
+          )
+          .compile(),
+      );
+    }
     return statements;
   }
 
