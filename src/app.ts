@@ -90,7 +90,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Embedded (single process): short-lived models in memory, durable ones written behind.
     // PostgreSQL (many nodes): everything written through to SQL.
     const writeBehind = store.kind === 'pglite'
-      ? new WriteBehindStore(store.db, { onError: (err) => server.log.error({ err }, 'writing provider state to the store failed; retrying') })
+      ? new WriteBehindStore(store.db, {
+          onError: (err) => server.log.error({ err }, 'writing provider state to the store failed; retrying'),
+          onDropped: (model, id, err) => server.log.error({ err, model, id }, 'the store refused a value of this entry; it is kept in memory only'),
+        })
       : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
     const adapter: AdapterFactory = (name) => {

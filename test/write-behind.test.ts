@@ -49,6 +49,25 @@ describe('write-behind adapter', () => {
     expect(await new WriteBehindStore(store.db).adapter('Session').find('tricky')).toMatchObject(tricky);
   });
 
+  it('an entry the database refuses is dropped and reported; the rest of its batch is written', async () => {
+    const dropped: string[] = [];
+    const errors: unknown[] = [];
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000, onDropped: (model, id) => dropped.push(`${model}/${id}`), onError: (err) => errors.push(err) });
+    const sessions = wb.adapter('Session');
+    await sessions.upsert('refused-before', payload(), 600);
+    await sessions.upsert('refused\u0000nul', payload(), 600); // PostgreSQL text cannot hold NUL
+    await sessions.upsert('refused-after', payload(), 600);
+    await wb.flush();
+    expect(dropped).toEqual(['Session/refused\u0000nul']);
+    expect(errors).toEqual([]);
+    const fresh = new WriteBehindStore(store.db).adapter('Session');
+    expect(await fresh.find('refused-before')).toMatchObject({ accountId: '28876895937' });
+    expect(await fresh.find('refused-after')).toMatchObject({ accountId: '28876895937' });
+    await sessions.upsert('refused-later', payload(), 600); // later writes are not held up
+    await wb.close();
+    expect(await new WriteBehindStore(store.db).adapter('Session').find('refused-later')).toBeDefined();
+  });
+
   it('coalesces writes: the last state wins, a destroy before flush never reaches SQL', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const grants = wb.adapter('Grant');

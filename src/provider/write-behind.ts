@@ -26,13 +26,19 @@ interface Entry {
   expiresAt: number | undefined; // epoch seconds
 }
 
+/** SQLSTATE class 22: the database refuses a value (PostgreSQL and PGlite errors both carry `code`). */
+const isDataError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('22');
+
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
 export interface WriteBehindOptions {
   flushMs?: number;
   maxCached?: number;
+  /** A write failed as a whole; it is retried a second later. */
   onError?: (err: unknown) => void;
+  /** The database refused this entry's values (a data exception); it stays in memory only. */
+  onDropped?: (model: string, id: string, err: unknown) => void;
 }
 
 export class WriteBehindStore {
@@ -209,7 +215,25 @@ export class WriteBehindStore {
   }
 
   private async writeBatch(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): Promise<void> {
-    const statements = this.statementsFor(ops, grants);
+    try {
+      await this.execute(this.statementsFor(ops, grants));
+    } catch (err) {
+      if (!isDataError(err) || ops.length === 0) throw err;
+      // The database refused a value in the batch. Retried as it is, it would fail forever and keep
+      // every later write out too: write the entries one by one, and drop (and report) only what is
+      // refused again.
+      for (const op of ops) {
+        try {
+          await this.execute(this.statementsFor([op], grants));
+        } catch (rowErr) {
+          if (!isDataError(rowErr)) throw rowErr;
+          this.options.onDropped?.(op.model, op.id, rowErr);
+        }
+      }
+    }
+  }
+
+  private async execute(statements: CompiledQuery[]): Promise<void> {
     // A single statement is atomic by itself: the usual batch (only upserts) is one round trip.
     if (statements.length === 1) await this.db.executeQuery(statements[0]!);
     else if (statements.length) await this.db.transaction().execute(async (trx) => { for (const statement of statements) await trx.executeQuery(statement); });
