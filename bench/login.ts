@@ -19,7 +19,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const START_WARMUP_SECONDS = Number(process.env.BENCH_START_WARMUP_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
 /** Extra node flags for the providers, e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=scratch/prof". */
 const NODE_OPTIONS = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -139,16 +139,24 @@ async function run(target: Target, concurrency: number): Promise<Result> {
   await load(target, verify, concurrency, WARMUP_SECONDS);
   const cpuBefore = cpuSeconds(target.process.pid!);
   const threadsBefore = threadSeconds(target.process.pid!);
+  const driverBefore = process.cpuUsage();
   const started = performance.now();
   const latencies = await load(target, verify, concurrency, SECONDS);
   if (process.env.BENCH_THREADS) {
+    const driver = process.cpuUsage(driverBefore);
     const perLogin = [...threadSeconds(target.process.pid!)].map(([name, s]) => `${name} ${(((s - (threadsBefore.get(name) ?? 0)) * 1000) / latencies.length).toFixed(2)}`);
-    process.stderr.write(`${target.name}, concurrency ${concurrency}, CPU ms/login by thread: ${perLogin.join(', ')}\n`);
+    process.stderr.write(`${target.name}, concurrency ${concurrency}, CPU ms/login by thread: ${perLogin.join(', ')}; the driver's own: ${((driver.user + driver.system) / 1000 / latencies.length).toFixed(2)}\n`);
   }
   return { concurrency, logins: latencies.length, seconds: (performance.now() - started) / 1000, latencies, cpuSeconds: cpuSeconds(target.process.pid!) - cpuBefore };
 }
 
-interface Row { target: string; concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number }
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface Row { target: string; concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number; roundRatios: number[] }
 
 /** Adds up the rounds of one target at one concurrency. */
 function summarise(target: string, results: Result[]): Row {
@@ -156,7 +164,7 @@ function summarise(target: string, results: Result[]): Row {
   const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
   const cpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { target, concurrency: results[0]!.concurrency, logins: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length };
+  return { target, concurrency: results[0]!.concurrency, logins: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length, roundRatios: [] };
 }
 
 async function main() {
@@ -175,7 +183,14 @@ async function main() {
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of round % 2 === 0 ? targets : [...targets].reverse()) results.get(target)!.push(await run(target, concurrency));
       }
-      for (const [target, rounds] of results) rows.push(summarise(target.name, rounds));
+      // Each round's two runs are adjacent in time, so their ratio is the least disturbed by the VM's
+      // slow spells (which hit the driver and both providers alike); the median of those ratios is
+      // printed beside the ratio of the summed rates.
+      const referenceTarget = targets[0]!;
+      const rate = (r: Result) => r.logins / r.seconds;
+      for (const [target, rounds] of results) {
+        rows.push({ ...summarise(target.name, rounds), roundRatios: rounds.map((r, i) => rate(r) / rate(results.get(referenceTarget)![i]!)) });
+      }
     }
   } finally {
     // SIGINT lets a provider started with --cpu-prof write its profile before it exits.
@@ -184,9 +199,9 @@ async function main() {
   }
   const reference = (c: number) => rows.find((r) => r.concurrency === c && r.target.startsWith('oidc-provider'))!;
   const lines = [
-    `| target | concurrency | logins | logins/s | p50 ms | p99 ms | provider CPU ms/login | ratio (logins/s) |`,
-    `|---|---|---|---|---|---|---|---|`,
-    ...rows.map((r) => `| ${r.target} | ${r.concurrency} | ${r.logins} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${(r.perSecond / reference(r.concurrency).perSecond).toFixed(2)}× |`),
+    `| target | concurrency | logins | logins/s | p50 ms | p99 ms | provider CPU ms/login | ratio (logins/s) | ratio per round (median) |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map((r) => `| ${r.target} | ${r.concurrency} | ${r.logins} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${(r.perSecond / reference(r.concurrency).perSecond).toFixed(2)}× | ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')} (${median(r.roundRatios).toFixed(2)}×) |`),
   ];
   process.stdout.write(`\n${START_WARMUP_SECONDS} s of warm-up per target, then ${ROUNDS} rounds of ${SECONDS} s per target and concurrency, each after ${WARMUP_SECONDS} s of warm-up; ${os.cpus().length} cores, Node ${process.version}\n\n${lines.join('\n')}\n`);
 }
