@@ -57,8 +57,12 @@ describe('write-behind adapter', () => {
     await sessions.upsert('refused-before', payload(), 600);
     await sessions.upsert('refused\u0000nul', payload(), 600); // PostgreSQL text cannot hold NUL
     await sessions.upsert('refused-after', payload(), 600);
+    const tokens = wb.adapter('AccessToken');
+    await tokens.revokeByGrantId('refused-grant');
+    await tokens.upsert('refused-late-token', payload({ grantId: 'refused-grant' }), 600); // written after its grant was revoked
     await wb.flush();
     expect(dropped).toEqual(['Session/refused\u0000nul']);
+    expect(await new WriteBehindStore(store.db).adapter('AccessToken').find('refused-late-token')).toBeUndefined();
     expect(errors).toEqual([]);
     const fresh = new WriteBehindStore(store.db).adapter('Session');
     expect(await fresh.find('refused-before')).toMatchObject({ accountId: '28876895937' });

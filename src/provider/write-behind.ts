@@ -222,9 +222,12 @@ export class WriteBehindStore {
       // The database refused a value in the batch. Retried as it is, it would fail forever and keep
       // every later write out too: write the entries one by one, and drop (and report) only what is
       // refused again.
+      if (grants.length) await this.execute(this.statementsFor([], grants));
+      const revoked = new Set(grants);
       for (const op of ops) {
+        if (op.entry?.payload.grantId && revoked.has(op.entry.payload.grantId)) continue; // gone with its grant
         try {
-          await this.execute(this.statementsFor([op], grants));
+          await this.execute(this.statementsFor([op], []));
         } catch (rowErr) {
           if (!isDataError(rowErr)) throw rowErr;
           this.options.onDropped?.(op.model, op.id, rowErr);
