@@ -119,7 +119,12 @@ export async function openPgliteThread(dir: string): Promise<PgliteConnection> {
       if (gone) return;
       await send({ close: true });
       gone = new Error('the embedded database is closed');
-      await worker.terminate();
+      // PGlite is closed and the worker has closed its port: it ends on its own. Forcing it only if
+      // it does not avoids tearing a thread down while its last native work is finishing.
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      const force = setTimeout(() => void worker.terminate(), 2000);
+      await exited;
+      clearTimeout(force);
     },
   };
 }
