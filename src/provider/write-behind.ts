@@ -215,19 +215,18 @@ export class WriteBehindStore {
   }
 
   private async writeBatch(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): Promise<void> {
+    const revoked = new Set(grants);
     try {
-      await this.execute(this.statementsFor(ops, grants));
+      await this.execute([...this.grantDeletion(grants), ...this.writesFor(ops, revoked)]);
     } catch (err) {
       if (!isDataError(err) || ops.length === 0) throw err;
       // The database refused a value in the batch. Retried as it is, it would fail forever and keep
       // every later write out too: write the entries one by one, and drop (and report) only what is
       // refused again.
-      if (grants.length) await this.execute(this.statementsFor([], grants));
-      const revoked = new Set(grants);
+      await this.execute(this.grantDeletion(grants));
       for (const op of ops) {
-        if (op.entry?.payload.grantId && revoked.has(op.entry.payload.grantId)) continue; // gone with its grant
         try {
-          await this.execute(this.statementsFor([op], []));
+          await this.execute(this.writesFor([op], revoked));
         } catch (rowErr) {
           if (!isDataError(rowErr)) throw rowErr;
           this.options.onDropped?.(op.model, op.id, rowErr);
@@ -242,15 +241,18 @@ export class WriteBehindStore {
     else if (statements.length) await this.db.transaction().execute(async (trx) => { for (const statement of statements) await trx.executeQuery(statement); });
   }
 
-  private statementsFor(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): CompiledQuery[] {
+  private grantDeletion(grants: string[]): CompiledQuery[] {
+    return grants.length ? [this.db.deleteFrom('oidc_payloads').where('grant_id', 'in', grants).compile()] : [];
+  }
+
+  /** Deletes and upserts for `ops`; entries of a revoked grant are left out (their grant takes them along). */
+  private writesFor(ops: Array<{ model: string; id: string; entry: Entry | null }>, revoked: ReadonlySet<string>): CompiledQuery[] {
     const statements: CompiledQuery[] = [];
-    if (grants.length) statements.push(this.db.deleteFrom('oidc_payloads').where('grant_id', 'in', grants).compile());
     const removed = ops.filter((op) => op.entry === null);
     for (const model of new Set(removed.map((op) => op.model))) {
       const ids = removed.filter((op) => op.model === model).map((op) => op.id);
       statements.push(this.db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).compile());
     }
-    const revoked = new Set(grants);
     // One VALUES list with each payload as a parameter of its own: PostgreSQL's json input keeps the
     // text as it is. (json_to_recordset over one JSON document would decode every string and reject
     // the whole batch, and every later one, over a single lone surrogate from a request object.)
