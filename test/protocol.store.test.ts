@@ -276,6 +276,16 @@ describe('PAR and response modes', () => {
     expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 
+  it('the TestID page is never kept by a cache and carries the page policy', async () => {
+    const page = await new CookieBrowser().follow(authorizeUrl());
+    expect(page.body).toContain('name="csrf"');
+    const response = await fetch(page.url, { headers: { accept: 'text/html' } });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    const stylesheet = await fetch(`${env.pv.issuer}/static/portvakt.css`);
+    expect(stylesheet.headers.get('cache-control')).toMatch(/^public/);
+  });
+
   it("the provider's error pages carry the pages' security headers; its JSON does not need a page policy", async () => {
     const page = await fetch(`${env.pv.issuer}/authorize?client_id=nobody&response_type=code`, { redirect: 'manual' });
     expect(page.status).toBe(400);

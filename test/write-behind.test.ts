@@ -86,6 +86,27 @@ describe('write-behind adapter', () => {
     expect((rows[0]!.payload as { v: number }).v).toBe(2);
   });
 
+  it('a row saved again without being read first (evicted, or by a new process) is updated, not refused as a duplicate', async () => {
+    const earlier = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await earlier.adapter('Grant').upsert('again-1', payload({ v: 1 } as never), 600);
+    await earlier.adapter('Grant').upsert('again-2', payload({ v: 1 } as never), 600);
+    await earlier.close();
+    const errors: unknown[] = [];
+    const dropped: string[] = [];
+    const later = new WriteBehindStore(store.db, { flushMs: 60_000, onError: (err) => errors.push(err), onDropped: (model, id) => dropped.push(`${model}/${id}`) });
+    const grants = later.adapter('Grant');
+    await grants.upsert('again-1', payload({ v: 2 } as never), 600); // the same batch as a new row
+    await grants.upsert('again-new', payload({ v: 2 } as never), 600);
+    await later.flush();
+    await grants.upsert('again-2', payload({ v: 2 } as never), 600); // and in a batch whose other row is refused
+    await grants.upsert('again\u0000nul', payload(), 600);
+    await later.close();
+    expect(errors).toEqual([]);
+    expect(dropped).toEqual(['Grant/again\u0000nul']);
+    const rows = await store.db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Grant').where('id', 'like', 'again-%').orderBy('id').execute();
+    expect(rows.map((r) => [r.id, (r.payload as { v: number }).v])).toEqual([['again-1', 2], ['again-2', 2], ['again-new', 2]]);
+  });
+
   it('consume is visible at once and after a restart', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const tokens = wb.adapter('RefreshToken');

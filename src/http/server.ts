@@ -62,6 +62,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    // Pages carry CSRF tokens and personal data, answers belong to one login: no cache keeps them
+    // unless a route says otherwise (the stylesheet).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     // Our pages load nothing but our stylesheet, run no script and are framed by no one; a route
     // that must be framed (front-channel logout) sets its own policy.
     if (!reply.hasHeader('content-security-policy')) {

@@ -6,13 +6,14 @@
 // signed is exchanged for its handle before oidc-provider sees it; everything after that is
 // oidc-provider's certified code.
 import { Readable } from 'node:stream';
-import { createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import { CompactSign, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 import type { SigningKeys } from './keys.js';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const BODY_LIMIT = 56 * 1024; // oidc-provider's own limit for these endpoints
+const utf8 = new TextEncoder();
 
 interface StoredAccessToken {
   jti: string;
@@ -46,7 +47,9 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
       exp: stored.exp,
       jti: stored.jti,
     };
-    const value = await new SignJWT(claims)
+    // CompactSign over our own serialisation, as oidc-provider signs its JWTs: SignJWT would
+    // structuredClone the claims first, on every token.
+    const value = await new CompactSign(utf8.encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: 'RS256', kid: keys.currentKid, typ: 'at+jwt' })
       .sign(await signingKey);
     return { value, payload: stored };

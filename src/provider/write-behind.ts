@@ -26,8 +26,27 @@ interface Entry {
   expiresAt: number | undefined; // epoch seconds
 }
 
+/** What the database still has to learn about one key: its latest state, or null for "delete". */
+interface PendingWrite {
+  model: string;
+  id: string;
+  entry: Entry | null;
+  /**
+   * First written by this process and never read from nor written to SQL: the row cannot exist
+   * (ids are random, and an embedded store has one process). A batch of only such rows is a plain
+   * INSERT, which PostgreSQL executes for less than an upsert; should a row be there after all,
+   * the batch is written again as upserts.
+   */
+  isNew: boolean;
+}
+
 /** SQLSTATE class 22: the database refuses a value (PostgreSQL and PGlite errors both carry `code`). */
-const isDataError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('22');
+const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
+const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
+const sqlState = (err: unknown) => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
 
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
@@ -44,11 +63,11 @@ export interface WriteBehindOptions {
 export class WriteBehindStore {
   private readonly cache = new Map<string, Entry>();
   private readonly byUid = new Map<string, string>();
-  /** What the database still has to learn: the latest state of each key, or null for "delete". */
-  private dirty = new Map<string, { model: string; id: string; entry: Entry | null }>();
+  /** What the database still has to learn, by key. */
+  private dirty = new Map<string, PendingWrite>();
   private revokedGrants = new Set<string>();
   /** The batch being written right now; still consulted, so nothing flickers back from SQL meanwhile. */
-  private inFlight = new Map<string, { model: string; id: string; entry: Entry | null }>();
+  private inFlight = new Map<string, PendingWrite>();
   private inFlightGrants = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -136,7 +155,10 @@ export class WriteBehindStore {
   }
 
   private write(model: string, id: string, entry: Entry): void {
-    this.dirty.set(keyOf(model, id), { model, id, entry }); // first, so that remember() cannot evict it
+    const key = keyOf(model, id);
+    const pending = this.dirty.get(key);
+    const isNew = pending ? pending.isNew : !this.cache.has(key) && !this.inFlight.has(key);
+    this.dirty.set(key, { model, id, entry, isNew }); // first, so that remember() cannot evict it
     this.remember(model, id, entry);
     this.schedule();
   }
@@ -146,7 +168,7 @@ export class WriteBehindStore {
     const uid = this.cache.get(key)?.payload.uid;
     if (uid) this.byUid.delete(`${model}\u0000${uid}`);
     this.cache.delete(key);
-    this.dirty.set(key, { model, id, entry: null });
+    this.dirty.set(key, { model, id, entry: null, isNew: false });
     this.schedule();
   }
 
@@ -214,10 +236,10 @@ export class WriteBehindStore {
     this.flushing = undefined;
   }
 
-  private async writeBatch(ops: Array<{ model: string; id: string; entry: Entry | null }>, grants: string[]): Promise<void> {
+  private async writeBatch(ops: PendingWrite[], grants: string[]): Promise<void> {
     const revoked = new Set(grants);
     try {
-      await this.execute([...this.grantDeletion(grants), ...this.writesFor(ops, revoked)]);
+      await this.executeWrites(this.grantDeletion(grants), ops, revoked);
     } catch (err) {
       if (!isDataError(err) || ops.length === 0) throw err;
       // The database refused a value in the batch. Retried as it is, it would fail forever and keep
@@ -226,12 +248,24 @@ export class WriteBehindStore {
       await this.execute(this.grantDeletion(grants));
       for (const op of ops) {
         try {
-          await this.execute(this.writesFor([op], revoked));
+          await this.executeWrites([], [op], revoked);
         } catch (rowErr) {
           if (!isDataError(rowErr)) throw rowErr;
           this.options.onDropped?.(op.model, op.id, rowErr);
         }
       }
+    }
+  }
+
+  /** `first`, then the writes of `ops`; if a row taken for new was there after all, as upserts. */
+  private async executeWrites(first: CompiledQuery[], ops: PendingWrite[], revoked: ReadonlySet<string>): Promise<void> {
+    try {
+      await this.execute([...first, ...this.writesFor(ops, revoked)]);
+    } catch (err) {
+      if (!isUniqueViolation(err) || !ops.some((op) => op.isNew)) throw err;
+      // e.g. a row evicted from memory after it was written, then saved again without being read
+      for (const op of ops) op.isNew = false;
+      await this.execute([...first, ...this.writesFor(ops, revoked)]);
     }
   }
 
@@ -246,7 +280,7 @@ export class WriteBehindStore {
   }
 
   /** Deletes and upserts for `ops`; entries of a revoked grant are left out (their grant takes them along). */
-  private writesFor(ops: Array<{ model: string; id: string; entry: Entry | null }>, revoked: ReadonlySet<string>): CompiledQuery[] {
+  private writesFor(ops: PendingWrite[], revoked: ReadonlySet<string>): CompiledQuery[] {
     const statements: CompiledQuery[] = [];
     const removed = ops.filter((op) => op.entry === null);
     for (const model of new Set(removed.map((op) => op.model))) {
@@ -256,19 +290,21 @@ export class WriteBehindStore {
     // One VALUES list with each payload as a parameter of its own: PostgreSQL's json input keeps the
     // text as it is. (json_to_recordset over one JSON document would decode every string and reject
     // the whole batch, and every later one, over a single lone surrogate from a request object.)
-    const rows = ops
-      .filter((op): op is { model: string; id: string; entry: Entry } => op.entry !== null)
-      .filter((op) => !(op.entry.payload.grantId && revoked.has(op.entry.payload.grantId)))
-      .map(({ model, id, entry }) => ({
-        model,
-        id,
-        payload: JSON.stringify(entry.payload),
-        grant_id: entry.payload.grantId ?? null,
-        uid: entry.payload.uid ?? null,
-        expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
-        consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
-      }));
-    if (rows.length) {
+    const writes = ops
+      .filter((op): op is PendingWrite & { entry: Entry } => op.entry !== null)
+      .filter((op) => !(op.entry.payload.grantId && revoked.has(op.entry.payload.grantId)));
+    const rows = writes.map(({ model, id, entry }) => ({
+      model,
+      id,
+      payload: JSON.stringify(entry.payload),
+      grant_id: entry.payload.grantId ?? null,
+      uid: entry.payload.uid ?? null,
+      expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
+      consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
+    }));
+    if (rows.length && writes.every((op) => op.isNew)) {
+      statements.push(this.db.insertInto('oidc_payloads').values(rows).compile());
+    } else if (rows.length) {
       statements.push(
         this.db
           .insertInto('oidc_payloads')
