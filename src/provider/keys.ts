@@ -43,8 +43,11 @@ async function newKey(db: Db, secrets: Secrets, state: 'next' | 'current'): Prom
 /** Creates the first current and next keys if the store has none. Safe to call on every start. */
 export async function ensureSigningKeys(db: Db, secrets: Secrets): Promise<void> {
   const states = await db.selectFrom('signing_keys').select('state').where('state', 'in', ['current', 'next']).execute();
-  if (!states.some((s) => s.state === 'current')) await newKey(db, secrets, 'current');
-  if (!states.some((s) => s.state === 'next')) await newKey(db, secrets, 'next');
+  // Generated side by side: on a first start, RSA key generation is a good part of the wait.
+  await Promise.all([
+    states.some((s) => s.state === 'current') ? undefined : newKey(db, secrets, 'current'),
+    states.some((s) => s.state === 'next') ? undefined : newKey(db, secrets, 'next'),
+  ]);
 }
 
 export async function loadSigningKeys(db: Db, secrets: Secrets, now = new Date()): Promise<SigningKeys> {

@@ -1,7 +1,7 @@
 // The SQL store: one Kysely database over PostgreSQL (pg) or the embedded PGlite.
 // Both speak the same SQL, so one set of migrations serves both.
 import { Kysely, PostgresDialect, type Generated, type ColumnType, type PostgresPool } from 'kysely';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
@@ -144,8 +144,10 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
 }
 
 async function openPglite(dir: string): Promise<Store> {
-  await seedFromTemplate(dir);
-  await fs.mkdir(dir, { recursive: true });
+  // Nothing is awaited before PGlite's thread starts (see pglite-template.ts): it opens the
+  // database (most of a second) while the caller goes on loading the rest of Portvakt.
+  seedFromTemplate(dir);
+  fs.mkdirSync(dir, { recursive: true });
   const pglite = await openPgliteThread(dir);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });
   return { db, kind: 'pglite', close: () => db.destroy() };

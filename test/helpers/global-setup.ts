@@ -10,7 +10,7 @@ export default async function setup(project: TestProject) {
   const template = path.join(os.tmpdir(), `portvakt-pglite-template-${process.pid}`);
   await fs.mkdir(template, { recursive: true });
   // From the template npm's postinstall prepared, if there is one (as `npm start` does); else initdb.
-  await seedFromTemplate(path.join(template, 'db'));
+  seedFromTemplate(path.join(template, 'db'));
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(path.join(template, 'db'));
   await db.close();
