@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -54,7 +55,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function start(name: string, args: string[], env: Record<string, string>, port: number, loginPath: RegExp): Promise<Target> {
-  const child = spawn(process.execPath, [...NODE_OPTIONS, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_OPTIONS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => { if (/ready/.test(chunk.toString())) resolve(); });
     child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -171,9 +172,12 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portvakt-bench-'));
   const clientsFile = path.join(dataDir, 'clients.json');
   fs.writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'bench-client', client_secret: SECRET, redirect_uris: [REDIRECT] }] }));
+  // Both providers run as plain JavaScript on node: Portvakt as `npm start` runs it (dist/, which
+  // `npm run bench` builds first), the reference transpiled the same way.
+  await build({ entryPoints: ['bench/reference-provider.ts'], outfile: 'dist/bench/reference-provider.js', format: 'esm', platform: 'node', target: 'node22', logLevel: 'warning' });
   const targets = [
-    await start('oidc-provider 9 (memory, same signatures)', ['bench/reference-provider.ts', '9191'], {}, 9191, /^\/interaction\//),
-    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ['src/cli.ts', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
+    await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//),
+    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
   ];
   const rows: Row[] = [];
   try {

@@ -75,7 +75,9 @@ async function main(argv: string[]): Promise<void> {
           process.stdout.write(`signing with ${result.current}; published next ${result.next}; retired ${result.retired} (stays in the JWKS until its tokens expire)\nrestart running nodes to pick up the change\n`);
         } else if (sub === 'list' || sub === undefined) {
           await ensureSigningKeys(store.db, secrets);
-          const rows = await store.db.selectFrom('signing_keys').select(['kid', 'state', 'created_at', 'retired_at']).orderBy('created_at').execute();
+          const rows = await store.db.selectFrom('signing_keys').select(['kid', 'state', 'created_at', 'retired_at']).orderBy('created_at', 'desc').execute();
+          const order = { current: 0, next: 1, retired: 2 } as const; // then newest first
+          rows.sort((a, b) => order[a.state] - order[b.state]);
           for (const r of rows) process.stdout.write(`${r.state.padEnd(8)} ${r.kid}  created ${new Date(r.created_at).toISOString()}${r.retired_at ? `  retired ${new Date(r.retired_at).toISOString()}` : ''}\n`);
         } else {
           throw new ConfigError(USAGE);

@@ -1,5 +1,7 @@
-// The operator's commands, run as a user runs them: `npm run portvakt -- …` on a data directory.
-import { execFile } from 'node:child_process';
+// The operator's commands, run as a user runs them: `npm run portvakt -- …` and `npm start` run the
+// build in dist/ (scripts/build.mjs, which npm runs first), on a data directory of their own.
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,15 +12,16 @@ const run = promisify(execFile);
 let dataDir: string;
 
 beforeAll(async () => {
+  await run(process.execPath, ['scripts/build.mjs']);
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-cli-'));
   await fs.cp(inject('pgliteTemplate'), dataDir, { recursive: true });
-});
+}, 60_000);
 afterAll(async () => fs.rm(dataDir, { recursive: true, force: true }));
 
 async function portvakt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const env = { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '' };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env });
+    const { stdout, stderr } = await run(process.execPath, ['--enable-source-maps', 'dist/cli.js', ...args], { env });
     return { code: 0, out: stdout, err: stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -57,6 +60,46 @@ describe('portvakt CLI', () => {
     expect(rotated.out).toContain(`signing with ${nextKid}`);
   }, 60_000);
 });
+
+describe('portvakt start', () => {
+  it('serves discovery, keys and its pages from the build, and stops cleanly on SIGINT', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/cli.js', 'start'], {
+      env: { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    try {
+      await Promise.race([
+        new Promise<void>((resolve) => child.stdout.on('data', () => { if (output.includes('ready in')) resolve(); })),
+        exited.then((code) => { throw new Error(`exited with ${code}: ${output}`); }),
+      ]);
+      const issuer = `http://localhost:${port}`;
+      expect(output).toContain(`issuer     ${issuer}`);
+      const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+      expect(discovery.issuer).toBe(issuer);
+      expect(((await (await fetch(discovery.jwks_uri)).json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+      const stylesheet = await fetch(`${issuer}/static/portvakt.css`); // a file the build copies beside the modules
+      expect(stylesheet.status).toBe(200);
+      expect(await stylesheet.text()).toContain('{');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 describe('the audit log', () => {
   it('records organisations and roles added from the command line', async () => {
