@@ -41,12 +41,12 @@ interface PendingWrite {
 }
 
 /** SQLSTATE class 22: the database refuses a value (PostgreSQL and PGlite errors both carry `code`). */
-const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
-const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 const sqlState = (err: unknown) => {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 };
+const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
+const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 
 const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
@@ -270,7 +270,7 @@ export class WriteBehindStore {
   }
 
   private async execute(statements: CompiledQuery[]): Promise<void> {
-    // A single statement is atomic by itself: the usual batch (only upserts) is one round trip.
+    // A single statement is atomic by itself: the usual batch (new rows or upserts only) is one round trip.
     if (statements.length === 1) await this.db.executeQuery(statements[0]!);
     else if (statements.length) await this.db.transaction().execute(async (trx) => { for (const statement of statements) await trx.executeQuery(statement); });
   }
