@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteThread, PgliteError } from '../src/store/pglite-thread.js';
+import { openStore } from '../src/store/db.js';
+import { ConfigError } from '../src/config/index.js';
 import { seedFromTemplate } from '../src/store/pglite-template.js';
 
 const dirs: string[] = [];
@@ -44,6 +46,17 @@ describe('embedded database template', () => {
     const db = await openPgliteThread(dir);
     expect((await db.query('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
     await db.close();
+  });
+});
+
+describe('opening the embedded store', () => {
+  it('a directory PGlite cannot open stops the start with a message that names it', async () => {
+    const dataDir = await tempDir();
+    await fs.mkdir(path.join(dataDir, 'db'));
+    await fs.writeFile(path.join(dataDir, 'db', 'PG_VERSION'), '99\n'); // not a database this PGlite can read
+    const failure = await openStore({ dataDir }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as Error).message).toContain(`cannot open the embedded database in ${path.join(dataDir, 'db')}`);
   });
 });
 

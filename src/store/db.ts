@@ -1,8 +1,9 @@
 // The SQL store: one Kysely database over PostgreSQL (pg) or the embedded PGlite.
 // Both speak the same SQL, so one set of migrations serves both.
-import { Kysely, PostgresDialect, type Generated, type ColumnType, type PostgresPool } from 'kysely';
+import type { Kysely, Generated, ColumnType, PostgresPool } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config/index.js';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
 
@@ -120,13 +121,19 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Kysely is a few hundred modules: loaded here, after PGlite's thread has started, it loads while
+ * the database opens instead of before (the CLI imports this module before anything else).
+ */
+const loadKysely = () => import('kysely');
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.databaseSchema);
   return openPglite(path.join(options.dataDir, 'db'));
 }
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
-  const { default: pg } = await import('pg');
+  const [{ default: pg }, { Kysely, PostgresDialect }] = await Promise.all([import('pg'), loadKysely()]);
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
@@ -148,7 +155,12 @@ async function openPglite(dir: string): Promise<Store> {
   // database (most of a second) while the caller goes on loading the rest of Portvakt.
   seedFromTemplate(dir);
   fs.mkdirSync(dir, { recursive: true });
-  const pglite = await openPgliteThread(dir);
+  const connecting = openPgliteThread(dir);
+  connecting.catch(() => undefined); // awaited (and reported) below, once Kysely has loaded
+  const { Kysely, PostgresDialect } = await loadKysely();
+  const pglite = await connecting.catch((err: unknown) => {
+    throw new ConfigError(`cannot open the embedded database in ${dir} (${(err as Error)?.message ?? err}); if it was made by another version or is damaged, move it away (or point PORTVAKT_DATA_DIR elsewhere) and start again`);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });
   return { db, kind: 'pglite', close: () => db.destroy() };
 }
