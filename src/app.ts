@@ -78,14 +78,20 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true });
-    if (testEnvironment) await seedDemoOrganisation(organisations);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
-    await declareClients(config, clients, demo);
-    await clients.upsert(portal, 'portal');
 
     await ensureSigningKeys(store.db, secrets);
     const keys = await loadSigningKeys(store.db, secrets);
+    // The records a start declares are written while the provider and the server are built (the
+    // database works in its own thread meanwhile); awaited before anything is served, so an
+    // invalid client in PORTVAKT_CONFIG still stops the start.
+    const declaring = (async () => {
+      if (testEnvironment) await seedDemoOrganisation(organisations);
+      await declareClients(config, clients, demo);
+      await clients.upsert(portal, 'portal');
+    })();
+    declaring.catch(() => undefined); // awaited below
 
     // Embedded (single process): short-lived models in memory, durable ones written behind.
     // PostgreSQL (many nodes): everything written through to SQL.
@@ -138,6 +144,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
     await server.register(selfServiceApi, { provider, clients, integrations, issuer: config.issuer });
     await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
+    await declaring;
 
     provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
     const record = (event: ProtocolEvent) => void events.record(event).catch((err) => server.log.warn({ err }, 'recording a protocol event failed'));
