@@ -160,12 +160,12 @@ function median(values: number[]): number {
 interface Row { target: string; concurrency: number; logins: number; perSecond: number; p50: number; p99: number; cpuMs: number; roundRatios: number[] }
 
 /** Adds up the rounds of one target at one concurrency. */
-function summarise(target: string, results: Result[]): Row {
+function summarise(target: string, results: Result[], roundRatios: number[]): Row {
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
   const cpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { target, concurrency: results[0]!.concurrency, logins: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length, roundRatios: [] };
+  return { target, concurrency: results[0]!.concurrency, logins: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs: (cpu * 1000) / latencies.length, roundRatios };
 }
 
 async function main() {
@@ -193,7 +193,7 @@ async function main() {
       const referenceTarget = targets[0]!;
       const rate = (r: Result) => r.logins / r.seconds;
       for (const [target, rounds] of results) {
-        rows.push({ ...summarise(target.name, rounds), roundRatios: rounds.map((r, i) => rate(r) / rate(results.get(referenceTarget)![i]!)) });
+        rows.push(summarise(target.name, rounds, rounds.map((r, i) => rate(r) / rate(results.get(referenceTarget)![i]!))));
       }
     }
   } finally {

@@ -302,23 +302,22 @@ export class WriteBehindStore {
       expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
       consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
     }));
-    if (rows.length && writes.every((op) => op.isNew)) {
-      statements.push(this.db.insertInto('oidc_payloads').values(rows).compile());
-    } else if (rows.length) {
+    if (rows.length) {
+      const insert = this.db.insertInto('oidc_payloads').values(rows);
       statements.push(
-        this.db
-          .insertInto('oidc_payloads')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.columns(['model', 'id']).doUpdateSet({
-              payload: sql`excluded.payload`,
-              grant_id: sql`excluded.grant_id`,
-              uid: sql`excluded.uid`,
-              expires_at: sql`excluded.expires_at`,
-              consumed_at: sql`excluded.consumed_at`,
-            }),
-          )
-          .compile(),
+        writes.every((op) => op.isNew)
+          ? insert.compile()
+          : insert
+              .onConflict((oc) =>
+                oc.columns(['model', 'id']).doUpdateSet({
+                  payload: sql`excluded.payload`,
+                  grant_id: sql`excluded.grant_id`,
+                  uid: sql`excluded.uid`,
+                  expires_at: sql`excluded.expires_at`,
+                  consumed_at: sql`excluded.consumed_at`,
+                }),
+              )
+              .compile(),
       );
     }
     return statements;

@@ -81,6 +81,8 @@ export async function openPgliteThread(dir: string): Promise<PgliteConnection> {
     execArgv: [],
     workerData: { dir, settings: SETTINGS, pglite: import.meta.resolve('@electric-sql/pglite') },
   });
+  // Listened for from the start, so that close() cannot miss an exit that comes before it looks.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   const pending = new Map<number, { resolve: (value: { rows: Record<string, unknown>[]; affectedRows: number }) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let gone: Error | undefined;
@@ -121,7 +123,6 @@ export async function openPgliteThread(dir: string): Promise<PgliteConnection> {
       gone = new Error('the embedded database is closed');
       // PGlite is closed and the worker has closed its port: it ends on its own. Forcing it only if
       // it does not avoids tearing a thread down while its last native work is finishing.
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
       const force = setTimeout(() => void worker.terminate(), 2000);
       await exited;
       clearTimeout(force);
