@@ -1,10 +1,12 @@
 // portvakt start | migrate | keys rotate | keys list | clients list
 //
-// Only the configuration and the store are imported up front: the store starts opening (the
-// embedded database takes about a second, in its own thread) while the rest of Portvakt loads.
+// Only the store's location and the store are imported up front: the embedded database starts
+// opening (most of a second, in its own thread) while the rest of Portvakt, the configuration's
+// validator included, loads.
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { loadConfig, ConfigError, isTestEnvironment } from './config/index.js';
+import { ConfigError } from './config/error.js';
+import { storeLocation } from './config/store-location.js';
 import { openStore, type Store } from './store/db.js';
 import { DomainError } from './registry/errors.js';
 
@@ -25,10 +27,16 @@ const USAGE = `usage: portvakt <command>
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', sub, ...rest] = argv;
-  const config = loadConfig();
   if (!COMMANDS.has(command)) throw new ConfigError(USAGE);
-  const opening: Promise<Store> = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  opening.catch(() => undefined); // awaited (and reported) by openData below
+  // PostgreSQL is opened once the whole configuration has been validated; it connects in
+  // milliseconds, and a malformed DATABASE_URL deserves the configuration's message.
+  const location = storeLocation();
+  const early = location.databaseUrl ? undefined : openStore(location);
+  early?.catch(() => undefined); // awaited (and reported) by openData below
+  const { loadConfig, isTestEnvironment } = await import('./config/index.js');
+  const config = loadConfig();
+  const opening: Promise<Store> = early ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  opening.catch(() => undefined);
   const { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
   const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
   const { createClientRegistry } = await import('./registry/clients.js');

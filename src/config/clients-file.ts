@@ -1,6 +1,6 @@
 // The client file (PORTVAKT_CONFIG): {"clients": [ … ]} with ID-porten's field names.
 import fs from 'node:fs/promises';
-import { ConfigError } from './index.js';
+import { ConfigError } from './error.js';
 
 export async function readClientsFile(file: string): Promise<unknown[]> {
   let text: string;

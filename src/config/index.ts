@@ -1,8 +1,12 @@
 // One validated Config object, read once from the environment and passed down.
-// Nothing else in Portvakt reads process.env.
+// Nothing else in Portvakt reads process.env (store-location.ts reads the store's two values, for
+// this and for the CLI, which needs them before this module has loaded).
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import path from 'node:path';
+import { ConfigError } from './error.js';
+import { storeLocation } from './store-location.js';
+
+export { ConfigError } from './error.js';
 
 export const ENVIRONMENTS = ['test', 'prod'] as const;
 
@@ -29,10 +33,6 @@ const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 export type EnvironmentName = Config['environment'];
 
-export class ConfigError extends Error {
-  readonly code = 'config.invalid';
-}
-
 /** True where synthetic test identities (TestID) may be used. */
 export function isTestEnvironment(config: Pick<Config, 'environment'>): boolean {
   return config.environment !== 'prod';
@@ -45,8 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.HOST ?? '0.0.0.0',
     issuer: (env.PORTVAKT_ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     environment: env.PORTVAKT_ENVIRONMENT ?? 'test',
-    dataDir: path.resolve(env.PORTVAKT_DATA_DIR ?? '.portvakt'),
-    databaseUrl: env.DATABASE_URL || undefined,
+    ...storeLocation(env),
     redisUrl: env.REDIS_URL || undefined,
     secret: env.PORTVAKT_SECRET || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,

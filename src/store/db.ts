@@ -3,7 +3,7 @@
 import type { Kysely, Generated, ColumnType, PostgresPool } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../config/error.js';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
 
