@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import { isTestEnvironment, ConfigError, type Config } from './config/index.js';
 import { readClientsFile } from './config/clients-file.js';
-import { openStore, type Store } from './store/db.js';
+import { startOpeningStore, type Store } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.js';
 import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
@@ -49,16 +49,28 @@ export interface Portvakt {
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   databaseSchema?: string;
-  /** A store the caller began opening already (the CLI opens it while the rest of Portvakt loads). */
+  /** A store the caller began opening already (the CLI starts it before the rest of Portvakt loads). */
   store?: Promise<Store>;
 }
 
-/** Store, secrets and migrations: what every command (start, keys, clients) needs. */
-export async function openData(config: Config, options: OpenOptions = {}) {
-  const store = await (options.store ?? openStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir }));
+/** The store, maybe still opening, and the secrets: neither waits for the database. */
+async function startData(config: Config, options: OpenOptions) {
+  const store = await (options.store ?? startOpeningStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir }));
   try {
-    await migrateToLatest(store.db, store.schema);
     const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir));
+    return { store, secrets };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Store (open and migrated) and secrets: what every command (start, keys, clients) needs. */
+export async function openData(config: Config, options: OpenOptions = {}) {
+  const { store, secrets } = await startData(config, options);
+  try {
+    await store.opened;
+    await migrateToLatest(store.db, store.schema);
     return { store, secrets };
   } catch (err) {
     await store.close();
@@ -71,7 +83,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     throw new ConfigError('PORTVAKT_ENVIRONMENT=prod has no login method but TestID, which exists only in test environments. Set PORTVAKT_DEMO=true to run a public demo with test identities anyway.');
   }
   const testEnvironment = isTestEnvironment(config) || config.allowTestLoginInProduction;
-  const { store, secrets } = await openData(config, options);
+  const { store, secrets } = await startData(config, options);
+  let server: FastifyInstance | undefined;
   try {
     const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? Infinity : CLIENT_CACHE_SECONDS_SHARED);
     const events = createProtocolEvents(store.db, config.environment);
@@ -81,24 +94,50 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 
-    await ensureSigningKeys(store.db, secrets);
-    const keys = await loadSigningKeys(store.db, secrets);
-    // The records a start declares are written while the provider and the server are built (the
-    // database works in its own thread meanwhile); awaited before anything is served, so an
-    // invalid client in PORTVAKT_CONFIG still stops the start.
-    const declaring = (async () => {
+    // What needs the database runs as a chain of its own, since the database may still be opening
+    // (the embedded one takes most of a second, in its own thread). The HTTP server, a few tenths
+    // of a second of route building, is built meanwhile; the provider, which signs with the keys
+    // stored there, is created once they are loaded and bound to the server before it serves.
+    const loadingKeys = (async () => {
+      await store.opened;
+      await migrateToLatest(store.db, store.schema);
+      await ensureSigningKeys(store.db, secrets);
+      return loadSigningKeys(store.db, secrets);
+    })();
+    loadingKeys.catch(() => undefined); // awaited below
+    // The records a start declares; awaited before anything is served, so an invalid client in
+    // PORTVAKT_CONFIG still stops the start.
+    const declaring = loadingKeys.then(async () => {
       if (testEnvironment) await seedDemoOrganisation(organisations);
       await declareClients(config, clients, demo);
       await clients.upsert(portal, 'portal');
-    })();
+    });
     declaring.catch(() => undefined); // awaited below
+
+    let provider: Provider | undefined;
+    const boundProvider = (): Provider => {
+      if (!provider) throw new Error('the provider is used before its signing keys were loaded');
+      return provider;
+    };
+    server = await buildServer({
+      provider: boundProvider,
+      logLevel: config.logLevel,
+      csrfKey: secrets.formKey,
+      secureCookies: config.issuer.startsWith('https:'),
+      trustProxy: config.trustProxy,
+      ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
+    });
+    const log = server.log;
+    if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
+    await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, issuer: config.issuer });
+    await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
 
     // Embedded (single process): short-lived models in memory, durable ones written behind.
     // PostgreSQL (many nodes): everything written through to SQL.
     const writeBehind = store.kind === 'pglite'
       ? new WriteBehindStore(store.db, {
-          onError: (err) => server.log.error({ err }, 'writing provider state to the store failed; retrying'),
-          onDropped: (model, id, err) => server.log.error({ err, model, id }, 'the store refused a value of this entry; it is kept in memory only'),
+          onError: (err) => log.error({ err }, 'writing provider state to the store failed; retrying'),
+          onDropped: (model, id, err) => log.error({ err, model, id }, 'the store refused a value of this entry; it is kept in memory only'),
         })
       : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
@@ -109,7 +148,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       return ephemeral.get(name)!;
     };
 
-    const provider = createProvider({
+    const keys = await loadingKeys;
+    provider = createProvider({
       issuer: config.issuer,
       testEnvironment,
       secrets,
@@ -125,47 +165,37 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
         ctx.type = 'html';
         const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
-        server.log.info({ reference, error: out.error, description: out.error_description, err: error }, 'authorization error page');
+        log.info({ reference, error: out.error, description: out.error_description, err: error }, 'authorization error page');
         // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.
         const detail = (error as { error_detail?: string }).error_detail;
         const description = [out.error_description, detail].filter(Boolean).join(': ') || undefined;
         ctx.body = renderErrorPage({ locale, error: String(out.error), description, reference });
       },
     });
-
-    const server = await buildServer({
-      provider,
-      logLevel: config.logLevel,
-      csrfKey: secrets.formKey,
-      secureCookies: config.issuer.startsWith('https:'),
-      trustProxy: config.trustProxy,
-      ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
-    });
-    if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
-    await server.register(selfServiceApi, { provider, clients, integrations, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
     await declaring;
 
-    provider.on('server_error', (_ctx, err) => server.log.error({ err }, 'provider server_error'));
-    const record = (event: ProtocolEvent) => void events.record(event).catch((err) => server.log.warn({ err }, 'recording a protocol event failed'));
+    provider.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
+    const record = (event: ProtocolEvent) => void events.record(event).catch((err) => log.warn({ err }, 'recording a protocol event failed'));
     provider.on('backchannel.success', (_ctx, client, _accountId, sid) =>
       record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri, sid } }));
     provider.on('backchannel.error', (_ctx, err, client, _accountId, sid) =>
       record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, sid, error: String((err as Error)?.message ?? err) } }));
 
-    const sweeper = setInterval(() => void deleteExpiredPayloads(store.db).catch((err) => server.log.warn({ err }, 'expired payload cleanup failed')), 10 * 60_000);
+    const sweeper = setInterval(() => void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed')), 10 * 60_000);
     sweeper.unref();
 
+    const running = server;
     return {
-      config, store, secrets, clients, events, organisations, audit, integrations, keys, provider, server, demoClient: demo,
+      config, store, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, demoClient: demo,
       async close() {
         clearInterval(sweeper);
-        await server.close();
+        await running.close();
         await writeBehind?.close();
         await store.close();
       },
     };
   } catch (err) {
+    await server?.close();
     await store.close();
     throw err;
   }

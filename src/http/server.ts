@@ -14,12 +14,14 @@ import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
+import { lazySerializers } from './lazy-serializers.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'static');
 const STYLESHEET = fs.readFileSync(path.join(STATIC_DIR, 'portvakt.css'));
 
 export interface ServerOptions {
-  provider: Provider;
+  /** The provider, by the time the server serves; built after the server, once the signing keys are loaded (see app.ts). */
+  provider: () => Provider;
   logLevel: string;
   csrfKey: KeyObject;
   secureCookies: boolean;
@@ -40,13 +42,14 @@ export function newReference(): string {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const providerCallback = options.provider.callback();
+  let providerCallback: ReturnType<Provider['callback']> | undefined;
   const app = Fastify({
     // oidc-provider's own paths go straight from the HTTP server to its Koa app: routing them
     // through Fastify's request pipeline first cost a tenth of a login's CPU and added nothing
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
-      const server = http.createServer((req, res) => (isProviderPath(req.url ?? '/') ? providerCallback(req, res) : fastifyHandler(req, res)));
+      const server = http.createServer((req, res) =>
+        isProviderPath(req.url ?? '/') ? (providerCallback ??= options.provider().callback())(req, res) : fastifyHandler(req, res));
       // Fastify's default: longer than the idle timeout of common load balancers, so they never
       // reuse a connection we are closing.
       server.keepAliveTimeout = 72_000;
@@ -57,6 +60,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: 64 * 1024,
     trustProxy: options.trustProxy,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -16,7 +16,8 @@ import { SlottedPages } from '../ui/slotted-pages.js';
 export const INTERACTION_PREFIX = '/login';
 
 export interface LoginOptions {
-  provider: Provider;
+  /** The provider, by the time requests come (it is created after the routes, see app.ts). */
+  provider: () => Provider;
   /** Keys the CSRF token of each login form. */
   csrfKey: KeyObject;
   secureCookies: boolean;
@@ -25,7 +26,6 @@ export interface LoginOptions {
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export async function loginRoutes(app: FastifyInstance, options: LoginOptions): Promise<void> {
-  const { provider } = options;
   const csrf = createCsrf(options.csrfKey);
   await app.register(formbody, { bodyLimit: 8 * 1024 });
 
@@ -37,7 +37,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
   const freshPages = new SlottedPages(['path', 'csrf']);
 
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
-    const client = await provider.Client.find(String(details.params.client_id));
+    const client = await options.provider().Client.find(String(details.params.client_id));
     const levels = levelsFor(requiredOf(details));
     const population = testPersonsOfToday();
     const page = (path: string, csrfToken: string) => renderTestIdPage({
@@ -64,7 +64,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
   }
 
   app.get<{ Params: { uid: string }; Querystring: { lang?: string } }>(`${INTERACTION_PREFIX}/:uid`, async (request, reply) => {
-    const details = await provider.interactionDetails(request.raw, reply.raw);
+    const details = await options.provider().interactionDetails(request.raw, reply.raw);
     let locale = localeOf(request, details);
     if (isLocale(request.query.lang)) {
       // The person picked a language: it wins over ui_locales from now on (profile §2.4).
@@ -73,13 +73,13 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     }
     if (details.prompt.name !== 'login') {
       // Consent is implicit in ID-porten; the grant is made when the request resumes.
-      return reply.redirect(await provider.interactionResult(request.raw, reply.raw, {}, { mergeWithLastSubmission: true }), 303);
+      return reply.redirect(await options.provider().interactionResult(request.raw, reply.raw, {}, { mergeWithLastSubmission: true }), 303);
     }
     return renderLogin(reply, details, locale);
   });
 
   app.post<{ Params: { uid: string }; Body: Record<string, unknown> }>(`${INTERACTION_PREFIX}/:uid`, async (request, reply) => {
-    const details = await provider.interactionDetails(request.raw, reply.raw);
+    const details = await options.provider().interactionDetails(request.raw, reply.raw);
     const locale = localeOf(request, details);
     const body = request.body ?? {};
     if (!csrf.matches(details.uid, body.csrf)) return renderLogin(reply, details, locale, { error: 'login.error.csrf' });
@@ -87,11 +87,11 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const submission = readTestIdForm(body, requiredOf(details));
     switch (submission.kind) {
       case 'cancel':
-        return reply.redirect(await provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person cancelled the login' }), 303);
+        return reply.redirect(await options.provider().interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person cancelled the login' }), 303);
       case 'invalid':
         return renderLogin(reply, details, locale, submission);
       case 'login':
-        return reply.redirect(await provider.interactionResult(request.raw, reply.raw, {
+        return reply.redirect(await options.provider().interactionResult(request.raw, reply.raw, {
           login: { accountId: submission.pid, acr: submission.acr, amr: ['TestID'], remember: true },
         }), 303);
     }

@@ -16,7 +16,8 @@ import type { Actor } from '../registry/audit.js';
 export const API_PREFIX = '/api/v1';
 
 export interface ApiOptions {
-  provider: Provider;
+  /** The provider, by the time requests come (it is created after the routes, see app.ts). */
+  provider: () => Provider;
   clients: ClientRegistry;
   integrations: Integrations;
   issuer: string;
@@ -56,7 +57,7 @@ const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  const { provider, clients, integrations } = options;
+  const { clients, integrations } = options;
 
   await app.register(swagger, {
     openapi: {
@@ -83,7 +84,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
       return undefined;
     };
     if (!match) return deny(401, 'invalid_token', 'send a bearer token from the token endpoint');
-    const token = await provider.ClientCredentials.find(match[1]!);
+    const token = await options.provider().ClientCredentials.find(match[1]!);
     if (!token || token.isExpired) return deny(401, 'invalid_token', 'the token is unknown or has expired');
     const client = await clients.find(token.clientId!);
     if (!client?.active || !client.orgno || client.registration.integration_type !== 'maskinporten') {

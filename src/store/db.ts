@@ -118,6 +118,11 @@ export interface Store {
   kind: 'postgres' | 'pglite';
   /** The PostgreSQL schema in use, when not the default. */
   schema?: string | undefined;
+  /**
+   * Settles when the database is open; queries sent before then wait for it. Rejects with a
+   * ConfigError that names the directory when the embedded database cannot be opened.
+   */
+  opened: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -127,9 +132,26 @@ export interface Store {
  */
 const loadKysely = () => import('kysely');
 
+/** The store, once its database is open. */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = await startOpeningStore(options);
+  try {
+    await store.opened;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/**
+ * The store as soon as it can take queries, which may be before its database is open: the embedded
+ * one opens in its own thread (most of a second), and a caller with other work to do (building the
+ * HTTP server) does it meanwhile instead of waiting. Its queries wait for `opened`.
+ */
+export async function startOpeningStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.databaseSchema);
-  return openPglite(path.join(options.dataDir, 'db'));
+  return startOpeningPglite(path.join(options.dataDir, 'db'));
 }
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
@@ -147,22 +169,21 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   // The schema is set as a startup parameter, so every pooled connection has it before its first query.
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', schema, close: () => db.destroy() };
+  return { db, kind: 'postgres', schema, opened: Promise.resolve(), close: () => db.destroy() };
 }
 
-async function openPglite(dir: string): Promise<Store> {
+async function startOpeningPglite(dir: string): Promise<Store> {
   // Nothing is awaited before PGlite's thread starts (see pglite-template.ts): it opens the
-  // database (most of a second) while the caller goes on loading the rest of Portvakt.
+  // database while the caller goes on loading the rest of Portvakt.
   seedFromTemplate(dir);
   fs.mkdirSync(dir, { recursive: true });
-  const connecting = openPgliteThread(dir);
-  connecting.catch(() => undefined); // awaited (and reported) below, once Kysely has loaded
-  const { Kysely, PostgresDialect } = await loadKysely();
-  const pglite = await connecting.catch((err: unknown) => {
+  const connecting = openPgliteThread(dir).catch((err: unknown) => {
     throw new ConfigError(`cannot open the embedded database in ${dir} (${(err as Error)?.message ?? err}); if it was made by another version or is damaged, move it away (or point PORTVAKT_DATA_DIR elsewhere) and start again`);
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(pglite) as unknown as PostgresPool }) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  connecting.catch(() => undefined); // reported through `opened` and every query
+  const { Kysely, PostgresDialect } = await loadKysely();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(connecting) as unknown as PostgresPool }) });
+  return { db, kind: 'pglite', opened: connecting.then(() => undefined), close: () => db.destroy() };
 }
 
 /**
@@ -170,11 +191,11 @@ async function openPglite(dir: string): Promise<Store> {
  * a pool, so this hands out that one connection to one borrower at a time; a transaction therefore
  * never interleaves with another query.
  */
-function singleConnectionPool(pglite: PgliteConnection) {
+function singleConnectionPool(connecting: Promise<PgliteConnection>) {
   let queue: Promise<void> = Promise.resolve();
   const client = {
     async query(sql: string, parameters: unknown[]) {
-      const result = await pglite.query(sql, parameters);
+      const result = await (await connecting).query(sql, parameters);
       return { command: /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() as 'SELECT', rowCount: result.affectedRows ?? 0, rows: result.rows };
     },
     release: () => undefined as void,
@@ -190,7 +211,8 @@ function singleConnectionPool(pglite: PgliteConnection) {
     },
     async end() {
       await queue;
-      await pglite.close();
+      const pglite = await connecting.catch(() => undefined); // one that never opened has nothing to close
+      await pglite?.close();
     },
   };
 }
