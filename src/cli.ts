@@ -56,7 +56,12 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const portvakt = await createPortvakt(config, { store: opening });
-      await portvakt.server.listen({ port: config.port, host: config.host });
+      await portvakt.server.listen({ port: config.port, host: config.host }).catch(async (err: NodeJS.ErrnoException) => {
+        await portvakt.close();
+        if (err.code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} is already in use (is Portvakt running already?); stop that program or set PORT to another port`);
+        if (err.code === 'EACCES') throw new ConfigError(`not allowed to listen on port ${config.port}; choose a port above 1023 with PORT`);
+        throw err;
+      });
       const shutdown = async () => { await portvakt.close(); process.exit(0); };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

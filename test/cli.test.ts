@@ -84,10 +84,28 @@ describe('portvakt start', () => {
       const stylesheet = await fetch(`${issuer}/static/portvakt.css`); // a file the build copies beside the modules
       expect(stylesheet.status).toBe(200);
       expect(await stylesheet.text()).toContain('{');
+      // Node's compile cache for the next start, kept in the data directory (not a shared temp dir)
+      expect((await fs.readdir(path.join(dataDir, 'compile-cache'))).length).toBeGreaterThan(0);
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('a port in use stops the start with a message that says what to do, not a stack trace', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const { code, err } = await run(process.execPath, ['dist/cli.js', 'start'], {
+        env: { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      }).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
+      expect(code).toBe(2);
+      expect(err).toContain(`port ${port} is already in use`);
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      taken.close();
+    }
   }, 60_000);
 });
 

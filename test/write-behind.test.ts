@@ -83,7 +83,7 @@ describe('write-behind adapter', () => {
     await wb.close();
     const rows = await store.db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Grant').execute();
     expect(rows.map((r) => r.id)).toEqual(['g1']);
-    expect((rows[0]!.payload as { v: number }).v).toBe(2);
+    expect((JSON.parse(rows[0]!.payload) as { v: number }).v).toBe(2);
   });
 
   it('a row saved again without being read first (evicted, or by a new process) is updated, not refused as a duplicate', async () => {
@@ -104,7 +104,7 @@ describe('write-behind adapter', () => {
     expect(errors).toEqual([]);
     expect(dropped).toEqual(['Grant/again\u0000nul']);
     const rows = await store.db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Grant').where('id', 'like', 'again-%').orderBy('id').execute();
-    expect(rows.map((r) => [r.id, (r.payload as { v: number }).v])).toEqual([['again-1', 2], ['again-2', 2], ['again-new', 2]]);
+    expect(rows.map((r) => [r.id, (JSON.parse(r.payload) as { v: number }).v])).toEqual([['again-1', 2], ['again-2', 2], ['again-new', 2]]);
   });
 
   it('consume is visible at once and after a restart', async () => {

@@ -42,7 +42,7 @@ export class SqlAdapter implements Adapter {
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
       .executeTakeFirst();
     if (!row) return undefined;
-    const payload = row.payload as AdapterPayload;
+    const payload = JSON.parse(row.payload) as AdapterPayload;
     return row.consumed_at ? { ...payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : payload;
   }
 

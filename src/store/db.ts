@@ -37,7 +37,8 @@ export interface ClientTable {
 export interface OidcPayloadTable {
   model: string;
   id: string;
-  payload: Json<Record<string, unknown>>;
+  /** oidc-provider's payload as JSON text. */
+  payload: string;
   grant_id: string | null;
   uid: string | null;
   expires_at: Timestamp | null;
