@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { enableCompileCache, flushCompileCache } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError } from './config/error.js';
 import { storeLocation } from './config/store-location.js';
 import { startOpeningStore, type Store } from './store/db.js';
@@ -30,6 +31,13 @@ const USAGE = `usage: portvakt <command>
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', sub, ...rest] = argv;
   if (!COMMANDS.has(command)) throw new ConfigError(USAGE);
+  if (command !== 'start') {
+    // A command that opens the embedded database and exits in a second has no use for V8 compiling
+    // PGlite's hot WebAssembly functions a second time, optimised, in the background; and Node
+    // waits for that work before the process can end, which made every command take 1.5 s longer.
+    // Set before PGlite's module is compiled. The server keeps V8's default, which it profits from.
+    setFlagsFromString('--wasm-tiering-budget=1000000000');
+  }
   const location = storeLocation();
   if (!location.databaseUrl) {
     // With the embedded store, Node keeps the compiled code of the modules loaded from here on

@@ -1,5 +1,5 @@
 // The operator's commands, run as a user runs them: `npm run portvakt -- …` and `npm start` run the
-// build in dist/ (scripts/build.mjs, which npm runs first), on a data directory of their own.
+// bundle in dist/ (scripts/build.mjs, which npm runs first), on a data directory of their own.
 import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs/promises';
@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -84,6 +85,13 @@ describe('portvakt start', () => {
       const stylesheet = await fetch(`${issuer}/static/portvakt.css`); // a file the build copies beside the modules
       expect(stylesheet.status).toBe(200);
       expect(await stylesheet.text()).toContain('{');
+      // A whole login through the bundle: the demo client, TestID, code, tokens, the demo's page.
+      const browser = new CookieBrowser();
+      const callback = await loginWithTestId(browser, `${issuer}/demo/login`, `${issuer}/demo/callback`, { pid: '28876895937' });
+      expect(callback).toContain('code=');
+      const demoPage = await browser.follow(callback);
+      expect(demoPage.status).toBe(200);
+      expect(demoPage.body).toContain('28876895937');
       // Node's compile cache for the next start, kept in the data directory (not a shared temp dir)
       expect((await fs.readdir(path.join(dataDir, 'compile-cache'))).length).toBeGreaterThan(0);
     } finally {
