@@ -65,12 +65,17 @@ async function startData(config: Config, options: OpenOptions) {
   }
 }
 
+/** Waits for the database to open, then brings its schema up to date. */
+async function openAndMigrate(store: Store): Promise<void> {
+  await store.opened;
+  await migrateToLatest(store.db, store.schema);
+}
+
 /** Store (open and migrated) and secrets: what every command (start, keys, clients) needs. */
 export async function openData(config: Config, options: OpenOptions = {}) {
   const { store, secrets } = await startData(config, options);
   try {
-    await store.opened;
-    await migrateToLatest(store.db, store.schema);
+    await openAndMigrate(store);
     return { store, secrets };
   } catch (err) {
     await store.close();
@@ -99,8 +104,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // of a second of route building, is built meanwhile; the provider, which signs with the keys
     // stored there, is created once they are loaded and bound to the server before it serves.
     const loadingKeys = (async () => {
-      await store.opened;
-      await migrateToLatest(store.db, store.schema);
+      await openAndMigrate(store);
       await ensureSigningKeys(store.db, secrets);
       return loadSigningKeys(store.db, secrets);
     })();
