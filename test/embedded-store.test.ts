@@ -9,6 +9,8 @@ import { openPgliteThread, PgliteError } from '../src/store/pglite-thread.js';
 import { openStore } from '../src/store/db.js';
 import { ConfigError } from '../src/config/index.js';
 import { seedFromTemplate } from '../src/store/pglite-template.js';
+import { migrateToLatest } from '../src/store/migrations.js';
+import { sql } from 'kysely';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -57,6 +59,21 @@ describe('opening the embedded store', () => {
     const failure = await openStore({ dataDir }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message).toContain(`cannot open the embedded database in ${path.join(dataDir, 'db')}`);
+  });
+
+  it('a database a newer Portvakt has migrated is refused with a message that says so, and left as it is', async () => {
+    const store = await openStore({ dataDir: await tempDir() });
+    try {
+      await migrateToLatest(store.db);
+      await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030-01-01T00:00:00.000Z')`.execute(store.db);
+      const failure = await migrateToLatest(store.db).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(ConfigError);
+      expect((failure as Error).message).toContain('updated by a newer Portvakt (migration 9999_from_the_future');
+      const recorded = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
+      expect(recorded.rows.at(-1)?.name).toBe('9999_from_the_future');
+    } finally {
+      await store.close();
+    }
   });
 });
 
