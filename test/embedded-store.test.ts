@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteThread, PgliteError } from '../src/store/pglite-thread.js';
 import { openStore } from '../src/store/db.js';
 import { ConfigError } from '../src/config/index.js';
-import { seedFromTemplate } from '../src/store/pglite-template.js';
+import { chooseTemplate, emptyTemplateDir, seedFromTemplate } from '../src/store/pglite-template.js';
+import { MIGRATION_NAMES } from '../src/store/migration-names.js';
+import { prepareSchemaTemplate } from '../src/store/prepare-template.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { sql } from 'kysely';
 
@@ -48,6 +50,47 @@ describe('embedded database template', () => {
     const db = await openPgliteThread(dir);
     expect((await db.query('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
     await db.close();
+  });
+});
+
+describe('templates', () => {
+  it('a schema template is used only if this code knows all its migrations', async () => {
+    const root = await tempDir();
+    const schema = path.join(root, 'schema');
+    const empty = path.join(root, 'empty');
+    await fs.mkdir(path.join(schema, 'db'), { recursive: true });
+    await fs.mkdir(empty, { recursive: true });
+    await fs.writeFile(path.join(schema, 'db', 'PG_VERSION'), '17\n');
+    await fs.writeFile(path.join(empty, 'PG_VERSION'), '17\n');
+    expect(chooseTemplate(schema, empty)).toBe(empty); // no list of migrations: not a finished one
+    await fs.writeFile(path.join(schema, 'migrations.json'), JSON.stringify(MIGRATION_NAMES.slice(0, 3)));
+    expect(chooseTemplate(schema, empty)).toBe(path.join(schema, 'db')); // older: the start migrates the rest
+    await fs.writeFile(path.join(schema, 'migrations.json'), JSON.stringify([...MIGRATION_NAMES, '9999_from_another_branch']));
+    expect(chooseTemplate(schema, empty)).toBe(empty);
+    await fs.rm(path.join(empty, 'PG_VERSION'));
+    expect(chooseTemplate(schema, empty)).toBeUndefined(); // then PGlite runs initdb
+  });
+
+  it("the schema template has this code's migrations, and the empty one migrates to the same", async () => {
+    const recorded = async (dataDir: string) => {
+      const store = await openStore({ dataDir });
+      try {
+        await migrateToLatest(store.db);
+        return (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db)).rows.map((r) => r.name);
+      } finally {
+        await store.close();
+      }
+    };
+    const template = path.join(await tempDir(), 'schema'); // as npm's postinstall makes it, in a place of its own
+    expect(await prepareSchemaTemplate(template)).toBe(true);
+    expect(await prepareSchemaTemplate(template)).toBe(false); // up to date: left as it is
+    expect(JSON.parse(await fs.readFile(path.join(template, 'migrations.json'), 'utf8'))).toEqual([...MIGRATION_NAMES]);
+    const fromSchema = await tempDir();
+    await fs.cp(path.join(template, 'db'), path.join(fromSchema, 'db'), { recursive: true });
+    expect(await recorded(fromSchema)).toEqual([...MIGRATION_NAMES]);
+    const fromEmpty = await tempDir(); // a fresh database through the Migrator, as without the schema template
+    await fs.cp(emptyTemplateDir(), path.join(fromEmpty, 'db'), { recursive: true });
+    expect(await recorded(fromEmpty)).toEqual([...MIGRATION_NAMES]);
   });
 });
 

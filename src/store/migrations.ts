@@ -2,8 +2,9 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ConfigError } from '../config/error.js';
 import type { Db } from './db.js';
+import { MIGRATION_NAMES, type MigrationName } from './migration-names.js';
 
-const migrations: Record<string, Migration> = {
+const migrations: Record<MigrationName, Migration> = {
   '0001_provider_core': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -141,7 +142,7 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
   const applied = await appliedMigrations(db, schema);
-  const known = Object.keys(migrations);
+  const known: readonly string[] = MIGRATION_NAMES;
   const unknown = applied?.filter((name) => !known.includes(name)) ?? [];
   if (unknown.length) {
     // Kysely would say "corrupted migrations"; the database is fine, this code is older than it.

@@ -1,0 +1,13 @@
+// The schema's migrations by name, in order; their steps are in migrations.ts, whose record must
+// have exactly these keys (the type says so). Kept apart so that the start can tell whether a
+// prepared database template is one this code can use without loading the SQL builder first
+// (see pglite-template.ts).
+export const MIGRATION_NAMES = [
+  '0001_provider_core',
+  '0002_protocol_events',
+  '0003_self_service',
+  '0004_lighter_provider_payloads',
+  '0005_payloads_as_text',
+] as const;
+
+export type MigrationName = (typeof MIGRATION_NAMES)[number];
