@@ -13,17 +13,15 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { MIGRATION_NAMES } from './migration-names.js';
 
-/** Where the postinstall script leaves its templates for the installed PGlite version. */
-function cacheDir(): string {
+/**
+ * An initialised database, empty, where the postinstall script leaves it for the installed PGlite
+ * version (the schema template lies beside it).
+ */
+export function emptyTemplateDir(): string {
   // require.resolve rather than import.meta.resolve, which Vitest's module runner (global setup) lacks.
   const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite'); // node_modules/@electric-sql/pglite/dist/…
   const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(pglite), '..', 'package.json'), 'utf8')) as { version: string };
   return path.join(path.dirname(pglite), '..', '..', '..', '.cache', 'portvakt', `pglite-${version}`);
-}
-
-/** An initialised database, empty. */
-export function emptyTemplateDir(): string {
-  return cacheDir();
 }
 
 /**
@@ -31,8 +29,8 @@ export function emptyTemplateDir(): string {
  * (`migrations.json`): a first start copies it and skips half a second of DDL. Made by
  * prepare-template.ts, from the postinstall script.
  */
-export function schemaTemplateDir(): string {
-  return `${cacheDir()}-schema`;
+export function schemaTemplateDir(empty = emptyTemplateDir()): string {
+  return `${empty}-schema`;
 }
 
 /** The migrations a schema template has, or undefined if there is none. */
@@ -58,7 +56,8 @@ export function chooseTemplate(schemaDir: string, emptyDir: string): string | un
 
 function templateIfAny(): string | undefined {
   try {
-    return chooseTemplate(schemaTemplateDir(), emptyTemplateDir());
+    const empty = emptyTemplateDir();
+    return chooseTemplate(schemaTemplateDir(empty), empty);
   } catch {
     return undefined;
   }
