@@ -13,6 +13,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_ESM } from './esbuild-node.mjs';
 import { keepSources } from './source-map-filter.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,7 +30,7 @@ const NOT_BUNDLED = ['@electric-sql/pglite', '@fastify/swagger', '@fastify/swagg
 
 const entries = await fs.readdir(src, { recursive: true });
 // Directories count too: deleting or renaming a module changes its directory's time.
-const scripts = ['build.mjs', 'source-map-filter.mjs'].map((file) => path.join(root, 'scripts', file));
+const scripts = ['build.mjs', 'esbuild-node.mjs', 'source-map-filter.mjs'].map((file) => path.join(root, 'scripts', file));
 const newestSource = Math.max(
   ...(await Promise.all([src, ...scripts, path.join(root, 'package-lock.json'), ...entries.map((entry) => path.join(src, entry))].map(async (file) => (await fs.stat(file)).mtimeMs))),
 );
@@ -48,13 +49,9 @@ if (built < newestSource) {
     bundle: true,
     splitting: true,
     external: NOT_BUNDLED,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
+    ...NODE_ESM,
     jsx: 'automatic',
     jsxImportSource: 'preact',
-    // Bundled CommonJS dependencies call require() for Node's built-in modules.
-    banner: { js: "import { createRequire as __portvaktRequire } from 'node:module'; const require = __portvaktRequire(import.meta.url);" },
     sourcemap: true,
     sourcesContent: false,
     write: false,

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { NODE_ESM } from './esbuild-node.mjs';
 
 // As for the CLI's short commands: no optimising compilation of PGlite for a process this short.
 setFlagsFromString('--wasm-tiering-budget=1000000000');
@@ -42,11 +43,8 @@ try {
     entryPoints: [path.join(root, 'src', 'store', 'prepare-template.ts')],
     outfile: bundle,
     bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
+    ...NODE_ESM,
     external: ['@electric-sql/pglite'],
-    banner: { js: "import { createRequire as __portvaktRequire } from 'node:module'; const require = __portvaktRequire(import.meta.url);" },
     logLevel: 'error',
   });
   const { prepareSchemaTemplate } = await import(bundle);

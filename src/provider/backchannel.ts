@@ -24,9 +24,8 @@ function builtInAgent(): AgentClass {
 }
 
 export function backchannelFetch(testEnvironment: boolean) {
-  const Agent = builtInAgent();
   const loopbackFriendly = testEnvironment
-    ? new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS }, headersTimeout: READ_TIMEOUT_MS, bodyTimeout: READ_TIMEOUT_MS })
+    ? new (builtInAgent())({ connect: { timeout: CONNECT_TIMEOUT_MS }, headersTimeout: READ_TIMEOUT_MS, bodyTimeout: READ_TIMEOUT_MS })
     : undefined;
   return (url: string | URL, options: RequestInit & { dispatcher?: unknown }) =>
     fetch(url, {

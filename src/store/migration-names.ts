@@ -11,3 +11,8 @@ export const MIGRATION_NAMES = [
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];
+
+/** False for a migration this code does not have (made by a newer Portvakt, or on another branch). */
+export function isKnownMigration(name: string): boolean {
+  return (MIGRATION_NAMES as readonly string[]).includes(name);
+}

@@ -2,7 +2,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ConfigError } from '../config/error.js';
 import type { Db } from './db.js';
-import { MIGRATION_NAMES, type MigrationName } from './migration-names.js';
+import { MIGRATION_NAMES, isKnownMigration, type MigrationName } from './migration-names.js';
 
 const migrations: Record<MigrationName, Migration> = {
   '0001_provider_core': {
@@ -142,13 +142,12 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
   const applied = await appliedMigrations(db, schema);
-  const known: readonly string[] = MIGRATION_NAMES;
-  const unknown = applied?.filter((name) => !known.includes(name)) ?? [];
+  const unknown = applied?.filter((name) => !isKnownMigration(name)) ?? [];
   if (unknown.length) {
     // Kysely would say "corrupted migrations"; the database is fine, this code is older than it.
     throw new ConfigError(`the database was updated by a newer Portvakt (migration ${unknown.join(', ')}, which this version does not know); run that version or a later one, or start this one with another database`);
   }
-  if (applied?.length === known.length) return; // most starts: up to date, no need for the Migrator
+  if (applied?.length === MIGRATION_NAMES.length) return; // most starts: up to date, no need for the Migrator
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { MIGRATION_NAMES } from './migration-names.js';
+import { isKnownMigration } from './migration-names.js';
 
 /**
  * An initialised database, empty, where the postinstall script leaves it for the installed PGlite
@@ -34,7 +34,7 @@ export function schemaTemplateDir(empty = emptyTemplateDir()): string {
 }
 
 /** The migrations a schema template has, or undefined if there is none. */
-export function schemaTemplateMigrations(dir = schemaTemplateDir()): string[] | undefined {
+export function schemaTemplateMigrations(dir: string): string[] | undefined {
   try {
     const names = JSON.parse(fs.readFileSync(path.join(dir, 'migrations.json'), 'utf8')) as unknown;
     return Array.isArray(names) && names.every((name) => typeof name === 'string') && fs.existsSync(path.join(dir, 'db', 'PG_VERSION')) ? names : undefined;
@@ -50,7 +50,7 @@ export function schemaTemplateMigrations(dir = schemaTemplateDir()): string[] | 
  */
 export function chooseTemplate(schemaDir: string, emptyDir: string): string | undefined {
   const migrated = schemaTemplateMigrations(schemaDir);
-  if (migrated?.every((name) => (MIGRATION_NAMES as readonly string[]).includes(name))) return path.join(schemaDir, 'db');
+  if (migrated?.every(isKnownMigration)) return path.join(schemaDir, 'db');
   return fs.existsSync(path.join(emptyDir, 'PG_VERSION')) ? emptyDir : undefined;
 }
 

@@ -12,18 +12,23 @@ import { schemaTemplateDir, schemaTemplateMigrations } from './pglite-template.j
 /** True if it made one; false if the one there already has these migrations. */
 export async function prepareSchemaTemplate(target = schemaTemplateDir()): Promise<boolean> {
   if (schemaTemplateMigrations(target)?.join() === MIGRATION_NAMES.join()) return false;
-  // Built beside and renamed into place, as the empty template is: a start that copies it meanwhile
-  // finds the old one or the new one, never half of one.
+  // Built beside, then swapped in by two renames: a start that copies the template meanwhile finds
+  // the old one, the new one, or (between the renames) none and uses the empty one; only a copy
+  // already under way at that instant could mix the two.
   const building = `${target}.${process.pid}`;
+  const previous = `${target}.${process.pid}.previous`;
   fs.rmSync(building, { recursive: true, force: true });
-  const store = await openStore({ dataDir: building }); // from the empty template, or initdb
+  // From the best template there is (an older schema template, the empty one), or initdb.
+  const store = await openStore({ dataDir: building });
   try {
     await migrateToLatest(store.db);
   } finally {
     await store.close();
   }
   fs.writeFileSync(path.join(building, 'migrations.json'), `${JSON.stringify(MIGRATION_NAMES)}\n`);
-  fs.rmSync(target, { recursive: true, force: true });
+  fs.rmSync(previous, { recursive: true, force: true });
+  if (fs.existsSync(target)) fs.renameSync(target, previous);
   fs.renameSync(building, target);
+  fs.rmSync(previous, { recursive: true, force: true });
   return true;
 }
