@@ -177,7 +177,7 @@ async function main() {
   await build({ entryPoints: ['bench/reference-provider.ts'], outfile: 'dist/bench/reference-provider.js', format: 'esm', platform: 'node', target: 'node22', logLevel: 'warning' });
   const targets = [
     await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//),
-    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
+    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: `portvakt-bench-${process.pid}:`, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
   ];
   const rows: Row[] = [];
   try {

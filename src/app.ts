@@ -20,6 +20,8 @@ import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
 import { WriteBehindStore } from './provider/write-behind.js';
+import { RedisAdapter } from './provider/redis-adapter.js';
+import type { RedisStore } from './store/redis.js';
 import { buildServer, newReference } from './http/server.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
@@ -33,6 +35,8 @@ export const CLIENT_CACHE_SECONDS_SHARED = 5;
 export interface Portvakt {
   config: Config;
   store: Store;
+  /** With REDIS_URL: where the provider keeps sessions, codes, tokens and grants. */
+  redis: RedisStore | undefined;
   secrets: Secrets;
   clients: ClientRegistry;
   events: ProtocolEvents;
@@ -90,7 +94,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   const testEnvironment = isTestEnvironment(config) || config.allowTestLoginInProduction;
   const { store, secrets } = await startData(config, options);
   let server: FastifyInstance | undefined;
+  let redis: RedisStore | undefined;
   try {
+    // Loaded only when used: ioredis is no part of an embedded start.
+    if (config.redisUrl) redis = await (await import('./store/redis.js')).openRedis(config.redisUrl, config.redisPrefix);
     const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? Infinity : CLIENT_CACHE_SECONDS_SHARED);
     const events = createProtocolEvents(store.db, config.environment);
     const audit = createAuditLog(store.db, config.environment);
@@ -129,16 +136,23 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       csrfKey: secrets.formKey,
       secureCookies: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
-      ready: async () => store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
+      ready: async () => {
+        const [sql, sessions] = await Promise.all([
+          store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
+          redis ? redis.ping() : true,
+        ]);
+        return sql && sessions;
+      },
     });
     const log = server.log;
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, issuer: config.issuer });
     await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
 
+    // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
     // PostgreSQL (many nodes): everything written through to SQL.
-    const writeBehind = store.kind === 'pglite'
+    const writeBehind = !redis && store.kind === 'pglite'
       ? new WriteBehindStore(store.db, {
           onError: (err) => log.error({ err }, 'writing provider state to the store failed; retrying'),
           onDropped: (model, id, err) => log.error({ err, model, id }, 'the store refused a value of this entry; it is kept in memory only'),
@@ -146,6 +160,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
     const adapter: AdapterFactory = (name) => {
+      if (redis) return new RedisAdapter(redis, name);
       if (!writeBehind) return new SqlAdapter(store.db, name);
       if (!EPHEMERAL_MODELS.has(name)) return writeBehind.adapter(name);
       if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
@@ -190,16 +205,18 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, demoClient: demo,
       async close() {
         clearInterval(sweeper);
         await running.close();
         await writeBehind?.close();
+        await redis?.close();
         await store.close();
       },
     };
   } catch (err) {
     await server?.close();
+    await redis?.close();
     await store.close();
     throw err;
   }

@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<void> {
         `  discovery  ${config.issuer}/.well-known/openid-configuration`,
         `  store      ${portvakt.store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`,
       ];
+      if (portvakt.redis) lines.push(`  sessions   Redis at ${portvakt.redis.location} (keys ${portvakt.redis.prefix}*)`);
       if (portvakt.demoClient) {
         lines.push(`  demo client ${portvakt.demoClient.client_id} (redirect_uri ${portvakt.demoClient.redirect_uris[0]})`);
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);

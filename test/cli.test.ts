@@ -19,10 +19,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => fs.rm(dataDir, { recursive: true, force: true }));
 
+/** The environment of a command: this test's data directory, the embedded store, no Redis unless given. */
+const cliEnv = (extra: Record<string, string> = {}) => ({ ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', ...extra });
+
 async function portvakt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const env = { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '' };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--enable-source-maps', 'dist/cli.js', ...args], { env });
+    const { stdout, stderr } = await run(process.execPath, ['--enable-source-maps', 'dist/cli.js', ...args], { env: cliEnv() });
     return { code: 0, out: stdout, err: stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -66,7 +68,7 @@ describe('portvakt start', () => {
   it('serves discovery, keys and its pages from the build, and stops cleanly on SIGINT', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/cli.js', 'start'], {
-      env: { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: cliEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
     });
     let output = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -105,9 +107,7 @@ describe('portvakt start', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      const { code, err } = await run(process.execPath, ['dist/cli.js', 'start'], {
-        env: { ...process.env, PORTVAKT_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      }).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
+      const { code, err } = await startFails({ PORT: String(port) });
       expect(code).toBe(2);
       expect(err).toContain(`port ${port} is already in use`);
       expect(err).not.toMatch(/\n\s+at /);
@@ -115,7 +115,21 @@ describe('portvakt start', () => {
       taken.close();
     }
   }, 60_000);
+
+  it('a Redis it cannot reach stops the start with a message that names it (without its password)', async () => {
+    const { code, err } = await startFails({ PORT: String(await freePort()), REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' });
+    expect(code).toBe(2);
+    expect(err).toContain('REDIS_URL: cannot use Redis at redis://127.0.0.1:1 (ECONNREFUSED)');
+    expect(err).not.toContain('s3cret-pw');
+    expect(err).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
+
+/** `portvakt start` that is expected to stop by itself: its exit code and standard error. */
+async function startFails(env: Record<string, string>): Promise<{ code: number; err: string }> {
+  return run(process.execPath, ['dist/cli.js', 'start'], { env: cliEnv({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }) })
+    .then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,13 +1,16 @@
-// Two stateless nodes over one PostgreSQL (behind a load balancer: same issuer, same secret): a
-// login on one continues on the other, and a client changed on one is seen by the other. Only the
-// PostgreSQL run has it (vitest.config.ts); the embedded store is one process by design.
+// Two stateless nodes over one PostgreSQL (behind a load balancer: same issuer, same secret), and in
+// the Redis run over one Redis too: a login on one continues on the other, its tokens work on
+// either, and a client changed on one is seen by the other. Only the PostgreSQL runs have it
+// (vitest.config.ts); the embedded store is one process by design.
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { CLIENT_CACHE_SECONDS_SHARED } from '../src/app.js';
 
 const SECRET = 'a-shared-root-secret-for-both-nodes-0123456789';
-const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
+const VERIFIER = 'multinode-verifier-0123456789-0123456789-0123456789';
+const CHALLENGE = crypto.createHash('sha256').update(VERIFIER).digest('base64url');
 const ORG = '312000008';
 
 let a: TestPortvakt;
@@ -17,7 +20,7 @@ beforeAll(async () => {
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
   a = await startPortvakt({ env: { PORT: String(port), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: SECRET } });
-  b = await startPortvakt({ schema: a.schema!, env: { PORT: String(await freePort()), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: SECRET } });
+  b = await startPortvakt({ schema: a.schema!, redisPrefix: a.redisPrefix, env: { PORT: String(await freePort()), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: SECRET } });
 });
 afterAll(async () => {
   await b?.close();
@@ -26,7 +29,55 @@ afterAll(async () => {
 
 const nodeB = (url: string) => url.replace(a.issuer, `http://localhost:${b.portvakt.config.port}`);
 
-describe('two nodes over one PostgreSQL', () => {
+describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'true' ? ' and one Redis' : ''}`, () => {
+  it('a code from node A is redeemed at node B; its tokens work, refresh and are revoked across the nodes', async () => {
+    const redirect = 'http://localhost:3000/cb';
+    const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Tokens', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile'] }, { kind: 'cli', id: 'test' });
+    const basic = `Basic ${Buffer.from(`${integration.client_id}:${client_secret}`).toString('base64')}`;
+    const tokenAt = async (node: string, form: Record<string, string>) => {
+      const response = await fetch(`${node}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+      return { status: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    const userinfoAt = async (node: string, accessToken: string) => fetch(`${node}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const nodeBIssuer = nodeB(a.issuer);
+
+    // Headless TestID login at node A (profile §9.2): the answer is the redirect with a code.
+    const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
+    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+
+    const issued = await tokenAt(nodeBIssuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER });
+    expect(issued.status).toBe(200);
+    expect(issued.body.refresh_token).toBeTruthy();
+    const userinfo = await userinfoAt(a.issuer, issued.body.access_token!);
+    expect(userinfo.status).toBe(200);
+    expect(((await userinfo.json()) as { pid: string }).pid).toBe('28876895937');
+
+    const refreshed = await tokenAt(a.issuer, { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token! });
+    expect(refreshed.status).toBe(200);
+    expect((await userinfoAt(nodeBIssuer, refreshed.body.access_token!)).status).toBe(200);
+
+    const revoked = await fetch(`${nodeBIssuer}/token/revoke`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: refreshed.body.refresh_token ?? issued.body.refresh_token! }) });
+    expect(revoked.status).toBe(200);
+    expect((await userinfoAt(a.issuer, refreshed.body.access_token!)).status).toBe(401);
+    expect((await tokenAt(a.issuer, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token ?? issued.body.refresh_token! })).body.error).toBe('invalid_grant');
+    // The code was used at B: A refuses it too.
+    expect((await tokenAt(a.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER })).body.error).toBe('invalid_grant');
+  });
+
+  it('a code used twice, once on each node, revokes what it was exchanged for on both', async () => {
+    const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Replay', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const basic = `Basic ${Buffer.from(`${integration.client_id}:${client_secret}`).toString('base64')}`;
+    const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
+    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const exchange = async (node: string) => (await fetch(`${node}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: VERIFIER }) })).json() as Promise<Record<string, string>>;
+    const first = await exchange(a.issuer);
+    expect(first.access_token).toBeTruthy();
+    expect((await exchange(nodeB(a.issuer))).error).toBe('invalid_grant');
+    const userinfo = await fetch(`${a.issuer}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
+    expect(userinfo.status).toBe(401);
+  });
+
   it('a client created on node A logs people in on node B, and its deactivation reaches B', async () => {
     const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Delt', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;

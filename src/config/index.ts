@@ -18,6 +18,8 @@ const ConfigSchema = Type.Object({
   dataDir: Type.String({ minLength: 1 }),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Before every Redis key; every node of one installation shares it, installations must not. */
+  redisPrefix: Type.String({ pattern: '^[\\x21-\\x7e]{1,64}$' }),
   secret: Type.Optional(Type.String({ minLength: 32 })),
   clientsFile: Type.Optional(Type.String({ minLength: 1 })),
   /** SSO session: ended after this long without an authorization request, and this long after login (profile §5). */
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     environment: env.PORTVAKT_ENVIRONMENT ?? 'test',
     ...storeLocation(env),
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.PORTVAKT_REDIS_PREFIX ?? `portvakt:${env.PORTVAKT_ENVIRONMENT ?? 'test'}:`,
     secret: env.PORTVAKT_SECRET || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
@@ -82,6 +85,7 @@ const NAMES: Record<string, string> = {
   '/dataDir': 'PORTVAKT_DATA_DIR',
   '/databaseUrl': 'DATABASE_URL',
   '/redisUrl': 'REDIS_URL',
+  '/redisPrefix': 'PORTVAKT_REDIS_PREFIX',
   '/secret': 'PORTVAKT_SECRET',
   '/clientsFile': 'PORTVAKT_CONFIG',
   '/logLevel': 'LOG_LEVEL',

@@ -16,9 +16,12 @@ export default async function setup(project: TestProject) {
   await db.close();
   project.provide('pgliteTemplate', template);
 
-  if (!process.env.DATABASE_URL) {
-    const message = 'DATABASE_URL is not set: the PostgreSQL suites (test/**/*.store.test.ts, test/**/*.postgres.test.ts) are SKIPPED; only PGlite runs.';
-    if (process.env.CI) throw new Error(`${message} CI must test PostgreSQL (see .ci/run).`);
+  const skipped = [
+    !process.env.DATABASE_URL && 'DATABASE_URL is not set: the PostgreSQL suites (test/**/*.store.test.ts, test/**/*.postgres.test.ts) are SKIPPED; only PGlite runs.',
+    !process.env.REDIS_URL && 'REDIS_URL is not set: the Redis suites (test/**/*.redis.test.ts, and the store suites with the provider\'s state in Redis) are SKIPPED.',
+  ].filter((message): message is string => !!message);
+  for (const message of skipped) {
+    if (process.env.CI) throw new Error(`${message} CI must test it (see .ci/run).`);
     process.stderr.write(`\n[portvakt] ${message}\n\n`);
   }
   return async () => {

@@ -1,5 +1,6 @@
 // Starts a real Portvakt on a free port, on PGlite (a copy of the prepared template) or on
-// PostgreSQL (its own schema), with the clients a test declares in a real client file.
+// PostgreSQL (its own schema), with the clients a test declares in a real client file; in the
+// Redis project (vitest.config.ts) with the provider's state in Redis under a key prefix of its own.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -8,12 +9,15 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createPortvakt, type Portvakt } from '../../src/app.js';
+import { deleteRedisPrefix } from './redis.js';
 
 export interface TestPortvakt {
   issuer: string;
   portvakt: Portvakt;
   dataDir: string;
   schema: string | undefined;
+  /** Key prefix in Redis, when the test runs with Redis. */
+  redisPrefix: string | undefined;
   /** Stops and starts again on the same port, data and schema. */
   restart(): Promise<TestPortvakt>;
   close(): Promise<void>;
@@ -35,6 +39,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Join another Portvakt's PostgreSQL schema (a second node of the same installation). */
   schema?: string;
+  /** With it, join that node's Redis keys too. */
+  redisPrefix?: string;
 }
 
 export async function startPortvakt(options: StartOptions = {}): Promise<TestPortvakt> {
@@ -43,6 +49,9 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
   if (!usePostgres) await fs.cp(inject('pgliteTemplate'), dataDir, { recursive: true });
   const schema = options.schema ?? (usePostgres ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined);
   const ownsSchema = !options.schema;
+  const useRedis = process.env.PORTVAKT_TEST_REDIS === 'true';
+  const redisPrefix = useRedis ? options.redisPrefix ?? `portvakt-test-${crypto.randomBytes(6).toString('hex')}:` : undefined;
+  const owned = { schema: schema && ownsSchema ? schema : undefined, redisPrefix: redisPrefix && !options.redisPrefix ? redisPrefix : undefined };
   const port = await freePort();
   const env: Record<string, string> = {
     PORT: String(port),
@@ -50,6 +59,7 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     PORTVAKT_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.PORTVAKT_TEST_LOG ?? 'silent',
     ...(usePostgres ? { DATABASE_URL: process.env.DATABASE_URL! } : {}),
+    ...(redisPrefix ? { REDIS_URL: process.env.REDIS_URL!, PORTVAKT_REDIS_PREFIX: redisPrefix } : {}),
     ...options.env,
   };
   if (options.clients) {
@@ -58,16 +68,35 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     env.PORTVAKT_CONFIG = file;
   }
   try {
-    return await boot(loadConfig(env), dataDir, schema, ownsSchema);
+    return await boot(loadConfig(env), dataDir, schema, owned);
   } catch (err) {
     // A start that fails (as some tests intend) leaves nothing behind.
     await fs.rm(dataDir, { recursive: true, force: true });
-    if (schema && ownsSchema) await dropSchema(schema);
+    await removeOwned(owned);
     throw err;
   }
 }
 
-async function boot(config: Config, dataDir: string, schema: string | undefined, ownsSchema = true): Promise<TestPortvakt> {
+/** What a node created for itself (not what it joined), removed when it closes. */
+interface Owned {
+  schema: string | undefined;
+  redisPrefix: string | undefined;
+}
+
+async function removeOwned(owned: Owned): Promise<void> {
+  if (owned.schema) await dropSchema(owned.schema);
+  if (owned.redisPrefix) {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(process.env.REDIS_URL!);
+    try {
+      await deleteRedisPrefix(client, owned.redisPrefix);
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+async function boot(config: Config, dataDir: string, schema: string | undefined, owned: Owned): Promise<TestPortvakt> {
   const portvakt = await createPortvakt(config, schema ? { databaseSchema: schema } : {});
   await portvakt.server.listen({ port: config.port, host: config.host });
   const handle: TestPortvakt = {
@@ -75,14 +104,15 @@ async function boot(config: Config, dataDir: string, schema: string | undefined,
     portvakt,
     dataDir,
     schema,
+    redisPrefix: config.redisUrl ? config.redisPrefix : undefined,
     async restart() {
       await portvakt.close();
-      return boot(config, dataDir, schema, ownsSchema);
+      return boot(config, dataDir, schema, owned);
     },
     async close() {
       await portvakt.close();
       await fs.rm(dataDir, { recursive: true, force: true });
-      if (schema && ownsSchema) await dropSchema(schema);
+      await removeOwned(owned);
     },
   };
   return handle;

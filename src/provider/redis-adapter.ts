@@ -1,0 +1,126 @@
+// oidc-provider's models in Redis (REDIS_URL): what several stateless nodes share when a login
+// starts on one and continues on another.
+//
+// Keys, all under the installation's prefix:
+//   <Model>:<id>        a hash: `payload` (oidc-provider's payload as JSON) and, once used, `consumed`
+//   grant:<grantId>     a list of the keys bound to that grant, so revoking it finds them all
+//   uid:<Model>:<uid>   the id of the model with that uid (sessions are found by uid)
+// Each expires with its model (Redis deletes it; nothing sweeps), a grant's list with the last of
+// its members. Every write is one round trip (MULTI), every read one or two.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { RedisStore } from '../store/redis.js';
+
+// Scripts for what must be atomic and has no single Redis command.
+const SCRIPTS = {
+  /** Marks a stored model consumed; a model that has expired meanwhile is not brought back without a TTL. */
+  portvaktConsume: {
+    numberOfKeys: 1,
+    lua: "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'consumed', ARGV[1]) return 1 end return 0",
+  },
+  /**
+   * Adds a key to its grant's list; the list lives as long as its longest-lived member (0: a member
+   * that never expires, so the list does not either). EXPIRE's GT option would need Redis 7.
+   */
+  portvaktBindToGrant: {
+    numberOfKeys: 1,
+    lua: "local length = redis.call('rpush', KEYS[1], ARGV[1]) local ttl = tonumber(ARGV[2]) if ttl == 0 then redis.call('persist', KEYS[1]) return length end local current = redis.call('ttl', KEYS[1]) if length == 1 or (current >= 0 and current < ttl) then redis.call('expire', KEYS[1], ttl) end return length",
+  },
+  /** Deletes everything bound to a grant and the list itself, so no token issued meanwhile escapes. */
+  portvaktRevokeGrant: {
+    numberOfKeys: 1,
+    lua: "local keys = redis.call('lrange', KEYS[1], 0, -1) for _, key in ipairs(keys) do redis.call('del', key) end redis.call('del', KEYS[1]) return #keys",
+  },
+} as const;
+
+type ScriptCommands = {
+  [name in keyof typeof SCRIPTS]: (key: string, ...args: (string | number)[]) => Promise<unknown>;
+};
+type ScriptedRedis = Redis & ScriptCommands;
+type ScriptedMulti = ChainableCommander & { [name in keyof typeof SCRIPTS]: (key: string, ...args: (string | number)[]) => ScriptedMulti };
+
+const defined = new WeakSet<Redis>();
+
+/** The scripts above, loaded once per connection (ioredis sends them by SHA, and the source only when Redis has not seen it). */
+function withScripts(client: Redis): ScriptedRedis {
+  if (!defined.has(client)) {
+    for (const [name, script] of Object.entries(SCRIPTS)) client.defineCommand(name, script);
+    defined.add(client);
+  }
+  return client as ScriptedRedis;
+}
+
+/** MULTI's answer is a list of [error, result]; the first error is the transaction's. */
+async function execAll(multi: ChainableCommander): Promise<void> {
+  const results = await multi.exec();
+  if (!results) throw new Error('Redis discarded the transaction');
+  for (const [err] of results) if (err) throw err;
+}
+
+export class RedisAdapter implements Adapter {
+  private readonly client: ScriptedRedis;
+  private readonly prefix: string;
+
+  constructor(redis: RedisStore, private readonly model: string) {
+    this.client = withScripts(redis.client);
+    this.prefix = redis.prefix;
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}${this.model}:${id}`;
+  }
+
+  private grantKey(grantId: string): string {
+    return `${this.prefix}grant:${grantId}`;
+  }
+
+  private uidKey(uid: string): string {
+    return `${this.prefix}uid:${this.model}:${uid}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const key = this.key(id);
+    const ttl = expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
+    const multi = this.client.multi() as ScriptedMulti;
+    // A model saved again keeps `consumed` (as the SQL store keeps consumed_at).
+    multi.hset(key, 'payload', JSON.stringify(payload));
+    if (ttl) multi.expire(key, ttl);
+    else multi.persist(key);
+    if (payload.grantId) {
+      multi.portvaktBindToGrant(this.grantKey(payload.grantId), key, ttl ?? 0);
+    }
+    if (payload.uid) {
+      if (ttl) multi.set(this.uidKey(payload.uid), id, 'EX', ttl);
+      else multi.set(this.uidKey(payload.uid), id);
+    }
+    await execAll(multi);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const stored = await this.client.hgetall(this.key(id));
+    if (!stored.payload) return undefined;
+    const payload = JSON.parse(stored.payload) as AdapterPayload;
+    return stored.consumed ? { ...payload, consumed: Number(stored.consumed) } : payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const id = await this.client.get(this.uidKey(uid));
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(): Promise<AdapterPayload | undefined> {
+    return undefined; // the device flow is not part of ID-porten
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.client.portvaktConsume(this.key(id), Math.floor(Date.now() / 1000));
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.client.del(this.key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.client.portvaktRevokeGrant(this.grantKey(grantId));
+  }
+}

@@ -1,0 +1,191 @@
+// The Redis adapter against the machine's real Redis (REDIS_URL), each test under its own key
+// prefix so runs never collide: what oidc-provider relies on an adapter for (find what was saved,
+// expiry, consume once, revoke a grant with everything bound to it, sessions by uid).
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisAdapter } from '../src/provider/redis-adapter.js';
+import { openRedis, type RedisStore } from '../src/store/redis.js';
+import { ConfigError } from '../src/config/error.js';
+import { deleteRedisPrefix } from './helpers/redis.js';
+import { freePort, startPortvakt } from './helpers/portvakt.js';
+
+let redis: RedisStore;
+
+beforeAll(async () => {
+  redis = await openRedis(process.env.REDIS_URL!, `portvakt-test-${crypto.randomBytes(6).toString('hex')}:`);
+});
+afterAll(async () => {
+  await deleteRedisPrefix(redis.client, redis.prefix);
+  await redis.close();
+});
+
+const keysUnderPrefix = async () => (await redis.client.keys(`${redis.prefix}*`)).map((key) => key.slice(redis.prefix.length)).sort();
+const newId = () => crypto.randomBytes(16).toString('base64url');
+
+describe('RedisAdapter', () => {
+  it('finds what was saved, with the TTL it was saved for, and nothing after destroy', async () => {
+    const sessions = new RedisAdapter(redis, 'Session');
+    const id = newId();
+    await sessions.upsert(id, { jti: id, uid: 'u-1', accountId: '28876895937', kind: 'Session' }, 1800);
+    expect(await sessions.find(id)).toEqual({ jti: id, uid: 'u-1', accountId: '28876895937', kind: 'Session' });
+    const ttl = await redis.client.ttl(`${redis.prefix}Session:${id}`);
+    expect(ttl).toBeGreaterThan(1790);
+    expect(ttl).toBeLessThanOrEqual(1800);
+    expect(await sessions.findByUid('u-1')).toMatchObject({ jti: id });
+
+    await sessions.destroy(id);
+    expect(await sessions.find(id)).toBeUndefined();
+    expect(await sessions.findByUid('u-1')).toBeUndefined();
+    expect(await sessions.find('never-saved')).toBeUndefined();
+  });
+
+  it('lets Redis expire a model with its TTL', async () => {
+    const interactions = new RedisAdapter(redis, 'Interaction');
+    const id = newId();
+    await interactions.upsert(id, { jti: id, kind: 'Interaction' }, 1);
+    expect(await interactions.find(id)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await interactions.find(id)).toBeUndefined();
+  });
+
+  it('saving again replaces the payload and keeps `consumed`', async () => {
+    const refreshTokens = new RedisAdapter(redis, 'RefreshToken');
+    const id = newId();
+    await refreshTokens.upsert(id, { jti: id, kind: 'RefreshToken', rotations: 0 }, 600);
+    await refreshTokens.consume(id);
+    await refreshTokens.upsert(id, { jti: id, kind: 'RefreshToken', rotations: 1 }, 600);
+    const found = await refreshTokens.find(id);
+    expect(found?.rotations).toBe(1);
+    expect(found?.consumed).toBeGreaterThan(Date.now() / 1000 - 5);
+  });
+
+  it('consume marks a code used; consuming one that has expired or never existed creates nothing', async () => {
+    const codes = new RedisAdapter(redis, 'AuthorizationCode');
+    const id = newId();
+    await codes.upsert(id, { jti: id, kind: 'AuthorizationCode', grantId: 'g-consume' }, 60);
+    expect((await codes.find(id))?.consumed).toBeUndefined();
+    await codes.consume(id);
+    expect(typeof (await codes.find(id))?.consumed).toBe('number');
+
+    const gone = newId();
+    await codes.consume(gone);
+    expect(await redis.client.exists(`${redis.prefix}AuthorizationCode:${gone}`)).toBe(0);
+  });
+
+  it('revokeByGrantId deletes every model bound to the grant, and only those', async () => {
+    const grantId = newId();
+    const codes = new RedisAdapter(redis, 'AuthorizationCode');
+    const accessTokens = new RedisAdapter(redis, 'AccessToken');
+    const refreshTokens = new RedisAdapter(redis, 'RefreshToken');
+    const [code, access, refresh, other] = [newId(), newId(), newId(), newId()];
+    await codes.upsert(code, { jti: code, grantId }, 60);
+    await accessTokens.upsert(access, { jti: access, grantId }, 120);
+    await refreshTokens.upsert(refresh, { jti: refresh, grantId }, 600);
+    await accessTokens.upsert(other, { jti: other, grantId: newId() }, 120);
+    // The grant's list lives as long as its longest-lived member.
+    const listTtl = await redis.client.ttl(`${redis.prefix}grant:${grantId}`);
+    expect(listTtl).toBeGreaterThan(590);
+
+    await accessTokens.revokeByGrantId(grantId);
+    expect(await codes.find(code)).toBeUndefined();
+    expect(await accessTokens.find(access)).toBeUndefined();
+    expect(await refreshTokens.find(refresh)).toBeUndefined();
+    expect(await redis.client.exists(`${redis.prefix}grant:${grantId}`)).toBe(0);
+    expect(await accessTokens.find(other)).toBeDefined();
+  });
+
+  it('a grant list does not expire before a member that never expires', async () => {
+    const grantId = newId();
+    const tokens = new RedisAdapter(redis, 'AccessToken');
+    await tokens.upsert(newId(), { grantId }, 60);
+    await tokens.upsert(newId(), { grantId }, 0);
+    await tokens.upsert(newId(), { grantId }, 30);
+    expect(await redis.client.ttl(`${redis.prefix}grant:${grantId}`)).toBe(-1);
+  });
+
+  it('keeps every key under its own prefix: another installation sees nothing', async () => {
+    const other = await openRedis(process.env.REDIS_URL!, `${redis.prefix}other:`);
+    try {
+      const id = newId();
+      await new RedisAdapter(redis, 'Session').upsert(id, { jti: id }, 60);
+      expect(await new RedisAdapter(other, 'Session').find(id)).toBeUndefined();
+      expect((await keysUnderPrefix()).every((key) => /^(Session|Interaction|AuthorizationCode|AccessToken|RefreshToken|grant|uid):/.test(key))).toBe(true);
+    } finally {
+      await deleteRedisPrefix(other.client, other.prefix);
+      await other.close();
+    }
+  });
+});
+
+describe('openRedis', () => {
+  it('stops the start with a message naming the address (and not the password) when Redis cannot be reached', async () => {
+    const attempt = openRedis('redis://:hunter2-secret@127.0.0.1:1/0', 'x:');
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/REDIS_URL: cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0 \(ECONNREFUSED\)/);
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  });
+});
+
+describe('Portvakt with REDIS_URL', () => {
+  it('keeps the provider\'s state in Redis under its prefix, and none of it in the SQL store', async () => {
+    const pv = await startPortvakt();
+    try {
+      const demo = pv.portvakt.demoClient!;
+      const authorize = `${pv.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
+      const redirect = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+      expect(redirect.searchParams.get('code')).toBeTruthy();
+
+      const models = new Set((await pv.portvakt.redis!.client.keys(`${pv.redisPrefix}*`)).map((key) => key.slice(pv.redisPrefix!.length).split(':')[0]));
+      expect([...models]).toEqual(expect.arrayContaining(['Session', 'Grant', 'AuthorizationCode', 'grant', 'uid']));
+      const rows = await pv.portvakt.store.db.selectFrom('oidc_payloads').select('model').execute();
+      expect(rows).toEqual([]);
+    } finally {
+      await pv.close();
+    }
+    expect(await redis.client.keys(`${pv.redisPrefix}*`)).toEqual([]); // a test leaves nothing behind
+  });
+});
+
+describe('when Redis goes away', () => {
+  /** A Redis server of this test's own, so that it can be stopped (Debian's redis-server, as in CI). */
+  async function ownRedis(port: number) {
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    for (let i = 0; i < 50; i++) {
+      if (await fetch(`http://127.0.0.1:${port}`).then(() => true, (err: { cause?: { code?: string } }) => err.cause?.code !== 'ECONNREFUSED')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { stop: async () => { server.kill('SIGKILL'); await exited; } };
+  }
+
+  it('readiness says 503 and requests fail at once; both recover when Redis is back', async () => {
+    const port = await freePort();
+    let server = await ownRedis(port);
+    const pv = await startPortvakt({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    try {
+      const demo = pv.portvakt.demoClient!;
+      const authorize = `${pv.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
+      const login = () => fetch(authorize, { redirect: 'manual' });
+      expect((await login()).status).toBe(303);
+
+      await server.stop();
+      const started = performance.now();
+      expect((await fetch(`${pv.issuer}/health/ready`)).status).toBe(503);
+      expect((await login()).status).toBe(500);
+      expect(performance.now() - started).toBeLessThan(2000); // not a queue waiting for a reconnect
+
+      server = await ownRedis(port);
+      let ready = 503;
+      for (let i = 0; i < 50 && ready !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        ready = (await fetch(`${pv.issuer}/health/ready`)).status;
+      }
+      expect(ready).toBe(200);
+      expect((await login()).status).toBe(303);
+    } finally {
+      await pv.close();
+      await server.stop();
+    }
+  }, 30_000);
+});
