@@ -28,6 +28,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORTVAKT_ISSUER: 'ftp://x' })).toThrow(/PORTVAKT_ISSUER/);
     expect(() => loadConfig({ PORTVAKT_ENVIRONMENT: 'staging' })).toThrow(/PORTVAKT_ENVIRONMENT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ PORTVAKT_REDIS_PREFIX: 'has space' })).toThrow(/PORTVAKT_REDIS_PREFIX/);
+  });
+
+  it('Redis keys are prefixed per environment unless told otherwise', () => {
+    expect(loadConfig({}).redisPrefix).toBe('portvakt:test:');
+    expect(loadConfig({ PORTVAKT_ENVIRONMENT: 'prod', PORTVAKT_SECRET: 'x'.repeat(40) }).redisPrefix).toBe('portvakt:prod:');
+    expect(loadConfig({ PORTVAKT_REDIS_PREFIX: 'idp-a:' }).redisPrefix).toBe('idp-a:');
   });
 
   it('production requires PORTVAKT_SECRET', () => {
