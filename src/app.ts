@@ -23,6 +23,7 @@ import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
 import type { RedisStore } from './store/redis.js';
 import { buildServer, newReference } from './http/server.js';
+import { Metrics, metricsAccess } from './http/metrics.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
 import { renderErrorPage } from './ui/pages/error-page.js';
@@ -46,6 +47,7 @@ export interface Portvakt {
   keys: SigningKeys;
   provider: Provider;
   server: FastifyInstance;
+  metrics: Metrics;
   demoClient: ClientInput | undefined;
   close(): Promise<void>;
 }
@@ -125,6 +127,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     });
     declaring.catch(() => undefined); // awaited below
 
+    // Where the provider keeps its state (see the adapter factory below).
+    const sessionsIn = redis ? 'redis' : store.kind === 'pglite' ? 'memory+sql' : 'sql';
+    let writeBehind: WriteBehindStore | undefined;
+    const metrics = new Metrics({ environment: config.environment, store: store.kind, sessions: sessionsIn, pendingWrites: () => writeBehind?.pendingWrites ?? 0 });
     let provider: Provider | undefined;
     const boundProvider = (): Provider => {
       if (!provider) throw new Error('the provider is used before its signing keys were loaded');
@@ -143,6 +149,9 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         ]);
         return sql && sessions;
       },
+      metrics,
+      metricsAllowed: metricsAccess(config.metricsToken, isTestEnvironment(config)),
+      metricsTokenSet: !!config.metricsToken,
     });
     const log = server.log;
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
@@ -152,7 +161,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
     // PostgreSQL (many nodes): everything written through to SQL.
-    const writeBehind = !redis && store.kind === 'pglite'
+    writeBehind = sessionsIn === 'memory+sql'
       ? new WriteBehindStore(store.db, {
           onError: (err) => log.error({ err }, 'writing provider state to the store failed; retrying'),
           onDropped: (model, id, err) => log.error({ err, model, id }, 'the store refused a value of this entry; it is kept in memory only'),
@@ -194,6 +203,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     await declaring;
 
     provider.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
+    metrics.watch(provider);
     const record = (event: ProtocolEvent) => void events.record(event).catch((err) => log.warn({ err }, 'recording a protocol event failed'));
     provider.on('backchannel.success', (_ctx, client, _accountId, sid) =>
       record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri, sid } }));
@@ -205,7 +215,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, metrics, demoClient: demo,
       async close() {
         clearInterval(sweeper);
         await running.close();

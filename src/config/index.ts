@@ -21,6 +21,8 @@ const ConfigSchema = Type.Object({
   /** Before every Redis key; every node of one installation shares it, installations must not. */
   redisPrefix: Type.String({ pattern: '^[\\x21-\\x7e]{1,64}$' }),
   secret: Type.Optional(Type.String({ minLength: 32 })),
+  /** Bearer token that reads /metrics; without one, /metrics is open in test environments and off in production. */
+  metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   clientsFile: Type.Optional(Type.String({ minLength: 1 })),
   /** SSO session: ended after this long without an authorization request, and this long after login (profile §5). */
   sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.PORTVAKT_REDIS_PREFIX ?? `portvakt:${env.PORTVAKT_ENVIRONMENT ?? 'test'}:`,
     secret: env.PORTVAKT_SECRET || undefined,
+    metricsToken: env.PORTVAKT_METRICS_TOKEN || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionIdleMinutes: env.PORTVAKT_SESSION_IDLE_MINUTES === undefined ? 30 : Number(env.PORTVAKT_SESSION_IDLE_MINUTES),
@@ -87,6 +90,7 @@ const NAMES: Record<string, string> = {
   '/redisUrl': 'REDIS_URL',
   '/redisPrefix': 'PORTVAKT_REDIS_PREFIX',
   '/secret': 'PORTVAKT_SECRET',
+  '/metricsToken': 'PORTVAKT_METRICS_TOKEN',
   '/clientsFile': 'PORTVAKT_CONFIG',
   '/logLevel': 'LOG_LEVEL',
   '/sessionIdleMinutes': 'PORTVAKT_SESSION_IDLE_MINUTES',

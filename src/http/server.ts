@@ -15,6 +15,7 @@ import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/in
 import { renderErrorPage } from '../ui/pages/error-page.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { lazySerializers } from './lazy-serializers.js';
+import type { Metrics } from './metrics.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'static');
 const STYLESHEET = fs.readFileSync(path.join(STATIC_DIR, 'portvakt.css'));
@@ -28,13 +29,23 @@ export interface ServerOptions {
   trustProxy: boolean;
   /** Reports readiness of the store, for /health/ready. */
   ready: () => Promise<boolean>;
+  metrics: Metrics;
+  /** Whether a request with this Authorization header may read /metrics (see metricsAccess). */
+  metricsAllowed: (authorization: string | undefined) => boolean;
+  /** Whether a token could let a refused reader in (401) or /metrics is simply off (404). */
+  metricsTokenSet: boolean;
 }
 
 const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
 
-function isProviderPath(url: string): boolean {
+/** The provider's route pattern for a URL (e.g. /authorize/* for a resumed authorization), or undefined if not the provider's. */
+function providerRoute(url: string): string | undefined {
   const pathname = url.split('?')[0]!;
-  return PROVIDER_PATHS.some((p) => pathname === p || pathname.startsWith(p + '/'));
+  for (const p of PROVIDER_PATHS) {
+    if (pathname === p) return p;
+    if (pathname.startsWith(p + '/')) return `${p}/*`;
+  }
+  return undefined;
 }
 
 export function newReference(): string {
@@ -48,8 +59,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // through Fastify's request pipeline first cost a tenth of a login's CPU and added nothing
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
-      const server = http.createServer((req, res) =>
-        isProviderPath(req.url ?? '/') ? (providerCallback ??= options.provider().callback())(req, res) : fastifyHandler(req, res));
+      const server = http.createServer((req, res) => {
+        const route = providerRoute(req.url ?? '/');
+        if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
+        const started = performance.now();
+        res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
+        return (providerCallback ??= options.provider().callback())(req, res);
+      });
       // Fastify's default: longer than the idle timeout of common load balancers, so they never
       // reuse a connection we are closing.
       server.keepAliveTimeout = 72_000;
@@ -107,12 +123,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });
   });
 
+  // Every route, including those that plugins register later; 404s as 'unmatched', never the raw URL.
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   await app.register(cookie);
   await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
 
   app.get('/static/portvakt.css', async (_request, reply) =>
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (request, reply) => {
+    if (!options.metricsAllowed(request.headers.authorization)) {
+      if (options.metricsTokenSet) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'send the metrics token (PORTVAKT_METRICS_TOKEN) as a bearer token' });
+      return reply.code(404).send({ error: 'not_found', error_description: 'metrics are off in production unless PORTVAKT_METRICS_TOKEN is set' });
+    }
+    return reply.header('content-type', options.metrics.contentType()).header('cache-control', 'no-store').send(await options.metrics.render());
+  });
   app.get('/health/ready', async (_request, reply) => ((await options.ready()) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })));
 
   return app;

@@ -3,7 +3,7 @@
 // language of the login for the `locale` claim.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { chooseLocale, LANGUAGE_COOKIE } from './locale.js';
-import { recordLoginOwner, type IsolatedSession } from './sessions.js';
+import { completeLogin, type IsolatedSession } from './sessions.js';
 
 type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string };
 
@@ -12,7 +12,7 @@ export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const accountId = oidc.session.accountId;
   const clientId = oidc.client!.clientId;
   if (!accountId) return undefined;
-  if (oidc.result?.login) recordLoginOwner(ctx, oidc.session as IsolatedSession);
+  if (oidc.result?.login) completeLogin(ctx, oidc.session as IsolatedSession);
 
   const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session.grantIdFor(clientId);
   let grant = grantId ? ((await oidc.provider.Grant.find(grantId)) as Grant | undefined) : undefined;

@@ -4,7 +4,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_VALUES, KNOWN_UNSUPPORTED_ACR, isAcr } from './acr.js';
 import { loginFromTestIdHint, parseTestIdHint } from './testid-hint.js';
-import { recordLoginOwner, type IsolatedSession } from './sessions.js';
+import { completeLogin, type IsolatedSession } from './sessions.js';
 
 type Validator = (ctx: KoaContextWithOIDC, value: string | undefined) => void | Promise<void>;
 
@@ -49,7 +49,7 @@ export function headlessTestIdLogin(testEnvironment: boolean): Validator {
     const parsed = parseTestIdHint(value);
     if ('error' in parsed) throw new errors.InvalidRequest(`invalid login_hint: ${parsed.error}`);
     if (ctx.oidc.route === 'authorization' && loginFromTestIdHint(ctx.oidc.session as never, value)) {
-      recordLoginOwner(ctx, ctx.oidc.session as IsolatedSession);
+      completeLogin(ctx, ctx.oidc.session as IsolatedSession);
     }
   };
 }

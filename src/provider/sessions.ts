@@ -12,7 +12,16 @@ export interface SessionLimits {
 export interface IsolatedSession {
   accountId?: string;
   loginTs?: number;
+  acr?: string;
+  amr?: string[];
   isolatedFor?: string;
+}
+
+/** Emitted on the provider when a person has logged in (not for SSO): (ctx, { method, acr }). */
+export const LOGIN_EVENT = 'portvakt.login';
+export interface LoginEvent {
+  method: string;
+  acr: string;
 }
 
 /**
@@ -46,7 +55,9 @@ export const ssoIsolationCheck = new interactionPolicy.Check(
   },
 );
 
-/** After a fresh login: whose login is it? */
-export function recordLoginOwner(ctx: KoaContextWithOIDC, session: IsolatedSession): void {
+/** After a fresh login: records whose login it is, and tells whoever counts logins. */
+export function completeLogin(ctx: KoaContextWithOIDC, session: IsolatedSession): void {
   session.isolatedFor = isolatedClientId(ctx);
+  const event: LoginEvent = { method: session.amr?.[0] ?? 'unknown', acr: session.acr ?? 'unknown' };
+  ctx.oidc.provider.emit(LOGIN_EVENT, ctx, event);
 }

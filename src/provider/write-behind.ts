@@ -81,6 +81,11 @@ export class WriteBehindStore {
     this.evictAbove = this.maxCached;
   }
 
+  /** Entries (and revoked grants) the database has not learnt yet, including the batch being written. */
+  get pendingWrites(): number {
+    return this.dirty.size + this.inFlight.size + this.revokedGrants.size + this.inFlightGrants.size;
+  }
+
   /** How many entries memory holds now (written or waiting to be). */
   get cachedEntries(): number {
     return this.cache.size;
