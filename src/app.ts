@@ -30,7 +30,11 @@ import { renderErrorPage } from './ui/pages/error-page.js';
 import { renderFrontchannelPage, renderLoggedOutPage, renderLogoutPage } from './ui/pages/logout-pages.js';
 import { chooseLocale } from './provider/locale.js';
 
-/** With a shared PostgreSQL store, how soon a node sees a client changed on another node. */
+/**
+ * With a shared PostgreSQL store, the longest a node serves a client from memory. A change made on
+ * another node reaches it at once (LISTEN/NOTIFY, src/store/change-feed.ts); this bounds what a
+ * notification lost without a dropped connection could leave stale.
+ */
 export const CLIENT_CACHE_SECONDS_SHARED = 5;
 
 export interface Portvakt {
@@ -100,7 +104,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   try {
     // Loaded only when used: ioredis is no part of an embedded start.
     if (config.redisUrl) redis = await (await import('./store/redis.js')).openRedis(config.redisUrl, config.redisPrefix);
-    const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? Infinity : CLIENT_CACHE_SECONDS_SHARED);
+    const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? {} : { cacheSeconds: CLIENT_CACHE_SECONDS_SHARED, changes: store.changes });
     const events = createProtocolEvents(store.db, config.environment);
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);

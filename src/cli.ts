@@ -123,7 +123,8 @@ async function main(argv: string[]): Promise<void> {
     case 'clients': {
       const { store, secrets } = await openData(config, { store: opening });
       try {
-        const registry = createClientRegistry(store.db, secrets, config.environment);
+        // Running nodes on the same PostgreSQL hear of the change at once.
+        const registry = createClientRegistry(store.db, secrets, config.environment, { changes: store.changes });
         if (sub === 'add') {
           const [orgno, file] = rest;
           if (!orgno || !file) throw new ConfigError(USAGE);

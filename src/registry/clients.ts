@@ -2,6 +2,7 @@
 // Secrets are kept only as keyed digests; the provider reads clients through `find`, which is
 // cached in memory and invalidated on every change made through this registry.
 import type { Db } from '../store/db.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { Secrets } from '../store/secrets.js';
 import { type ClientInput, type ClientRegistration, usesSecret } from './client-schema.js';
 
@@ -29,13 +30,36 @@ export interface ClientRegistry {
   remove(clientId: string): Promise<void>;
 }
 
-/**
- * `cacheSeconds`: how long a node may serve a client from memory. A single process (PGlite) sees
- * every change itself and caches for good; with many nodes over PostgreSQL a change made on another
- * node is seen within this many seconds.
- */
-export function createClientRegistry(db: Db, secrets: Secrets, environment: string, cacheSeconds = Infinity): ClientRegistry {
+export interface CacheOptions {
+  /**
+   * How long a node may serve a client from memory. A single process (PGlite) sees every change
+   * itself and caches for good; with many nodes over PostgreSQL, `changes` tells each node at once,
+   * and this is how long a node can be wrong should a notification be lost in a way it cannot notice.
+   */
+  cacheSeconds?: number;
+  /** Nodes tell each other which client changed (topic `clients`). */
+  changes?: ChangeFeed | undefined;
+}
+
+const TOPIC = 'clients';
+
+export function createClientRegistry(db: Db, secrets: Secrets, environment: string, { cacheSeconds = Infinity, changes }: CacheOptions = {}): ClientRegistry {
   const cache = new Map<string, StoredClient & { cachedAt: number }>();
+  // Bumped by every invalidation: a read that began before one must not cache what it read.
+  let generation = 0;
+  const forget = (clientId: string | undefined) => {
+    generation++;
+    if (clientId === undefined) cache.clear();
+    else cache.delete(clientId);
+  };
+  const changed = async (clientId: string) => {
+    forget(clientId);
+    await changes?.publish(TOPIC, `${environment}:${clientId}`);
+  };
+  changes?.subscribe(TOPIC, (key) => {
+    if (key === undefined) forget(undefined);
+    else if (key.startsWith(`${environment}:`)) forget(key.slice(environment.length + 1));
+  });
 
   const registry: ClientRegistry = {
     async upsert(input, source, options = {}) {
@@ -62,17 +86,18 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
         .values({ ...row, created_at: now })
         .onConflict((oc) => oc.column('client_id').doUpdateSet(row))
         .execute();
-      cache.delete(input.client_id);
+      await changed(input.client_id);
       return (await registry.find(input.client_id))!;
     },
 
     async find(clientId) {
       const cached = cache.get(clientId);
       if (cached && Date.now() - cached.cachedAt < cacheSeconds * 1000) return cached;
+      const readingSince = generation;
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).where('environment', '=', environment).executeTakeFirst();
       if (!row) return undefined; // misses are not cached: unknown ids must not grow memory
       const client = toStored(row);
-      cache.set(clientId, { ...client, cachedAt: Date.now() });
+      if (generation === readingSince) cache.set(clientId, { ...client, cachedAt: Date.now() });
       return client;
     },
 
@@ -85,7 +110,7 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
 
     async remove(clientId) {
       await db.deleteFrom('clients').where('client_id', '=', clientId).where('environment', '=', environment).execute();
-      cache.delete(clientId);
+      await changed(clientId);
     },
   };
   return registry;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../config/error.js';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
+import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -119,6 +120,8 @@ export interface Store {
   kind: 'postgres' | 'pglite';
   /** The PostgreSQL schema in use, when not the default. */
   schema?: string | undefined;
+  /** With PostgreSQL (many nodes): how nodes tell each other what changed. The embedded store has one process and needs none. */
+  changes?: ChangeFeed | undefined;
   /**
    * Settles when the database is open; queries sent before then wait for it. Rejects with a
    * ConfigError that names the directory when the embedded database cannot be opened.
@@ -155,6 +158,8 @@ export async function startOpeningStore(options: StoreOptions): Promise<Store> {
   return startOpeningPglite(path.join(options.dataDir, 'db'));
 }
 
+export const poolApplicationName = (schema: string | undefined) => (schema ? `portvakt:${schema}` : 'portvakt').slice(0, 63);
+
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
   const [{ default: pg }, { Kysely, PostgresDialect }] = await Promise.all([import('pg'), loadKysely()]);
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -168,9 +173,32 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     }
   }
   // The schema is set as a startup parameter, so every pooled connection has it before its first query.
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Named in pg_stat_activity, so an operator can tell Portvakt's connections (and each schema's) apart.
+    application_name: poolApplicationName(schema),
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle connection that PostgreSQL closes (a restart, a failover, an administrator) is an
+  // 'error' on the pool, which would end the process if nobody listened. The pool drops that
+  // connection and opens another when it needs one; a query that fails meanwhile fails alone.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', schema, opened: Promise.resolve(), close: () => db.destroy() };
+  let changes: ChangeFeed;
+  try {
+    changes = await openPostgresChangeFeed(pg, pool, url, schema);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    db, kind: 'postgres', schema, changes, opened: Promise.resolve(),
+    async close() {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }
 
 async function startOpeningPglite(dir: string): Promise<Store> {
