@@ -28,6 +28,8 @@ const REDIRECT = 'http://localhost:7777/callback';
 const SECRET = 'bench-secret-0123456789abcdefghijkl';
 const PID = '28876895937';
 const TICKS = 100; // USER_HZ on Linux
+/** Portvakt's keys, when the run uses Redis (REDIS_URL): its own, removed at the end. */
+const REDIS_PREFIX = `portvakt-bench-${process.pid}:`;
 
 interface Target {
   name: string;
@@ -177,7 +179,7 @@ async function main() {
   await build({ entryPoints: ['bench/reference-provider.ts'], outfile: 'dist/bench/reference-provider.js', format: 'esm', platform: 'node', target: 'node22', logLevel: 'warning' });
   const targets = [
     await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//),
-    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: `portvakt-bench-${process.pid}:`, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
+    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: REDIS_PREFIX, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
   ];
   const rows: Row[] = [];
   try {
@@ -200,6 +202,14 @@ async function main() {
     // SIGINT lets a provider started with --cpu-prof write its profile before it exits.
     await Promise.all(targets.map((t) => new Promise((resolve) => { t.process.once('exit', resolve); t.process.kill('SIGINT'); })));
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.REDIS_URL) {
+      // Every login left a session and a grant in Redis (they would expire in hours): remove them.
+      const { Redis } = await import('ioredis');
+      const { deleteRedisPrefix } = await import('../src/store/redis.js');
+      const client = new Redis(process.env.REDIS_URL);
+      await deleteRedisPrefix(client, REDIS_PREFIX);
+      client.disconnect();
+    }
   }
   const reference = (c: number) => rows.find((r) => r.concurrency === c && r.target.startsWith('oidc-provider'))!;
   const lines = [

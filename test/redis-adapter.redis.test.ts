@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisAdapter } from '../src/provider/redis-adapter.js';
 import { openRedis, type RedisStore } from '../src/store/redis.js';
 import { ConfigError } from '../src/config/error.js';
-import { deleteRedisPrefix } from './helpers/redis.js';
+import { deleteRedisPrefix } from '../src/store/redis.js';
 import { freePort, startPortvakt } from './helpers/portvakt.js';
 
 let redis: RedisStore;

@@ -67,3 +67,14 @@ export async function openRedis(url: string, prefix: string): Promise<RedisStore
     },
   };
 }
+
+/** Deletes every key under `prefix` (SCAN, so a large Redis is not blocked): a test's or a benchmark's keys. */
+export async function deleteRedisPrefix(client: Redis, prefix: string): Promise<void> {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length) await client.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createPortvakt, type Portvakt } from '../../src/app.js';
-import { deleteRedisPrefix } from './redis.js';
+import { deleteRedisPrefix } from '../../src/store/redis.js';
 
 export interface TestPortvakt {
   issuer: string;
