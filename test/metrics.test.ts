@@ -34,6 +34,7 @@ describe('metrics in a test environment', () => {
     const refused = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: demo.redirect_uris[0]!, code_verifier: 'x'.repeat(43) }) });
     expect(refused.status).toBe(400);
     await fetch(`${pv.issuer}/health/live`);
+    await fetch(`${pv.issuer}/token/introspect`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
     await fetch(`${pv.issuer}/no/such/page/28876895937`);
 
     const response = await fetch(`${pv.issuer}/metrics`);
@@ -45,6 +46,7 @@ describe('metrics in a test environment', () => {
     expect(sample(text, 'portvakt_http_requests_total', { route: '/authorize', method: 'GET', status: '303' })).toBe(1);
     expect(sample(text, 'portvakt_http_requests_total', { route: '/token', method: 'POST', status: '400' })).toBe(1);
     expect(sample(text, 'portvakt_http_requests_total', { route: '/health/live', method: 'GET', status: '200' })).toBe(1);
+    expect(sample(text, 'portvakt_http_requests_total', { route: '/token/introspect', method: 'POST' })).toBe(1); // not /token/*
     expect(sample(text, 'portvakt_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
     expect(sample(text, 'portvakt_http_request_duration_seconds_count', { route: '/authorize' })).toBe(1);
     expect(sample(text, 'portvakt_oidc_events_total', { event: 'authorization.success', error: '' })).toBe(1);

@@ -36,15 +36,16 @@ export interface ServerOptions {
   metricsTokenSet: boolean;
 }
 
-const PROVIDER_PATHS = [...Object.values(ROUTES), '/.well-known/openid-configuration'];
+const PROVIDER_PATHS = new Set([...Object.values(ROUTES), '/.well-known/openid-configuration']);
 
-/** The provider's route pattern for a URL (e.g. /authorize/* for a resumed authorization), or undefined if not the provider's. */
+/**
+ * The provider's route pattern for a URL (/token/introspect itself, /authorize/* for a resumed
+ * authorization), or undefined if the path is not the provider's.
+ */
 function providerRoute(url: string): string | undefined {
   const pathname = url.split('?')[0]!;
-  for (const p of PROVIDER_PATHS) {
-    if (pathname === p) return p;
-    if (pathname.startsWith(p + '/')) return `${p}/*`;
-  }
+  if (PROVIDER_PATHS.has(pathname)) return pathname;
+  for (const p of PROVIDER_PATHS) if (pathname.startsWith(p + '/')) return `${p}/*`;
   return undefined;
 }
 
