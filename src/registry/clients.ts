@@ -52,9 +52,11 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
     if (clientId === undefined) cache.clear();
     else cache.delete(clientId);
   };
+  // The change is made by then: a notification that cannot be sent must not fail it (the other
+  // nodes then see it when their cached copy times out).
   const changed = async (clientId: string) => {
     forget(clientId);
-    await changes?.publish(TOPIC, `${environment}:${clientId}`);
+    await changes?.publish(TOPIC, `${environment}:${clientId}`).catch(() => undefined);
   };
   changes?.subscribe(TOPIC, (key) => {
     if (key === undefined) forget(undefined);
