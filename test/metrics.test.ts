@@ -1,12 +1,10 @@
 // /metrics as an operator's Prometheus scrapes it: requests by route pattern, logins and the
 // provider's outcomes by OAuth error code, Node's own metrics; no URLs, codes or people in labels;
 // open in test environments, behind a bearer token (or off) in production.
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 
-const VERIFIER = 'metrics-verifier-0123456789-0123456789-0123456789';
-const CHALLENGE = crypto.createHash('sha256').update(VERIFIER).digest('base64url');
 
 /** The value of one sample (`name{labels} value`) in Prometheus' text format, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -26,8 +24,7 @@ describe('metrics in a test environment', () => {
 
   it('count requests by route pattern, logins by level, token outcomes by OAuth error, and Node itself', async () => {
     const demo = pv.portvakt.demoClient!;
-    const authorize = `${pv.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-high' })}`;
-    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const code = (await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: demo.client_id, redirect_uri: demo.redirect_uris[0]!, acr: 'idporten-loa-high' })))!;
     expect(code).toBeTruthy();
     // A code the token endpoint refuses (unknown client authentication aside: a wrong verifier).
     const basic = `Basic ${Buffer.from(`${demo.client_id}:${demo.client_secret}`).toString('base64')}`;

@@ -2,18 +2,16 @@
 // the Redis run over one Redis too: a login on one continues on the other, its tokens work on
 // either, and a client changed on one is seen by the other. Only the PostgreSQL runs have it
 // (vitest.config.ts); the embedded store is one process by design.
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 import { sql } from 'kysely';
 import { CLIENT_CACHE_SECONDS_SHARED } from '../src/app.js';
 import { listenerApplicationName } from '../src/store/change-feed.js';
 import { poolApplicationName } from '../src/store/db.js';
 
 const SECRET = 'a-shared-root-secret-for-both-nodes-0123456789';
-const VERIFIER = 'multinode-verifier-0123456789-0123456789-0123456789';
-const CHALLENGE = crypto.createHash('sha256').update(VERIFIER).digest('base64url');
 const ORG = '312000008';
 
 let a: TestPortvakt;
@@ -55,11 +53,10 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     const nodeBIssuer = nodeB(a.issuer);
 
     // Headless TestID login at node A (profile §9.2): the answer is the redirect with a code.
-    const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const code = (await headlessCode(headlessAuthorizeUrl(a.issuer, { client_id: integration.client_id, redirect_uri: redirect, scope: 'openid profile' })))!;
     expect(code).toBeTruthy();
 
-    const issued = await tokenAt(nodeBIssuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER });
+    const issued = await tokenAt(nodeBIssuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: PKCE.verifier });
     expect(issued.status).toBe(200);
     expect(issued.body.refresh_token).toBeTruthy();
     const userinfo = await userinfoAt(a.issuer, issued.body.access_token!);
@@ -75,15 +72,14 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     expect((await userinfoAt(a.issuer, refreshed.body.access_token!)).status).toBe(401);
     expect((await tokenAt(a.issuer, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token ?? issued.body.refresh_token! })).body.error).toBe('invalid_grant');
     // The code was used at B: A refuses it too.
-    expect((await tokenAt(a.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER })).body.error).toBe('invalid_grant');
+    expect((await tokenAt(a.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: PKCE.verifier })).body.error).toBe('invalid_grant');
   });
 
   it('a code used twice, once on each node, revokes what it was exchanged for on both', async () => {
     const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Replay', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const basic = `Basic ${Buffer.from(`${integration.client_id}:${client_secret}`).toString('base64')}`;
-    const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
-    const exchange = async (node: string) => (await fetch(`${node}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: VERIFIER }) })).json() as Promise<Record<string, string>>;
+    const code = (await headlessCode(headlessAuthorizeUrl(a.issuer, { client_id: integration.client_id, redirect_uri: 'http://localhost:3000/cb' })))!;
+    const exchange = async (node: string) => (await fetch(`${node}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: PKCE.verifier }) })).json() as Promise<Record<string, string>>;
     const first = await exchange(a.issuer);
     expect(first.access_token).toBeTruthy();
     expect((await exchange(nodeB(a.issuer))).error).toBe('invalid_grant');
@@ -93,8 +89,7 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
 
   it('a client created on node A logs people in on node B, and its deactivation reaches B', async () => {
     const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Delt', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
-    const authorize = `${a.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-    const codeFrom = async () => new URL((await fetch(nodeB(authorize), { redirect: 'manual' })).headers.get('location') ?? 'http://x/').searchParams.get('code');
+    const codeFrom = () => headlessCode(headlessAuthorizeUrl(nodeB(a.issuer), { client_id: integration.client_id, redirect_uri: 'http://localhost:3000/cb' }));
     expect(await codeFrom()).toBeTruthy();
     expect(client_secret).toBeTruthy();
 
@@ -105,8 +100,7 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
 
   it('a node whose notification connection drops catches up when it is back', async () => {
     const { integration } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Gap', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
-    const authorize = `${nodeB(a.issuer)}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-    const codeAtB = async () => new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location') ?? 'http://x/').searchParams.get('code');
+    const codeAtB = () => headlessCode(headlessAuthorizeUrl(nodeB(a.issuer), { client_id: integration.client_id, redirect_uri: 'http://localhost:3000/cb' }));
     expect(await codeAtB()).toBeTruthy(); // B has the client cached now
 
     // Drop both nodes' listening connections, and change the client while nobody listens.
@@ -121,16 +115,16 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     const closed = await sql<{ pid: number }>`select pid, pg_terminate_backend(pid) from pg_stat_activity where application_name = ${poolApplicationName(a.schema!)} and pid <> pg_backend_pid()`.execute(a.portvakt.store.db);
     expect(closed.rows.length).toBeGreaterThan(0);
     const demo = a.portvakt.demoClient!;
-    const authorize = `${nodeB(a.issuer)}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
+    const authorize = headlessAuthorizeUrl(nodeB(a.issuer), { client_id: demo.client_id, redirect_uri: demo.redirect_uris[0]! });
     // The first query on a closed connection may fail; the pool then opens new ones.
-    expect(await within(3000, async () => new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location') ?? 'http://x/').searchParams.has('code'))).toBe(true);
+    expect(await within(3000, async () => (await headlessCode(authorize)) !== null)).toBe(true);
     expect((await fetch(`${a.issuer}/health/ready`)).status).toBe(200);
   });
 
   it('a person logged in through node A is logged in on node B (SSO across nodes)', async () => {
     const demo = a.portvakt.demoClient!;
     const browser = new CookieBrowser();
-    const url = `${a.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`;
+    const url = `${a.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' })}`;
     await loginWithTestId(browser, url, demo.redirect_uris[0]!);
     const sso = await browser.request(nodeB(url));
     expect(sso.location).toContain('code=');

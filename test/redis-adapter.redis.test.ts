@@ -9,6 +9,7 @@ import { openRedis, type RedisStore } from '../src/store/redis.js';
 import { ConfigError } from '../src/config/error.js';
 import { deleteRedisPrefix } from '../src/store/redis.js';
 import { freePort, startPortvakt } from './helpers/portvakt.js';
+import { headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 
 let redis: RedisStore;
 
@@ -132,9 +133,7 @@ describe('Portvakt with REDIS_URL', () => {
     const pv = await startPortvakt();
     try {
       const demo = pv.portvakt.demoClient!;
-      const authorize = `${pv.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-      const redirect = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
-      expect(redirect.searchParams.get('code')).toBeTruthy();
+      expect(await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: demo.client_id, redirect_uri: demo.redirect_uris[0]! }))).toBeTruthy();
 
       const models = new Set((await pv.portvakt.redis!.client.keys(`${pv.redisPrefix}*`)).map((key) => key.slice(pv.redisPrefix!.length).split(':')[0]));
       expect([...models]).toEqual(expect.arrayContaining(['Session', 'Grant', 'AuthorizationCode', 'grant', 'uid']));
@@ -165,8 +164,7 @@ describe('when Redis goes away', () => {
     const pv = await startPortvakt({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     try {
       const demo = pv.portvakt.demoClient!;
-      const authorize = `${pv.issuer}/authorize?${new URLSearchParams({ client_id: demo.client_id, response_type: 'code', scope: 'openid', redirect_uri: demo.redirect_uris[0]!, state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' })}`;
-      const login = () => fetch(authorize, { redirect: 'manual' });
+      const login = () => fetch(headlessAuthorizeUrl(pv.issuer, { client_id: demo.client_id, redirect_uri: demo.redirect_uris[0]! }), { redirect: 'manual' });
       expect((await login()).status).toBe(303);
 
       await server.stop();
