@@ -38,6 +38,8 @@ export interface MetricsOptions {
 
 export class Metrics {
   private readonly registry = new Registry();
+  /** Started with the first Portvakt, so that GC and event-loop figures cover the time before the first scrape. */
+  private readonly processRegistry = nodeProcessMetrics();
   private readonly requests = new Counter({ name: 'portvakt_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
   private readonly durations = new Histogram({
     name: 'portvakt_http_request_duration_seconds',
@@ -87,7 +89,7 @@ export class Metrics {
   }
 
   async render(): Promise<string> {
-    return (await Registry.merge([nodeProcessMetrics(), this.registry]).metrics());
+    return Registry.merge([this.processRegistry, this.registry]).metrics();
   }
 }
 
