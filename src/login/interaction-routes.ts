@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { requiredAcr, type Acr } from '../provider/acr.js';
+import { onBehalfOfEntry } from '../provider/onbehalfof.js';
 import { chooseLocale, isLocale, LANGUAGE_COOKIE, type Locale } from '../provider/locale.js';
 import type { MessageKey } from '../ui/i18n/index.js';
 import { createCsrf } from './csrf.js';
@@ -38,13 +39,15 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
 
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
     const client = await options.provider().Client.find(String(details.params.client_id));
+    // A login on behalf of a supplier's customer shows the customer's name (profile §11).
+    const serviceName = onBehalfOfEntry(client, details.params.onbehalfof as string | undefined)?.name ?? client?.clientName ?? String(details.params.client_id);
     const levels = levelsFor(requiredOf(details));
     const population = testPersonsOfToday();
     const page = (path: string, csrfToken: string) => renderTestIdPage({
       locale,
       action: path,
       csrf: csrfToken,
-      serviceName: client?.clientName ?? String(details.params.client_id),
+      serviceName,
       levels,
       selectedLevel: state.acr && levels.includes(state.acr) ? state.acr : levels[0]!,
       pid: state.pid,
@@ -56,7 +59,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const html = state.error || state.pid || state.acr
       ? page(values.path, values.csrf)
       : freshPages.render(
-        [locale, String(details.params.client_id), client?.clientName, levels.join(' '), population.today].join('\u0000'),
+        [locale, String(details.params.client_id), serviceName, levels.join(' '), population.today].join('\u0000'),
         (slot) => page(slot.path, slot.csrf),
         values,
       );

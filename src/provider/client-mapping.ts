@@ -20,6 +20,8 @@ function liveJwks(jwks: unknown): { keys: never[] } | undefined {
 export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection', ...SELF_SERVICE_SCOPES];
 
 /** ID-porten fields oidc-provider does not know; they ride along as extra client metadata. */
+import type { OnBehalfOfEntry } from './onbehalfof.js';
+
 export const IDPORTEN_CLIENT_FIELDS = [
   'integration_type',
   'client_orgno',
@@ -31,6 +33,7 @@ export const IDPORTEN_CLIENT_FIELDS = [
   'refresh_token_usage',
   'sso_disabled',
   'code_challenge_method',
+  'onbehalfof',
 ] as const;
 
 /** The typed view of those fields on an oidc-provider Client instance (extra metadata keeps its snake_case names). */
@@ -45,6 +48,7 @@ export interface IdportenClientProperties {
   refresh_token_usage: 'ONETIME' | 'REUSE';
   sso_disabled: boolean;
   code_challenge_method: 'S256' | 'none';
+  onbehalfof?: OnBehalfOfEntry[];
 }
 
 export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMetadata | undefined {

@@ -5,7 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { chooseLocale, LANGUAGE_COOKIE } from './locale.js';
 import { completeLogin, type IsolatedSession } from './sessions.js';
 
-type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string };
+type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string; onbehalfof?: string };
 
 export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
   const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] & { session: NonNullable<KoaContextWithOIDC['oidc']['session']> };
@@ -17,8 +17,15 @@ export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session.grantIdFor(clientId);
   let grant = grantId ? ((await oidc.provider.Grant.find(grantId)) as Grant | undefined) : undefined;
   if (grant && grant.accountId !== accountId) grant = undefined;
+  // A grant is made for one onbehalfof customer (or none): a login for another gets a grant of its
+  // own, so a code issued for the first still yields the first customer's claims.
+  const onbehalfof = oidc.params!.onbehalfof as string | undefined;
+  if (grant && grant.onbehalfof !== onbehalfof) grant = undefined;
   const isNew = !grant;
-  grant ??= new oidc.provider.Grant({ accountId, clientId }) as Grant;
+  if (!grant) {
+    grant = new oidc.provider.Grant({ accountId, clientId }) as Grant;
+    if (onbehalfof) grant.onbehalfof = onbehalfof;
+  }
 
   const granted = new Set(grant.getOIDCScope().split(' '));
   const missing = [...oidc.requestParamOIDCScopes].filter((scope) => !granted.has(scope));

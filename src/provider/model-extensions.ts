@@ -40,6 +40,8 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
 
   // A grant remembers the language the person used, for the `locale` claim (profile §2.4).
   keepField(provider.Grant, 'locale');
+  // … and the supplier's customer a login was for, for the onbehalfof claims (onbehalfof.ts).
+  keepField(provider.Grant, 'onbehalfof');
   // A session remembers whether its login belongs to an sso_disabled client (sessions.ts).
   keepField(provider.Session, 'isolatedFor');
 

@@ -15,6 +15,7 @@ import { CookieSigner } from './cookie-signer.js';
 import { securityHeaders } from './security-headers.js';
 import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
+import { onBehalfOfClaims, onBehalfOfRegistered } from './onbehalfof.js';
 import { backchannelFetch } from './backchannel.js';
 import { sessionTtl, ssoIsolationCheck, type SessionLimits } from './sessions.js';
 import { frontchannelLogout, logoutSource, postLogoutSuccessSource, type LogoutPages } from './logout.js';
@@ -127,7 +128,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     scopes: PROVIDER_SCOPES,
     // acr, amr and auth_time come from the login, not the account; listing them under openid puts
     // them in every id_token (profile §4.3).
-    claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time'], profile: ['locale'], sid: null } as never,
+    // client_onbehalfof and aud_onbehalfof only for a login on behalf of a supplier's customer (src/provider/onbehalfof.ts).
+    claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof'], profile: ['locale'], sid: null } as never,
     conformIdTokenClaims: false,
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
@@ -156,6 +158,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       acr_values: acrValuesSupported,
       login_hint: headlessTestIdLogin(deps.testEnvironment),
       response_mode: responseModeSupported,
+      onbehalfof: onBehalfOfRegistered,
     } as never,
     pkce: {
       // PKCE with S256 for every client, unless it is registered with code_challenge_method none (profile §2.2).
@@ -246,13 +249,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
         ...(client ? { client_amr: client.clientAuthMethod } : {}),
         ...(pid ? { pid } : {}),
         ...(orgno ? { consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${orgno}` } } : {}),
+        ...onBehalfOfClaims(ctx.oidc.entities.Grant, 'access_token'),
       };
     },
     findAccount: async (ctx, accountId) => ({
       accountId,
-      async claims() {
-        const locale = (ctx.oidc.entities.Grant as { locale?: string } | undefined)?.locale ?? 'nb';
-        return { sub: accountId, pid: accountId, locale };
+      async claims(use) {
+        const grant = ctx.oidc.entities.Grant;
+        const locale = (grant as { locale?: string } | undefined)?.locale ?? 'nb';
+        return { sub: accountId, pid: accountId, locale, ...(use === 'id_token' ? onBehalfOfClaims(grant, 'id_token') : {}) };
       },
     }),
     loadExistingGrant: (ctx) => loadOrCreateGrant(ctx) as never,

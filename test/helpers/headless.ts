@@ -1,13 +1,9 @@
 // Authorization requests that TestID completes at once (login_hint=testid:<pid>_<acr>, profile
 // §9.2): no page, the answer is the redirect with a code. For tests that need a login, not a page.
-import crypto from 'node:crypto';
 import { PERSON } from './clients.js';
 
-/** One PKCE pair for such tests. */
-export const PKCE = (() => {
-  const verifier = 'headless-test-verifier-0123456789-0123456789-0123456789';
-  return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
-})();
+/** One PKCE pair for such tests: profile §2.2's sample. */
+export const PKCE = { verifier: 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo', challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI' };
 
 export interface HeadlessRequest {
   client_id: string;
