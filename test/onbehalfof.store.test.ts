@@ -85,6 +85,14 @@ describe('onbehalfof', () => {
     expect(back.searchParams.get('code')).toBeNull();
   });
 
+  it('refuses onbehalfof given twice', async () => {
+    const url = authorize('leikanger_kommune');
+    url.searchParams.append('onbehalfof', 'sogndal_kommune');
+    const back = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('error_description')).toContain('onbehalfof');
+  });
+
   it('the login page names the customer, not the supplier', async () => {
     const url = authorize('sogndal_kommune');
     url.searchParams.delete('login_hint');
