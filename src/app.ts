@@ -147,11 +147,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       secureCookies: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
-        const [sql, sessions] = await Promise.all([
+        const [database, sessions] = await Promise.all([
           store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
-          redis ? redis.ping() : true,
+          redis?.ping(),
         ]);
-        return sql && sessions;
+        return { database, ...(sessions === undefined ? {} : { redis: sessions }) };
       },
       metrics,
       metricsAllowed: metricsAccess(config.metricsToken, isTestEnvironment(config)),

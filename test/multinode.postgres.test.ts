@@ -118,7 +118,9 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     const authorize = headlessAuthorizeUrl(nodeB(a.issuer), { client_id: demo.client_id, redirect_uri: demo.redirect_uris[0]! });
     // The first query on a closed connection may fail; the pool then opens new ones.
     expect(await within(3000, async () => (await headlessCode(authorize)) !== null)).toBe(true);
-    expect((await fetch(`${a.issuer}/health/ready`)).status).toBe(200);
+    const ready = await fetch(`${a.issuer}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()) as Record<string, string>).toMatchObject({ status: 'ok', database: 'ok' });
   });
 
   it('a person logged in through node A is logged in on node B (SSO across nodes)', async () => {

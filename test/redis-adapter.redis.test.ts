@@ -169,7 +169,9 @@ describe('when Redis goes away', () => {
 
       await server.stop();
       const started = performance.now();
-      expect((await fetch(`${pv.issuer}/health/ready`)).status).toBe(503);
+      const unready = await fetch(`${pv.issuer}/health/ready`);
+      expect(unready.status).toBe(503);
+      expect(await unready.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'unavailable' });
       expect((await login()).status).toBe(500);
       expect(performance.now() - started).toBeLessThan(2000); // not a queue waiting for a reconnect
 

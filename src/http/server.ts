@@ -27,8 +27,8 @@ export interface ServerOptions {
   csrfKey: KeyObject;
   secureCookies: boolean;
   trustProxy: boolean;
-  /** Reports readiness of the store, for /health/ready. */
-  ready: () => Promise<boolean>;
+  /** Whether each thing Portvakt needs answers (the SQL store, Redis when used), for /health/ready. */
+  ready: () => Promise<Record<string, boolean>>;
   metrics: Metrics;
   /** Whether a request with this Authorization header may read /metrics (see metricsAccess). */
   metricsAllowed: (authorization: string | undefined) => boolean;
@@ -142,7 +142,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     return reply.header('content-type', options.metrics.contentType()).header('cache-control', 'no-store').send(await options.metrics.render());
   });
-  app.get('/health/ready', async (_request, reply) => ((await options.ready()) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })));
+  // Says which dependency is missing, so that an operator looking at a 503 knows where to look.
+  app.get('/health/ready', async (_request, reply) => {
+    const checks = await options.ready();
+    const status = Object.fromEntries(Object.entries(checks).map(([name, ok]) => [name, ok ? 'ok' : 'unavailable']));
+    const ready = Object.values(checks).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', ...status });
+  });
 
   return app;
 }
