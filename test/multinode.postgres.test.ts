@@ -123,6 +123,17 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     expect((await ready.json()) as Record<string, string>).toMatchObject({ status: 'ok', database: 'ok' });
   });
 
+  it('a connection PostgreSQL closes while it is lent out between two queries does not end the process', async () => {
+    const db = a.portvakt.store.db;
+    const transaction = db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(b.portvakt.store.db);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the connection learns it is closed now, between queries
+    });
+    await expect(transaction).rejects.toThrow(); // its commit cannot be sent; the process lives on
+    expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]!.one).toBe(1);
+  });
+
   it('a person logged in through node A is logged in on node B (SSO across nodes)', async () => {
     const demo = a.portvakt.demoClient!;
     const browser = new CookieBrowser();

@@ -180,10 +180,12 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     application_name: poolApplicationName(schema),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle connection that PostgreSQL closes (a restart, a failover, an administrator) is an
-  // 'error' on the pool, which would end the process if nobody listened. The pool drops that
+  // A connection that PostgreSQL closes (a restart, a failover, an administrator) is an 'error'
+  // event: on the pool while the connection is idle, on the connection itself while it is lent out
+  // between two queries. Either would end the process if nobody listened. The pool drops such a
   // connection and opens another when it needs one; a query that fails meanwhile fails alone.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let changes: ChangeFeed;
   try {
