@@ -207,6 +207,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     await declaring;
 
     provider.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
+    // What fails outside oidc-provider's own error handling (e.g. saving the session after the
+    // response, with the store gone) reaches its Koa app, which would print it to stderr: log it.
+    provider.app.on('error', (err: Error & { expose?: boolean; status?: number }) => {
+      if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
+    });
     metrics.watch(provider);
     const record = (event: ProtocolEvent) => void events.record(event).catch((err) => log.warn({ err }, 'recording a protocol event failed'));
     provider.on('backchannel.success', (_ctx, client, _accountId, sid) =>

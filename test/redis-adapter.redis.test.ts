@@ -3,7 +3,7 @@
 // expiry, consume once, revoke a grant with everything bound to it, sessions by uid).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisAdapter } from '../src/provider/redis-adapter.js';
 import { openRedis, type RedisStore } from '../src/store/redis.js';
 import { ConfigError } from '../src/config/error.js';
@@ -168,12 +168,15 @@ describe('when Redis goes away', () => {
       expect((await login()).status).toBe(303);
 
       await server.stop();
+      const stderr = vi.spyOn(console, 'error');
       const started = performance.now();
       const unready = await fetch(`${pv.issuer}/health/ready`);
       expect(unready.status).toBe(503);
       expect(await unready.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'unavailable' });
       expect((await login()).status).toBe(500);
       expect(performance.now() - started).toBeLessThan(2000); // not a queue waiting for a reconnect
+      expect(stderr).not.toHaveBeenCalled(); // logged through the logger, not printed by Koa
+      stderr.mockRestore();
 
       server = await ownRedis(port);
       let ready = 503;
