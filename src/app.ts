@@ -208,8 +208,9 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     provider.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
     // What fails outside oidc-provider's own error handling (e.g. saving the session after the
-    // response, with the store gone) reaches its Koa app, which would print it to stderr: log it.
-    provider.app.on('error', (err: Error & { expose?: boolean; status?: number }) => {
+    // response, with the store gone) reaches Koa (the provider is its Koa app), which would print it
+    // to stderr: log it.
+    (provider as unknown as { on(event: 'error', listener: (err: Error & { expose?: boolean; status?: number }) => void): void }).on('error', (err) => {
       if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
     });
     metrics.watch(provider);
