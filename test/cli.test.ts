@@ -81,6 +81,7 @@ describe('portvakt start', () => {
       ]);
       const issuer = `http://localhost:${port}`;
       expect(output).toContain(`issuer     ${issuer}`);
+      expect(output).not.toMatch(/DeprecationWarning|Warning:/); // a start prints what the operator needs, no noise
       const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
       expect(discovery.issuer).toBe(issuer);
       expect(((await (await fetch(discovery.jwks_uri)).json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
