@@ -12,7 +12,8 @@ import type { Db } from '../store/db.js';
 
 export type AdapterFactory = (name: string) => Adapter;
 
-const epoch = () => Math.floor(Date.now() / 1000);
+/** Now in epoch seconds, the unit of oidc-provider's payloads (iat, exp, consumed). */
+export const epoch = () => Math.floor(Date.now() / 1000);
 
 export const EPHEMERAL_MODELS = new Set(['Interaction', 'AuthorizationCode', 'PushedAuthorizationRequest']);
 

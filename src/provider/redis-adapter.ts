@@ -10,6 +10,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisStore } from '../store/redis.js';
+import { epoch } from './adapters.js';
 
 // Scripts for what must be atomic and has no single Redis command.
 const SCRIPTS = {
@@ -113,7 +114,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.client.portvaktConsume(this.key(id), Math.floor(Date.now() / 1000));
+    await this.client.portvaktConsume(this.key(id), epoch());
   }
 
   async destroy(id: string): Promise<void> {

@@ -11,7 +11,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
-import { SqlAdapter } from './adapters.js';
+import { SqlAdapter, epoch } from './adapters.js';
 
 export const DEFAULT_FLUSH_MS = 200;
 /**
@@ -48,7 +48,6 @@ const sqlState = (err: unknown) => {
 const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
 const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 
-const epoch = () => Math.floor(Date.now() / 1000);
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
 export interface WriteBehindOptions {
