@@ -154,8 +154,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         return { database, ...(sessions === undefined ? {} : { redis: sessions }) };
       },
       metrics,
-      metricsAllowed: metricsAccess(config.metricsToken, isTestEnvironment(config)),
-      metricsTokenSet: !!config.metricsToken,
+      metricsAccess: metricsAccess(config.metricsToken, isTestEnvironment(config)),
     });
     const log = server.log;
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });

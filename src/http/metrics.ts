@@ -93,17 +93,20 @@ export class Metrics {
   }
 }
 
+/** May this request read /metrics: yes, not without the token (401), or not at all here (404). */
+export type MetricsAccess = 'allowed' | 'token-required' | 'off';
+
 /**
  * Who may read /metrics: with a token, whoever sends it as a bearer token (compared in constant
  * time); without one, anyone in a test environment and nobody in production, where the numbers
  * describe a national service's traffic and belong to its operators.
  */
-export function metricsAccess(token: string | undefined, testEnvironment: boolean): (authorization: string | undefined) => boolean {
-  if (!token) return () => testEnvironment;
+export function metricsAccess(token: string | undefined, testEnvironment: boolean): (authorization: string | undefined) => MetricsAccess {
+  if (!token) return () => (testEnvironment ? 'allowed' : 'off');
   const expected = crypto.createHash('sha256').update(token).digest();
   return (authorization) => {
     const presented = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-    if (!presented) return false;
-    return crypto.timingSafeEqual(crypto.createHash('sha256').update(presented).digest(), expected);
+    if (!presented) return 'token-required';
+    return crypto.timingSafeEqual(crypto.createHash('sha256').update(presented).digest(), expected) ? 'allowed' : 'token-required';
   };
 }

@@ -15,7 +15,7 @@ import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/in
 import { renderErrorPage } from '../ui/pages/error-page.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { lazySerializers } from './lazy-serializers.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics, MetricsAccess } from './metrics.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'static');
 const STYLESHEET = fs.readFileSync(path.join(STATIC_DIR, 'portvakt.css'));
@@ -31,9 +31,7 @@ export interface ServerOptions {
   ready: () => Promise<Record<string, boolean>>;
   metrics: Metrics;
   /** Whether a request with this Authorization header may read /metrics (see metricsAccess). */
-  metricsAllowed: (authorization: string | undefined) => boolean;
-  /** Whether a token could let a refused reader in (401) or /metrics is simply off (404). */
-  metricsTokenSet: boolean;
+  metricsAccess: (authorization: string | undefined) => MetricsAccess;
 }
 
 const PROVIDER_PATHS = new Set([...Object.values(ROUTES), '/.well-known/openid-configuration']);
@@ -136,10 +134,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/metrics', async (request, reply) => {
-    if (!options.metricsAllowed(request.headers.authorization)) {
-      if (options.metricsTokenSet) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'send the metrics token (PORTVAKT_METRICS_TOKEN) as a bearer token' });
-      return reply.code(404).send({ error: 'not_found', error_description: 'metrics are off in production unless PORTVAKT_METRICS_TOKEN is set' });
-    }
+    const access = options.metricsAccess(request.headers.authorization);
+    if (access === 'token-required') return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'send the metrics token (PORTVAKT_METRICS_TOKEN) as a bearer token' });
+    if (access === 'off') return reply.code(404).send({ error: 'not_found', error_description: 'metrics are off in production unless PORTVAKT_METRICS_TOKEN is set' });
     return reply.header('content-type', options.metrics.contentType()).header('cache-control', 'no-store').send(await options.metrics.render());
   });
   // Says which dependency is missing, so that an operator looking at a 503 knows where to look.
