@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { within } from './helpers/wait.js';
 import { sql } from 'kysely';
 import { CLIENT_CACHE_SECONDS_SHARED } from '../src/app.js';
 import { listenerApplicationName } from '../src/store/change-feed.js';
@@ -27,16 +28,6 @@ afterAll(async () => {
   await b?.close();
   await a?.close();
 });
-
-/** Whether `check` comes true within `ms`, asking every 50 ms. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  do {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  } while (performance.now() < deadline);
-  return check();
-}
 
 const nodeB = (url: string) => url.replace(a.issuer, `http://localhost:${b.portvakt.config.port}`);
 

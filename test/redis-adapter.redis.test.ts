@@ -10,6 +10,7 @@ import { ConfigError } from '../src/config/error.js';
 import { deleteRedisPrefix } from '../src/store/redis.js';
 import { freePort, startPortvakt } from './helpers/portvakt.js';
 import { headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { within } from './helpers/wait.js';
 
 let redis: RedisStore;
 
@@ -151,10 +152,8 @@ describe('when Redis goes away', () => {
   async function ownRedis(port: number) {
     const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => server.once('exit', resolve));
-    for (let i = 0; i < 50; i++) {
-      if (await fetch(`http://127.0.0.1:${port}`).then(() => true, (err: { cause?: { code?: string } }) => err.cause?.code !== 'ECONNREFUSED')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Listening once a connection is no longer refused (what answers is not HTTP, which is fine).
+    await within(5000, () => fetch(`http://127.0.0.1:${port}`).then(() => true, (err: { cause?: { code?: string } }) => err.cause?.code !== 'ECONNREFUSED'));
     return { stop: async () => { server.kill('SIGKILL'); await exited; } };
   }
 
@@ -179,12 +178,7 @@ describe('when Redis goes away', () => {
       stderr.mockRestore();
 
       server = await ownRedis(port);
-      let ready = 503;
-      for (let i = 0; i < 50 && ready !== 200; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        ready = (await fetch(`${pv.issuer}/health/ready`)).status;
-      }
-      expect(ready).toBe(200);
+      expect(await within(10_000, async () => (await fetch(`${pv.issuer}/health/ready`)).status === 200)).toBe(true);
       expect((await login()).status).toBe(303);
     } finally {
       await pv.close();
