@@ -21,6 +21,7 @@ import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, typ
 import { createProvider } from './provider/profile.js';
 import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
+import { storingDigests } from './provider/token-digests.js';
 import type { RedisStore } from './store/redis.js';
 import { buildServer, newReference } from './http/server.js';
 import { Metrics, metricsAccess } from './http/metrics.js';
@@ -171,10 +172,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         })
       : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
+    // What is kept outside the process is keyed by digests of the token values (token-digests.ts).
     const adapter: AdapterFactory = (name) => {
-      if (redis) return new RedisAdapter(redis, name);
-      if (!writeBehind) return new SqlAdapter(store.db, name);
-      if (!EPHEMERAL_MODELS.has(name)) return writeBehind.adapter(name);
+      if (redis) return storingDigests(new RedisAdapter(redis, name));
+      if (!writeBehind) return storingDigests(new SqlAdapter(store.db, name));
+      if (!EPHEMERAL_MODELS.has(name)) return storingDigests(writeBehind.adapter(name));
       if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
       return ephemeral.get(name)!;
     };

@@ -6,6 +6,7 @@
 // the embedded PGlite database: that store is single-process by construction, so memory is just as
 // shared, and the hot path of a login then touches SQL only for what must outlast the process.
 // With PostgreSQL (many nodes) every model goes to SQL; with REDIS_URL a Redis adapter takes over.
+// Whatever is stored outside the process is keyed by digests of the token values (token-digests.ts).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
@@ -35,26 +36,32 @@ export class SqlAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db
-      .selectFrom('oidc_payloads')
+    const row = await this.live()
       .select(['payload', 'consumed_at'])
-      .where('model', '=', this.model)
       .where('id', '=', id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
       .executeTakeFirst();
-    if (!row) return undefined;
-    const payload = JSON.parse(row.payload) as AdapterPayload;
-    return row.consumed_at ? { ...payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : payload;
+    return row ? parsePayload(row) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db
-      .selectFrom('oidc_payloads')
-      .select('id')
-      .where('model', '=', this.model)
+    return (await this.findRowByUid(uid))?.payload;
+  }
+
+  /** A model by its uid, with the id it is stored under (which its payload does not carry). */
+  async findRowByUid(uid: string): Promise<{ id: string; payload: AdapterPayload } | undefined> {
+    const row = await this.live()
+      .select(['id', 'payload', 'consumed_at'])
       .where('uid', '=', uid)
       .executeTakeFirst();
-    return row ? this.find(row.id) : undefined;
+    return row ? { id: row.id, payload: parsePayload(row) } : undefined;
+  }
+
+  /** This model's rows that have not expired. */
+  private live() {
+    return this.db
+      .selectFrom('oidc_payloads')
+      .where('model', '=', this.model)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]));
   }
 
   async findByUserCode(): Promise<AdapterPayload | undefined> {
@@ -77,6 +84,11 @@ export class SqlAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
   }
+}
+
+function parsePayload(row: { payload: string; consumed_at: Date | string | null }): AdapterPayload {
+  const payload = JSON.parse(row.payload) as AdapterPayload;
+  return row.consumed_at ? { ...payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : payload;
 }
 
 interface MemoryEntry {

@@ -5,6 +5,7 @@
 //   <Model>:<id>        a hash: `payload` (oidc-provider's payload as JSON) and, once used, `consumed`
 //   grant:<grantId>     a list of the keys bound to that grant, so revoking it finds them all
 //   uid:<Model>:<uid>   the id of the model with that uid (sessions are found by uid)
+// The ids it is given are digests of the token values (app.ts wraps it in token-digests.ts).
 // Each expires with its model (Redis deletes it; nothing sweeps), a grant's list with the last of
 // its members. Every write is one round trip (MULTI), every read one or two.
 import type { Adapter, AdapterPayload } from 'oidc-provider';

@@ -110,8 +110,9 @@ export class WriteBehindStore {
           const hit = store.read(model, key.slice(model.length + 1));
           if (hit) return hit;
         }
-        const stored = store.unlessRevoked(await sqlAdapter.findByUid(uid));
-        if (stored?.jti) store.remember(model, stored.jti, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
+        const row = await sqlAdapter.findRowByUid(uid);
+        const stored = store.unlessRevoked(row?.payload);
+        if (stored) store.remember(model, row!.id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
         return stored;
       },
       async findByUserCode() {

@@ -8,6 +8,7 @@ export const MIGRATION_NAMES = [
   '0003_self_service',
   '0004_lighter_provider_payloads',
   '0005_payloads_as_text',
+  '0006_token_values_as_digests',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

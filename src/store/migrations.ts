@@ -4,7 +4,7 @@ import { ConfigError } from '../config/error.js';
 import type { Db } from './db.js';
 import { MIGRATION_NAMES, isKnownMigration, type MigrationName } from './migration-names.js';
 
-const migrations: Record<MigrationName, Migration> = {
+export const migrations: Record<MigrationName, Migration> = {
   '0001_provider_core': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -130,6 +130,23 @@ const migrations: Record<MigrationName, Migration> = {
     // every one again, a quarter of the embedded store's cost per row.
     async up(db: Kysely<unknown>) {
       await sql`alter table oidc_payloads alter column payload type text using payload::text`.execute(db);
+    },
+  },
+  '0006_token_values_as_digests': {
+    // Rows are keyed by the SHA-256 of the token value and carry no copy of it
+    // (src/provider/token-digests.ts); the rows written before are brought to that form here, so
+    // sessions and refresh tokens outlive the upgrade. The id is the base64url digest without
+    // padding, as tokenDigest() computes it; `jti` is never a payload's first key (iat is), and an
+    // interaction's copy of its session's cookie never its session's first (accountId is).
+    async up(db: Kysely<unknown>) {
+      await sql`
+        update oidc_payloads set
+          id = rtrim(translate(encode(sha256(convert_to(id, 'UTF8')), 'base64'), '+/', '-_'), '='),
+          payload = case when model = 'Interaction'
+            then regexp_replace(replace(payload, ',"jti":"' || id || '"', ''), '("session":\\{[^{}]*),"cookie":"[^"]*"', '\\1')
+            else replace(payload, ',"jti":"' || id || '"', '')
+          end
+      `.execute(db);
     },
   },
 };
