@@ -165,6 +165,19 @@ describe('tokens as ID-porten issues them', () => {
     await expect(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toThrow();
   });
 
+  it('an access token\'s jti is no access token: resource servers see and log it, only the signed JWT is one', async () => {
+    const config = await configs().basic();
+    const { tokens } = await login(config);
+    const jti = decodeJwt(tokens.access_token).jti!;
+    expect(jti).toMatch(/^[\w-]{43}$/);
+    const userinfo = await fetch(`${env.pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${jti}` } });
+    expect(userinfo.status).toBe(401);
+    expect(await userinfo.json()).toMatchObject({ error: 'invalid_token' });
+    const introspector = await configFor('introspector', oidc.ClientSecretBasic(secrets.introspector));
+    expect((await oidc.tokenIntrospection(introspector, jti)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(introspector, tokens.access_token)).active).toBe(true);
+  });
+
   it('introspection answers a client holding idporten:token.introspection, and no one else', async () => {
     const { tokens } = await login(await configs().basic());
     const introspector = await configFor('introspector', oidc.ClientSecretBasic(secrets.introspector));

@@ -5,10 +5,14 @@
 // whose `jti` is that opaque handle. At the three endpoints that take an access token, a JWT we
 // signed is exchanged for its handle before oidc-provider sees it; everything after that is
 // oidc-provider's certified code.
+//
+// The JWT's `jti` is not the handle itself but names it: the handle is `<jti>.<HMAC of jti>`.
+// Resource servers log a jti and treat it as public; were it the handle, a jti alone would be an
+// access token at userinfo (the person's pid). Only Portvakt can turn a jti into its handle.
 import { Readable } from 'node:stream';
 import { CompactSign, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
-import type { Secrets } from '../store/secrets.js';
+import { hmacSha256, type Secrets } from '../store/secrets.js';
 import type { SigningKeys } from './keys.js';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -26,11 +30,24 @@ interface StoredAccessToken {
   extra?: Record<string, unknown>;
 }
 
+/** An access token's handle (what oidc-provider stores it under) for its JWT's jti, and back. */
+const handleOf = (jti: string, secrets: Secrets) => `${jti}.${hmacSha256(secrets.accessTokenKey, jti).toString('base64url')}`;
+const jtiOf = (handle: string) => handle.slice(0, handle.indexOf('.'));
+
 export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, secrets: Secrets): void {
   const [currentJwk] = keys.privateJwks;
   const signingKey = crypto.subtle.importKey('jwk', { ...currentJwk, key_ops: ['sign'] } as JsonWebKey, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  const AccessToken = provider.AccessToken.prototype as unknown as { getValueAndPayload(): Promise<{ value: string; payload?: StoredAccessToken }> };
+  const AccessToken = provider.AccessToken.prototype as unknown as {
+    generateTokenId(): string;
+    getValueAndPayload(): Promise<{ value: string; payload?: StoredAccessToken }>;
+  };
   const opaque = AccessToken.getValueAndPayload;
+  const randomId = AccessToken.generateTokenId;
+
+  // oidc-provider's random id (256 bits) becomes the jti; it also settles the token's format.
+  AccessToken.generateTokenId = function generateTokenId() {
+    return handleOf(randomId.call(this), secrets);
+  };
 
   AccessToken.getValueAndPayload = async function getValueAndPayload() {
     const result = await opaque.call(this);
@@ -45,7 +62,7 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
       iss: provider.issuer,
       iat: stored.iat,
       exp: stored.exp,
-      jti: stored.jti,
+      jti: jtiOf(stored.jti),
     };
     // CompactSign over our own serialisation, as oidc-provider signs its JWTs: SignJWT would
     // structuredClone the claims first, on every token.
@@ -57,7 +74,7 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
 }
 
 /** Koa middleware (before oidc-provider's routes): a JWT access token we signed becomes its handle. */
-export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys) {
+export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys, secrets: Secrets) {
   const publicKeys = createLocalJWKSet({
     keys: keys.privateJwks.map(({ kty, n, e, kid, alg }) => ({ kty, n, e, kid, alg }) as JWK),
   });
@@ -70,7 +87,7 @@ export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys) {
     if (!JWT_SHAPE.test(token)) return undefined;
     try {
       const { payload } = await jwtVerify(token, publicKeys, { issuer: provider.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
-      return typeof payload.jti === 'string' ? payload.jti : 'not-an-active-token';
+      return typeof payload.jti === 'string' ? handleOf(payload.jti, secrets) : 'not-an-active-token';
     } catch {
       // Not one of ours (or tampered with): not an active token, whatever it claims.
       return 'not-an-active-token';

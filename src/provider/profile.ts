@@ -275,7 +275,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(securityHeaders);
-  provider.use(acceptJwtAccessTokens(provider, deps.keys));
+  provider.use(acceptJwtAccessTokens(provider, deps.keys, secrets));
   provider.use(frontchannelLogout(provider, deps.logoutPages));
   provider.use(async (ctx, next) => {
     await next();

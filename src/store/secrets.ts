@@ -22,6 +22,8 @@ export interface Secrets {
   cookieKey: crypto.KeyObject;
   /** Signs the CSRF tokens of our forms. */
   formKey: crypto.KeyObject;
+  /** Turns an access token's public jti into the handle it is stored under (access-token-jwt.ts). */
+  accessTokenKey: crypto.KeyObject;
 }
 
 export async function resolveRootSecret(configured: string | undefined, dataDir: string): Promise<string> {
@@ -61,8 +63,8 @@ export function hmacSha256(key: crypto.KeyObject, value: string): Buffer {
 
 export async function createSecrets(root: string): Promise<Secrets> {
   let self: Secrets;
-  const [sealKey, digestKey, pairwiseKey, cookieKey, formKey] = await Promise.all(
-    ['seal-v1', 'client-secret-digest-v1', 'pairwise-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(root, p))),
+  const [sealKey, digestKey, pairwiseKey, cookieKey, formKey, accessTokenKey] = await Promise.all(
+    ['seal-v1', 'client-secret-digest-v1', 'pairwise-v1', 'cookies-v1', 'forms-v1', 'access-token-handles-v1'].map(async (p) => crypto.createSecretKey(await derive(root, p))),
   );
 
   self = {
@@ -94,6 +96,7 @@ export async function createSecrets(root: string): Promise<Secrets> {
     },
     cookieKey: cookieKey!,
     formKey: formKey!,
+    accessTokenKey: accessTokenKey!,
   };
   return self;
 }
