@@ -47,6 +47,47 @@ async function exchange(code: string, body: Record<string, string> = {}, auth = 
 
 const headless = (acr = 'idporten-loa-substantial', pid = PERSON) => `testid:${pid}_${acr}`;
 
+describe('discovery (profile §1.2)', () => {
+  it('advertises ID-porten\'s endpoints and what Portvakt really supports, no more', async () => {
+    const discovery = (await (await fetch(`${env.pv.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const at = (path: string) => `${env.pv.issuer}${path}`;
+    expect(discovery).toEqual({
+      issuer: env.pv.issuer,
+      authorization_endpoint: at('/authorize'),
+      pushed_authorization_request_endpoint: at('/par'),
+      token_endpoint: at('/token'),
+      userinfo_endpoint: at('/userinfo'),
+      end_session_endpoint: at('/logout'),
+      revocation_endpoint: at('/token/revoke'),
+      introspection_endpoint: at('/token/introspect'),
+      jwks_uri: at('/jwks.json'),
+      scopes_supported: ['openid', 'profile'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query', 'form_post'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      acr_values_supported: ['idporten-loa-substantial', 'idporten-loa-high'],
+      subject_types_supported: ['public', 'pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+      dpop_signing_alg_values_supported: ['ES256', 'Ed25519', 'EdDSA'],
+      display_values_supported: ['page'],
+      ui_locales_supported: ['nb', 'nn', 'en', 'se'],
+      claims_supported: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof', 'locale', 'sid', 'iss'],
+      claim_types_supported: ['normal'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      authorization_response_iss_parameter_supported: true,
+      frontchannel_logout_supported: true,
+      frontchannel_logout_session_supported: true,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
+    });
+  });
+});
+
 describe('errors that go back to the client carry error, state and iss', () => {
   it.each([
     ['state is missing', { state: undefined }, 'state'],

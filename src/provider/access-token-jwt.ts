@@ -2,9 +2,11 @@
 // introspected and revoked. oidc-provider issues JWT access tokens only for resource servers (with
 // an audience) and refuses JWTs at userinfo, introspection and revocation. So Portvakt keeps
 // oidc-provider's own opaque access token (stored, revocable) and hands the client a signed JWT
-// whose `jti` is that opaque handle. At the three endpoints that take an access token, a JWT we
-// signed is exchanged for its handle before oidc-provider sees it; everything after that is
-// oidc-provider's certified code.
+// that names that opaque handle. Wherever oidc-provider looks an access token up by its value (at
+// userinfo), a JWT we signed is found as its handle; introspection and revocation refuse JWTs before
+// they look anything up, so there the JWT is exchanged for its handle in the request body. Everything
+// after that is oidc-provider's certified code, DPoP's proof of possession at userinfo included: it
+// sees the token the client presented.
 //
 // The JWT's `jti` is not the handle itself but names it: the handle is `<jti>.<HMAC of jti>`.
 // Resource servers log a jti and treat it as public; were it the handle, a jti alone would be an
@@ -27,6 +29,8 @@ interface StoredAccessToken {
   accountId?: string;
   scope?: string;
   aud?: string | string[];
+  /** Thumbprint of the DPoP key the token is bound to (RFC 9449). */
+  jkt?: string;
   extra?: Record<string, unknown>;
 }
 
@@ -59,6 +63,7 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
       client_id: stored.clientId,
       ...(stored.scope ? { scope: stored.scope } : {}),
       ...(stored.aud ? { aud: stored.aud } : {}),
+      ...(stored.jkt ? { cnf: { jkt: stored.jkt } } : {}),
       iss: provider.issuer,
       iat: stored.iat,
       exp: stored.exp,
@@ -73,15 +78,16 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
   };
 }
 
-/** Koa middleware (before oidc-provider's routes): a JWT access token we signed becomes its handle. */
+/**
+ * Makes a JWT access token we signed stand for its handle: AccessToken.find takes it as it is, and
+ * the returned Koa middleware (before oidc-provider's routes) exchanges it in the body of
+ * introspection and revocation requests.
+ */
 export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys, secrets: Secrets) {
   const publicKeys = createLocalJWKSet({
     keys: keys.privateJwks.map(({ kty, n, e, kid, alg }) => ({ kty, n, e, kid, alg }) as JWK),
   });
-  const paths = {
-    userinfo: new URL(provider.issuer + '/userinfo').pathname,
-    bodies: new Set([new URL(provider.issuer + '/token/introspect').pathname, new URL(provider.issuer + '/token/revoke').pathname]),
-  };
+  const bodies = new Set([new URL(provider.issuer + '/token/introspect').pathname, new URL(provider.issuer + '/token/revoke').pathname]);
 
   async function handleFor(token: string): Promise<string | undefined> {
     if (!JWT_SHAPE.test(token)) return undefined;
@@ -94,12 +100,17 @@ export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys, sec
     }
   }
 
+  // Anything else (not JWT-shaped) is looked up as it is: a handle nobody outside knows, or a value
+  // that finds nothing (a bare jti among them).
+  const AccessToken = provider.AccessToken as unknown as { find(value: unknown, options?: unknown): Promise<unknown> };
+  const findByValue = AccessToken.find.bind(AccessToken);
+  AccessToken.find = async (value, options) => {
+    const handle = typeof value === 'string' ? await handleFor(value) : undefined;
+    return findByValue(handle ?? value, options);
+  };
+
   return async function exchangeJwtForHandle(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
-    if (ctx.path === paths.userinfo) {
-      const match = /^Bearer (\S+)$/i.exec(ctx.get('authorization'));
-      const handle = match && (await handleFor(match[1]!));
-      if (handle) ctx.req.headers.authorization = `Bearer ${handle}`;
-    } else if (ctx.method === 'POST' && paths.bodies.has(ctx.path) && ctx.is('application/x-www-form-urlencoded')) {
+    if (ctx.method === 'POST' && bodies.has(ctx.path) && ctx.is('application/x-www-form-urlencoded')) {
       const raw = await readBody(ctx);
       if (raw === undefined) {
         ctx.status = 413;

@@ -166,7 +166,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      dPoP: { enabled: false },
+      // DPoP (RFC 9449, profile §4.10): a client that sends a proof gets tokens bound to its key
+      // (token_type DPoP, cnf.jkt in the access token); one that does not, bearer tokens as before.
+      dPoP: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       revocation: {
         enabled: true,
@@ -218,6 +220,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       claims_parameter_supported: false,
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
+      // Front-channel logout is ours (logout.ts), so oidc-provider does not know to say so.
+      frontchannel_logout_supported: true,
+      frontchannel_logout_session_supported: true,
     },
     ttl: {
       AccessToken: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
