@@ -178,6 +178,17 @@ describe('tokens as ID-porten issues them', () => {
     expect((await oidc.tokenIntrospection(introspector, tokens.access_token)).active).toBe(true);
   });
 
+  it('userinfo takes the access token in a form body too (RFC 6750 §2.2)', async () => {
+    const { tokens } = await login(await configs().basic());
+    const userinfo = await fetch(`${env.pv.issuer}/userinfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.access_token }),
+    });
+    expect(userinfo.status).toBe(200);
+    expect(await userinfo.json()).toMatchObject({ pid: PERSON });
+  });
+
   it('introspection answers a client holding idporten:token.introspection, and no one else', async () => {
     const { tokens } = await login(await configs().basic());
     const introspector = await configFor('introspector', oidc.ClientSecretBasic(secrets.introspector));
