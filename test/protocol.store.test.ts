@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 
@@ -63,7 +63,8 @@ describe('discovery (profile §1.2)', () => {
       jwks_uri: at('/jwks.json'),
       scopes_supported: ['openid', 'profile'],
       response_types_supported: ['code'],
-      response_modes_supported: ['query', 'form_post'],
+      response_modes_supported: ['query', 'form_post', 'query.jwt', 'form_post.jwt'],
+      authorization_signing_alg_values_supported: ['RS256'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       acr_values_supported: ['idporten-loa-substantial', 'idporten-loa-high'],
       subject_types_supported: ['public', 'pairwise'],
@@ -97,6 +98,8 @@ describe('errors that go back to the client carry error, state and iss', () => {
     ['an unsupported acr_values', { acr_values: 'eidas-loa-high' }, 'acr_values'],
     ['an unknown acr_values', { acr_values: 'Level4' }, 'acr_values'],
     ['response_mode fragment', { response_mode: 'fragment' }, 'response_mode'],
+    ['response_mode fragment.jwt', { response_mode: 'fragment.jwt' }, 'response_mode'],
+    ['response_mode jwt (ID-porten names query.jwt or form_post.jwt)', { response_mode: 'jwt' }, 'response_mode'],
     ['a malformed testid login_hint', { login_hint: 'testid:123_idporten-loa-high' }, 'login_hint'],
     ['a real (non-synthetic) pid in login_hint', { login_hint: 'testid:59125502061_idporten-loa-high' }, 'synthetic'],
   ])('%s → invalid_request (or similar) at the redirect_uri', async (_name, params: Record<string, string | undefined>, mentions) => {
@@ -315,6 +318,32 @@ describe('PAR and response modes', () => {
     expect(policy).toMatch(/frame-ancestors 'none'/);
     expect(policy).toContain(`'sha256-${crypto.createHash('sha256').update(script).digest('base64')}'`);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('query.jwt (JARM) answers with one signed response that openid-client verifies and redeems', async () => {
+    const config = await oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), {
+      execute: [oidc.allowInsecureRequests, oidc.useJwtResponseMode],
+    });
+    const location = await redirectOf(authorizeUrl({ response_mode: 'query.jwt', login_hint: headless() }));
+    expect([...location.searchParams.keys()]).toEqual(['response']);
+    const response = location.searchParams.get('response')!;
+    expect(decodeProtectedHeader(response)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
+    expect(decodeJwt(response)).toMatchObject({ iss: env.pv.issuer, aud: 'basic-client', state: 'state-1', code: expect.any(String), exp: expect.any(Number) });
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 'state-1', expectedNonce: 'nonce-1' });
+    expect(tokens.claims()).toMatchObject({ pid: PERSON });
+  });
+
+  it('with query.jwt an error goes back signed too; form_post.jwt posts the response', async () => {
+    const refused = await redirectOf(authorizeUrl({ response_mode: 'query.jwt', acr_values: 'Level4' }));
+    expect(decodeJwt(refused.searchParams.get('response')!)).toMatchObject({ iss: env.pv.issuer, error: 'invalid_request', state: 'state-1' });
+
+    const posted = await fetch(authorizeUrl({ response_mode: 'form_post.jwt', login_hint: headless() }), { redirect: 'manual' });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    const html = await posted.text();
+    expect(html).toContain(`action="${REDIRECT}"`);
+    const field = /name="response" value="([^"]+)"/.exec(html)!;
+    expect(decodeJwt(field[1]!)).toMatchObject({ code: expect.any(String), state: 'state-1' });
   });
 
   it('the TestID page is never kept by a cache and carries the page policy', async () => {

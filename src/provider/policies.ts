@@ -17,11 +17,14 @@ export const requireNonce: Validator = (_ctx, value) => {
   if (!value) throw new errors.InvalidRequest('missing required parameter nonce: ID-porten requires nonce on every authorization request');
 };
 
-/** Only query and form_post; a refused mode must not be used to deliver the refusal itself. */
+/** ID-porten's response modes (profile §1.2), JARM's signed ones among them. */
+export const RESPONSE_MODES = ['query', 'form_post', 'query.jwt', 'form_post.jwt'] as const;
+
+/** Only ID-porten's response modes; a refused mode must not be used to deliver the refusal itself. */
 export const responseModeSupported: Validator = (ctx, value) => {
-  if (value === undefined || value === 'query' || value === 'form_post') return;
+  if (value === undefined || (RESPONSE_MODES as readonly string[]).includes(value)) return;
   ctx.oidc.params!.response_mode = undefined;
-  throw new errors.InvalidRequest(`unsupported response_mode ${value}; supported: query, form_post`);
+  throw new errors.InvalidRequest(`unsupported response_mode ${value}; supported: ${RESPONSE_MODES.join(', ')}`);
 };
 
 /** acr_values may only name levels Portvakt can deliver; a clear error beats silently logging in at another level. */

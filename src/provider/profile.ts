@@ -7,7 +7,7 @@ import type { SigningKeys } from './keys.js';
 import type { AdapterFactory } from './adapters.js';
 import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
 import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
-import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported } from './policies.js';
+import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported, RESPONSE_MODES } from './policies.js';
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
@@ -169,6 +169,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       // DPoP (RFC 9449, profile §4.10): a client that sends a proof gets tokens bound to its key
       // (token_type DPoP, cnf.jkt in the access token); one that does not, bearer tokens as before.
       dPoP: { enabled: true },
+      // JARM (profile §1.2): response_mode query.jwt and form_post.jwt deliver the response as a
+      // JWT signed with the provider's key (RS256).
+      jwtResponseModes: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       revocation: {
         enabled: true,
@@ -200,7 +203,6 @@ export function createProvider(deps: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: false },
       requestObjects: { enabled: false },
-      jwtResponseModes: { enabled: false },
       // resource (RFC 8707) is copied into the access token's aud, as ID-porten does (profile §2.1).
       resourceIndicators: {
         enabled: true,
@@ -304,10 +306,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       const idle = client?.refresh_token_lifetime ?? 600;
       body.refresh_token_expires_in = grantExp ? Math.max(0, Math.min(idle, grantExp - Math.floor(Date.now() / 1000))) : idle;
     }
-    // oidc-provider always lists fragment; ID-porten's code flow answers by query or form_post only.
+    // oidc-provider always lists fragment (and jwt, fragment.jwt); ID-porten's code flow answers by
+    // query or form_post only, plain or as a JWT.
     // ID-porten's discovery lists only the login scopes; the introspection scope is granted by the operator.
     if (ctx.oidc?.route === 'discovery') {
-      body.response_modes_supported = ['query', 'form_post'];
+      body.response_modes_supported = [...RESPONSE_MODES];
       body.scopes_supported = ['openid', 'profile'];
       body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials');
     }
