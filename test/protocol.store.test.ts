@@ -354,6 +354,15 @@ describe('PAR and response modes', () => {
     expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
     const stylesheet = await fetch(`${env.pv.issuer}/static/portvakt.css`);
     expect(stylesheet.headers.get('cache-control')).toMatch(/^public/);
+    // Pages link it by its content's digest, so browsers keep it until it changes; it is
+    // Designsystemet (theme and components) with our frame, sent gzipped to whoever accepts it.
+    const href = /<link rel="stylesheet" href="([^"]+)"/.exec(page.body)![1]!.replaceAll('&amp;', '&');
+    expect(href).toMatch(/^\/static\/portvakt\.css\?v=[\w-]{12}$/);
+    const versioned = await fetch(`${env.pv.issuer}${href}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(versioned.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(versioned.headers.get('content-encoding')).toBe('gzip'); // fetch decodes it
+    const css = await versioned.text();
+    for (const rule of ['--ds-color-accent-base-default', '.ds-button', '.site-header']) expect(css).toContain(rule);
   });
 
   it("the provider's error pages carry the pages' security headers; its JSON does not need a page policy", async () => {

@@ -57,22 +57,22 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
         <>
           <p>{t('demo.intro')}</p>
           <form method="get" action={`${DEMO_PREFIX}/login`}>
-            <fieldset class="field">
-              <legend>{t('demo.level')}</legend>
+            <fieldset class="ds-fieldset">
+              <legend class="ds-label">{t('demo.level')}</legend>
               {ACR_VALUES.map((acr, i) => (
-                <div class="radio" key={acr}>
-                  <input type="radio" id={`demo-${acr}`} name="acr" value={acr} checked={i === 0} />
-                  <label for={`demo-${acr}`}><code>{acr}</code></label>
+                <div class="ds-field" key={acr}>
+                  <input class="ds-input" type="radio" id={`demo-${acr}`} name="acr" value={acr} checked={i === 0} />
+                  <label class="ds-label" for={`demo-${acr}`}><code>{acr}</code></label>
                 </div>
               ))}
             </fieldset>
-            <div class="field">
-              <label for="demo-lang">{t('demo.language')}</label>
-              <select id="demo-lang" name="lang">
+            <div class="ds-field">
+              <label class="ds-label" for="demo-lang">{t('demo.language')}</label>
+              <select class="ds-input" id="demo-lang" name="lang">
                 {LOCALES.map((l) => <option value={l} selected={l === locale}>{catalogues[l]['lang.name']}</option>)}
               </select>
             </div>
-            <button type="submit" class="button button-primary">{t('demo.login')}</button>
+            <button type="submit" class="ds-button" data-variant="primary">{t('demo.login')}</button>
           </form>
         </>
       ));
@@ -83,7 +83,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
         <p>{t('demo.summary', { pid: String(session.claims.pid), acr: String(session.claims.acr), amr })}</p>
         <form method="post" action={`${DEMO_PREFIX}/logout`}>
           <input type="hidden" name="csrf" value={csrf.tokenFor(session.id)} />
-          <button type="submit" class="button button-primary">{t('demo.logout')}</button>
+          <button type="submit" class="ds-button" data-variant="primary">{t('demo.logout')}</button>
         </form>
         <h2>{t('demo.idToken')}</h2>
         <pre id="id-token-claims">{JSON.stringify(session.claims, null, 2)}</pre>

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 import { LOCALES, type Locale } from '../provider/locale.js';
 import { catalogues, type Translate } from './i18n/index.js';
+import { STYLESHEET_HREF } from './stylesheet.js';
 
 export interface LayoutProps {
   locale: Locale;
@@ -20,10 +21,10 @@ export function Layout({ locale, t, title, languageHref, children }: LayoutProps
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} – Portvakt`}</title>
-        <link rel="stylesheet" href="/static/portvakt.css" />
+        <link rel="stylesheet" href={STYLESHEET_HREF} />
       </head>
       <body>
-        <a class="skip-link" href="#main">{t('layout.skip')}</a>
+        <a class="ds-skip-link" href="#main">{t('layout.skip')}</a>
         <header class="site-header">
           <span class="product">{t('layout.productName')}</span>
           {languageHref && (

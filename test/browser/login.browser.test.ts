@@ -2,9 +2,8 @@
 // each language, accessibility checked with axe-core, and the login working without JavaScript.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
 
 let pv: TestPortvakt;
 let browser: Browser;
@@ -24,18 +23,14 @@ async function newPage(): Promise<Page> {
   return (await browser.newContext()).newPage();
 }
 
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
 
 describe.skipIf(!hasChromium)('TestID in Chromium', () => {
   it('logs in from the demo service with a typed number, and the demo shows the claims', async () => {
     const page = await newPage();
     await page.goto(`${pv.issuer}/demo/login`);
     expect((await page.locator('h1').innerText()).trim()).toBe('Logg inn med TestID');
-    // The page's own stylesheet applies under its Content-Security-Policy.
-    expect(await page.locator('.button-primary').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 98, 186)');
+    // The page's stylesheet (Designsystemet, digdir theme) applies under its Content-Security-Policy.
+    expect(await page.locator('.ds-button[data-variant="primary"]').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 98, 186)');
     await page.getByLabel('Fødselsnummer eller d-nummer').fill('28876895937');
     await page.getByLabel('Høyt (som BankID)').check();
     await page.getByRole('button', { name: 'Logg inn', exact: true }).click();

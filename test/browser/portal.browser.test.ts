@@ -3,11 +3,10 @@
 // person without a role sees nothing; axe-core finds no serious violations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
@@ -39,10 +38,6 @@ async function loggedIn(person: { givenName: string; familyName: string }): Prom
   return page;
 }
 
-async function serious(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-}
 
 async function headlessLogin(clientId: string, secret: string) {
   const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
@@ -60,29 +55,29 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
   it('an administrator creates an integration, copies the secret once, edits and deactivates it', async () => {
     const page = await loggedIn(DEMO_ADMIN);
     expect(await page.locator('main').innerText()).toContain(`Logget inn som ${DEMO_ADMIN.pid}`);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('link', { name: DEMO_ORGANISATION.name }).click();
     await page.getByRole('link', { name: 'Ny integrasjon' }).click();
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByLabel('Navn på tjenesten').fill('Min tjeneste');
     await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb#fragment');
     await page.getByRole('button', { name: 'Opprett' }).click();
     expect(await page.getByRole('alert').innerText()).toContain('inneholder et fragment (#)'); // in the person's language
     expect(await page.getAttribute('#redirect_uris', 'aria-invalid')).toBe('true');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb');
     await page.getByRole('button', { name: 'Opprett' }).click();
     const clientId = await page.locator('#client-id').innerText();
     const secret = await page.locator('#client-secret').innerText();
     expect(secret.length).toBeGreaterThan(30);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(await headlessLogin(clientId, secret)).toBe(200); // works at once
 
     await page.goto(`${pv.issuer}/portal/clients/${clientId}`);
     expect(await page.locator('main').innerText()).not.toContain(secret); // shown once only
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Navn på tjenesten').fill('Nytt navn');
     await page.getByRole('button', { name: 'Lagre' }).click();
     expect(await page.locator('h1').innerText()).toContain('Nytt navn');
@@ -115,7 +110,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByLabel('Offentlig nøkkel').fill(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
     await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
     expect(await page.getByRole('alert').innerText()).toContain('private key');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Nøkkel-ID (kid)').fill('min-nokkel');
     await page.getByLabel('Offentlig nøkkel').fill(publicKey.export({ format: 'pem', type: 'spki' }) as string);
     await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
@@ -158,7 +153,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByRole('button', { name: 'Søk' }).click();
     expect(await page.locator('main').innerText()).toContain(created.integration.client_id);
     expect(await page.locator('main').innerText()).toContain('client.create');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });
 });

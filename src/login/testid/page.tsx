@@ -36,36 +36,36 @@ export function renderTestIdPage(p: TestIdPageProps): string {
       <p class="lead">{t('login.intro', { service: p.serviceName })}</p>
       <p class="note">{t('login.testOnly')}</p>
       {p.error && (
-        <div class="alert alert-error" role="alert" aria-labelledby="error-title">
+        <div class="ds-error-summary" role="alert" aria-labelledby="error-title">
           <h2 id="error-title">{t('login.error.title')}</h2>
           <p><a href="#pid">{t(p.error)}</a></p>
         </div>
       )}
       <form method="post" action={p.action} class="login-form">
         <input type="hidden" name="csrf" value={p.csrf} />
-        <div class={p.error ? 'field field-error' : 'field'}>
-          <label for="pid">{t('login.pid')}</label>
+        <div class="ds-field">
+          <label class="ds-label" for="pid">{t('login.pid')}</label>
           <p id="pid-hint" class="hint">{t('login.pidHint')}</p>
-          {p.error && <p id="pid-error" class="error-message">{t(p.error)}</p>}
-          <input id="pid" name="pid" type="text" inputMode="numeric" autocomplete="off" pattern="[0-9]{11}" maxLength={11}
+          {p.error && <p id="pid-error" class="ds-validation-message" data-field="validation">{t(p.error)}</p>}
+          <input class="ds-input" id="pid" name="pid" type="text" inputMode="numeric" autocomplete="off" pattern="[0-9]{11}" maxLength={11}
             required aria-describedby={describedBy} aria-invalid={p.error ? 'true' : undefined} value={p.pid ?? ''} />
         </div>
-        <fieldset class="field">
-          <legend>{t('login.level')}</legend>
+        <fieldset class="ds-fieldset">
+          <legend class="ds-label">{t('login.level')}</legend>
           {p.levels.map((level) => (
-            <div class="radio" key={level}>
-              <input type="radio" id={`acr-${level}`} name="acr" value={level} checked={level === p.selectedLevel} />
-              <label for={`acr-${level}`}>{t(LEVEL_LABEL[level])}</label>
+            <div class="ds-field" key={level}>
+              <input class="ds-input" type="radio" id={`acr-${level}`} name="acr" value={level} checked={level === p.selectedLevel} />
+              <label class="ds-label" for={`acr-${level}`}>{t(LEVEL_LABEL[level])}</label>
             </div>
           ))}
         </fieldset>
         <div class="actions">
-          <button type="submit" name="action" value="login" class="button button-primary">{t('login.submit')}</button>
-          <button type="submit" name="action" value="cancel" class="button button-secondary" formNoValidate>{t('login.cancel')}</button>
+          <button type="submit" name="action" value="login" class="ds-button" data-variant="primary">{t('login.submit')}</button>
+          <button type="submit" name="action" value="cancel" class="ds-button" data-variant="secondary" formNoValidate>{t('login.cancel')}</button>
         </div>
         <section aria-labelledby="picker-title" class="picker">
           <h2 id="picker-title">{t('login.picker')}</h2>
-          <table>
+          <table class="ds-table">
             <thead>
               <tr><th scope="col">{t('login.picker.name')}</th><th scope="col">{t('login.picker.pid')}</th><th scope="col">{t('login.picker.age')}</th><th scope="col"><span class="visually-hidden">{t('login.picker.use')}</span></th></tr>
             </thead>
@@ -98,11 +98,11 @@ function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['per
           const name = `${person.givenName} ${person.familyName}`;
           return (
             <tr key={person.pid}>
-              <td>{name}{personTags(person).map((tag) => <span class="tag" key={tag}>{t(tag)}</span>)}</td>
+              <td>{name}{personTags(person).map((tag) => <span class="ds-tag" data-color="info" key={tag}>{t(tag)}</span>)}</td>
               <td><code>{person.pid}</code></td>
               <td>{person.age}</td>
               <td>
-                <button type="submit" name="pick" value={person.pid} formNoValidate class="button button-tertiary" aria-label={t('login.picker.useFor', { name })}>
+                <button type="submit" name="pick" value={person.pid} formNoValidate class="ds-button" data-variant="tertiary" aria-label={t('login.picker.useFor', { name })}>
                   {t('login.picker.use')}
                 </button>
               </td>

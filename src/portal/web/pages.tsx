@@ -29,7 +29,7 @@ function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame) {
           {serviceDesk && <a href={`${PORTAL_PREFIX}/desk`}>{t('portal.desk')}</a>}
           <form method="post" action={`${PORTAL_PREFIX}/logout`} class="inline">
             <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" class="button button-tertiary">{t('portal.logout')}</button>
+            <button type="submit" class="ds-button" data-variant="tertiary">{t('portal.logout')}</button>
           </form>
         </div>
       )}
@@ -44,7 +44,7 @@ export function loginPage(locale: Locale): string {
   return renderPage(
     <Frame locale={locale} title={t('portal.title')}>
       <p>{t('portal.intro')}</p>
-      <p><a class="button button-primary" href={`${PORTAL_PREFIX}/login?lang=${locale}`}>{t('portal.login')}</a></p>
+      <p><a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/login?lang=${locale}`}>{t('portal.login')}</a></p>
     </Frame>,
   );
 }
@@ -65,7 +65,7 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
 function IntegrationTable({ t, integrations }: { t: Translate; integrations: IntegrationView[] }) {
   if (!integrations.length) return <p>{t('portal.noIntegrations')}</p>;
   return (
-    <table class="list">
+    <table class="ds-table">
       <thead><tr><th scope="col">{t('portal.field.client_name')}</th><th scope="col">client_id</th><th scope="col">{t('portal.field.integration_type')}</th><th scope="col">Status</th></tr></thead>
       <tbody>
         {integrations.map((i) => (
@@ -87,7 +87,7 @@ export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceD
     <Frame locale={p.locale} title={`${p.org.name} (${p.org.orgno})`} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       <h2>{t('portal.integrations', { env: p.environment })}</h2>
       <IntegrationTable t={t} integrations={p.integrations} />
-      <p><a class="button button-primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a></p>
+      <p><a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a></p>
     </Frame>,
   );
 }
@@ -125,28 +125,28 @@ export function integrationFormPage(p: {
     const invalid = p.error?.field.split(/[.[]/)[0] === name || (name === 'refresh' && p.error?.field === 'grant_types');
     const describedBy = `${name}-help${invalid ? ` ${name}-error` : ''}`;
     return (
-      <div class={invalid ? 'field field-error' : 'field'}>
-        <label for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
+      <div class="ds-field">
+        <label class="ds-label" for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
         <p id={`${name}-help`} class="hint">{t(`portal.help.${name}` as MessageKey)}</p>
-        {invalid && <p id={`${name}-error`} class="error-message">{p.error!.message}</p>}
+        {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
         {control(name, describedBy, invalid)}
       </div>
     );
   };
   const select = (name: 'integration_type' | 'application_type' | 'token_endpoint_auth_method', disabled = false) =>
     field(name, (id, describedBy, invalid) => (
-      <select id={id} name={name} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} disabled={disabled}>
+      <select class="ds-input" id={id} name={name} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} disabled={disabled}>
         {SELECTS[name]!.map((v) => <option value={v} selected={p.values[name] === v}>{v}</option>)}
       </select>
     ));
   const text = (name: 'client_name' | 'frontchannel_logout_uri') =>
-    field(name, (id, describedBy, invalid) => <input type="text" id={id} name={name} value={p.values[name]} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="wide" />);
+    field(name, (id, describedBy, invalid) => <input type="text" id={id} name={name} value={p.values[name]} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide" />);
   const lines = (name: 'redirect_uris' | 'post_logout_redirect_uris') =>
-    field(name, (id, describedBy, invalid) => <textarea id={id} name={name} rows={3} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="wide">{p.values[name]}</textarea>);
+    field(name, (id, describedBy, invalid) => <textarea id={id} name={name} rows={3} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide">{p.values[name]}</textarea>);
   const check = (name: 'refresh' | 'sso_disabled') => (
-    <div class="field checkbox">
-      <input type="checkbox" id={name} name={name} value="yes" checked={p.values[name]} aria-describedby={`${name}-help`} />
-      <label for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
+    <div class="ds-field">
+      <input class="ds-input" type="checkbox" id={name} name={name} value="yes" checked={p.values[name]} aria-describedby={`${name}-help`} />
+      <label class="ds-label" for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
       <p id={`${name}-help`} class="hint">{t(`portal.help.${name}` as MessageKey)}</p>
     </div>
   );
@@ -154,10 +154,10 @@ export function integrationFormPage(p: {
     <Frame locale={p.locale} title={p.title} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       {p.integration && <p>client_id: <code id="client-id">{p.integration.client_id}</code> · {t(p.integration.active ? 'portal.status.active' : 'portal.status.inactive')}</p>}
       {expires && (expiresSoon
-        ? <div class="alert alert-error" role="status"><p>{t('portal.secretExpiresSoon', { date: expires.slice(0, 10) })}</p></div>
+        ? <div class="ds-alert" data-color="danger" role="status"><p>{t('portal.secretExpiresSoon', { date: expires.slice(0, 10) })}</p></div>
         : <p class="note">{t('portal.secretExpires', { date: expires.slice(0, 10) })}</p>)}
       {p.error && (
-        <div class="alert alert-error" role="alert">
+        <div class="ds-alert" data-color="danger" role="alert">
           <h2>{t('portal.error.title')}</h2>
           <p><a href={`#${p.error.field.split(/[.[]/)[0] === 'grant_types' ? 'refresh' : p.error.field.split(/[.[]/)[0]}`}>{p.error.message}</a></p>
         </div>
@@ -173,7 +173,7 @@ export function integrationFormPage(p: {
         {text('frontchannel_logout_uri')}
         {check('refresh')}
         {check('sso_disabled')}
-        <div class="actions"><button type="submit" class="button button-primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
+        <div class="actions"><button type="submit" class="ds-button" data-variant="primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
       </form>
       {p.integration?.token_endpoint_auth_method === 'private_key_jwt' && (
         <section aria-labelledby="keys-title">
@@ -186,25 +186,25 @@ export function integrationFormPage(p: {
                   <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration!.client_id)}/keys/remove`} class="inline">
                     <input type="hidden" name="csrf" value={p.csrf} />
                     <input type="hidden" name="kid" value={key.kid} />
-                    <button type="submit" class="button button-tertiary">{t('portal.keys.remove', { kid: key.kid })}</button>
+                    <button type="submit" class="ds-button" data-variant="tertiary">{t('portal.keys.remove', { kid: key.kid })}</button>
                   </form>
                 </li>
               ))}
             </ul>
           ) : <p>{t('portal.keys.none')}</p>}
-          {p.keyError && <div class="alert alert-error" role="alert"><p>{p.keyError}</p></div>}
+          {p.keyError && <div class="ds-alert" data-color="danger" role="alert"><p>{p.keyError}</p></div>}
           <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/keys`}>
             <input type="hidden" name="csrf" value={p.csrf} />
-            <div class="field">
-              <label for="kid">{t('portal.keys.kid')}</label>
-              <input type="text" id="kid" name="kid" required />
+            <div class="ds-field">
+              <label class="ds-label" for="kid">{t('portal.keys.kid')}</label>
+              <input class="ds-input" type="text" id="kid" name="kid" required />
             </div>
-            <div class="field">
-              <label for="key">{t('portal.keys.key')}</label>
+            <div class="ds-field">
+              <label class="ds-label" for="key">{t('portal.keys.key')}</label>
               <p id="key-help" class="hint">{t('portal.keys.help')}</p>
-              <textarea id="key" name="key" rows={6} class="wide" aria-describedby="key-help" required></textarea>
+              <textarea id="key" name="key" rows={6} class="ds-input wide" aria-describedby="key-help" required></textarea>
             </div>
-            <button type="submit" class="button button-secondary">{t('portal.keys.add')}</button>
+            <button type="submit" class="ds-button" data-variant="secondary">{t('portal.keys.add')}</button>
           </form>
         </section>
       )}
@@ -213,17 +213,17 @@ export function integrationFormPage(p: {
           {p.integration.token_endpoint_auth_method.startsWith('client_secret') && (
             <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/secret`}>
               <input type="hidden" name="csrf" value={p.csrf} />
-              <button type="submit" class="button button-secondary">{t('portal.newSecret')}</button>
+              <button type="submit" class="ds-button" data-variant="secondary">{t('portal.newSecret')}</button>
             </form>
           )}
           <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/active`}>
             <input type="hidden" name="csrf" value={p.csrf} />
             <input type="hidden" name="active" value={p.integration.active ? 'no' : 'yes'} />
-            <button type="submit" class="button button-secondary">{t(p.integration.active ? 'portal.deactivate' : 'portal.activate')}</button>
+            <button type="submit" class="ds-button" data-variant="secondary">{t(p.integration.active ? 'portal.deactivate' : 'portal.activate')}</button>
           </form>
           <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/delete`}>
             <input type="hidden" name="csrf" value={p.csrf} />
-            <button type="submit" class="button button-secondary" aria-describedby="delete-warning">{t('portal.delete')}</button>
+            <button type="submit" class="ds-button" data-variant="secondary" aria-describedby="delete-warning">{t('portal.delete')}</button>
             <p id="delete-warning" class="hint">{t('portal.confirmDelete')}</p>
           </form>
         </div>
@@ -249,15 +249,15 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
       <form method="get" action={`${PORTAL_PREFIX}/desk`} role="search">
-        <div class="field">
-          <label for="q">{t('portal.desk.search')}</label>
-          <input type="search" id="q" name="q" value={p.query} class="wide" />
+        <div class="ds-field">
+          <label class="ds-label" for="q">{t('portal.desk.search')}</label>
+          <input type="search" id="q" name="q" value={p.query} class="ds-input wide" />
         </div>
-        <button type="submit" class="button button-primary">{t('portal.desk.search').split(' ')[0]}</button>
+        <button type="submit" class="ds-button" data-variant="primary">{t('portal.desk.search').split(' ')[0]}</button>
       </form>
       {p.query && (<><h2>{t('portal.desk.results')}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
       <h2>{t('portal.desk.audit')}</h2>
-      <table class="list">
+      <table class="ds-table">
         <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.audit.who')}</th><th scope="col">{t('portal.audit.what')}</th><th scope="col">client_id</th></tr></thead>
         <tbody>
           {p.audit.map((e) => (

@@ -16,7 +16,7 @@ export function renderErrorPage({ locale, error, description, reference }: Error
     <Layout locale={locale} t={t} title={t('error.title')}>
       <h1>{t('error.title')}</h1>
       <p>{t('error.intro')}</p>
-      <div class="alert alert-error">
+      <div class="ds-alert" data-color="danger">
         <p><code>{error}</code>{description ? <>: <span lang="en">{description}</span></> : null}</p>
       </div>
       <p>{t('error.reference')}: <code class="reference">{reference}</code></p>

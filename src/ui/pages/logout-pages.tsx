@@ -35,7 +35,7 @@ export function renderLogoutPage(p: { locale: Locale; action: string; xsrf: stri
       <form id="logout-form" method="post" action={p.action}>
         <input type="hidden" name="xsrf" value={p.xsrf} />
         <input type="hidden" name="logout" value="yes" />
-        <button type="submit" class="button button-primary">{p.automatic ? t('logout.continue') : t('logout.submit')}</button>
+        <button type="submit" class="ds-button" data-variant="primary">{p.automatic ? t('logout.continue') : t('logout.submit')}</button>
       </form>
       {p.automatic && <script dangerouslySetInnerHTML={{ __html: AUTO_SUBMIT.source }} />}
     </Layout>,
