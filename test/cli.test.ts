@@ -123,6 +123,9 @@ describe('portvakt start', () => {
     expect(err).toContain('REDIS_URL: cannot use Redis at redis://127.0.0.1:1 (ECONNREFUSED)');
     expect(err).not.toContain('s3cret-pw');
     expect(err).not.toMatch(/\n\s+at /);
+    // The embedded database, already opening, was closed before the exit: PGlite removes its lock
+    // file only then (a start that died with it open once left the directory unreadable).
+    await expect(fs.access(path.join(dataDir, 'db', 'postmaster.pid'))).rejects.toThrow();
   }, 60_000);
 });
 

@@ -214,7 +214,18 @@ async function startOpeningPglite(dir: string): Promise<Store> {
   connecting.catch(() => undefined); // reported through `opened` and every query
   const { Kysely, PostgresDialect } = await loadKysely();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(connecting) as unknown as PostgresPool }) });
-  return { db, kind: 'pglite', opened: connecting.then(() => undefined), close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    opened: connecting.then(() => undefined),
+    async close() {
+      await db.destroy();
+      // Kysely makes its pool at the first query and ends only a pool it made: a start that stops
+      // before using the database (Redis unreachable, say) must still close PGlite, or the exit
+      // that follows tears its thread down mid-write. (Closing twice is harmless.)
+      await (await connecting.catch(() => undefined))?.close();
+    },
+  };
 }
 
 /**
