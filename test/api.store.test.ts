@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { PKCE } from './helpers/headless.js'; // profile §2.2's sample pair
 
 const ORG_A = '312000008';
 const ORG_B = '974760673';
 const PID = '28876895937';
-const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
-const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
 const ALL = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
 
 let pv: TestPortvakt;
@@ -49,14 +48,14 @@ const webClient = (extra: Record<string, unknown> = {}) => ({
 });
 
 async function headlessLogin(clientId: string, secret: string, redirect = 'http://localhost:4000/callback') {
-  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
   const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
   const code = new URL(location, pv.issuer).searchParams.get('code');
   if (!code) return { status: 0, location };
   const response = await fetch(`${pv.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: VERIFIER }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: PKCE.verifier }),
   });
   return { status: response.status, location };
 }
@@ -207,12 +206,12 @@ describe('tokens and scopes', () => {
 
   it('a login client\'s access token is not an API token', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
-    const query = new URLSearchParams({ client_id: created.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
+    const query = new URLSearchParams({ client_id: created.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
     const code = new URL((await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
     const token = (await (await fetch(`${pv.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.client_id}:${created.client_secret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:4000/callback', code_verifier: VERIFIER }),
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:4000/callback', code_verifier: PKCE.verifier }),
     })).json()) as { access_token: string };
     expect((await api('GET', '/clients', token.access_token)).status).toBe(401);
   });

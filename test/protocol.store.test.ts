@@ -7,11 +7,10 @@ import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
+import { PKCE } from './helpers/headless.js'; // profile §2.2's sample pair
 
 const env = portvaktWithTestClients();
 
-const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
-const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI'; // profile §2.2's sample pair
 
 function authorizeUrl(params: Record<string, string | undefined> = {}): string {
   const all: Record<string, string | undefined> = {
@@ -21,7 +20,7 @@ function authorizeUrl(params: Record<string, string | undefined> = {}): string {
     redirect_uri: REDIRECT,
     state: 'state-1',
     nonce: 'nonce-1',
-    code_challenge: CHALLENGE,
+    code_challenge: PKCE.challenge,
     code_challenge_method: 'S256',
     ...params,
   };
@@ -40,7 +39,7 @@ async function exchange(code: string, body: Record<string, string> = {}, auth = 
   const response = await fetch(`${env.pv.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...body }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: PKCE.verifier, ...body }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -283,7 +282,7 @@ describe('PAR and response modes', () => {
     const response = await fetch(`${env.pv.issuer}/par`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
-      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state: 'par-state', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() }),
+      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state: 'par-state', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: headless() }),
     });
     expect(response.status).toBe(201);
     const par = (await response.json()) as { request_uri: string; expires_in: number };
@@ -300,7 +299,7 @@ describe('PAR and response modes', () => {
     const response = await fetch(`${env.pv.issuer}/par`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}` },
-      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256' }),
+      body: new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' }),
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
@@ -329,7 +328,7 @@ describe('PAR and response modes', () => {
     const response = location.searchParams.get('response')!;
     expect(decodeProtectedHeader(response)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
     expect(decodeJwt(response)).toMatchObject({ iss: env.pv.issuer, aud: 'basic-client', state: 'state-1', code: expect.any(String), exp: expect.any(Number) });
-    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 'state-1', expectedNonce: 'nonce-1' });
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: PKCE.verifier, expectedState: 'state-1', expectedNonce: 'nonce-1' });
     expect(tokens.claims()).toMatchObject({ pid: PERSON });
   });
 
@@ -439,9 +438,9 @@ describe('client authentication exactly as registered', () => {
 
   it('a public client gets no refresh token and cannot use a secret', async () => {
     const config = await oidc.discovery(new URL(env.pv.issuer), 'spa-client', {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: headless() });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: headless() });
     const location = await redirectOf(url.toString());
-    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
     expect(tokens.refresh_token).toBeUndefined();
 
     const code = (await redirectOf(authorizeUrl({ client_id: 'spa-client', login_hint: headless() }))).searchParams.get('code')!;

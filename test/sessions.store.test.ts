@@ -5,9 +5,8 @@ import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.j
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { PERSON } from './helpers/clients.js';
+import { PKCE } from './helpers/headless.js'; // profile §2.2's sample pair
 
-const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
-const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
 const SECRET = 'session-test-secret-0123456789abcdef';
 
 let pv: TestPortvakt;
@@ -43,7 +42,7 @@ function authorizeUrl(client: string, params: Record<string, string> = {}) {
   const redirect = client === 'rp-broken' ? `${broken.origin}/cb` : cb(client);
   const query = new URLSearchParams({
     client_id: client, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: `state-${client}`, nonce: 'nonce',
-    code_challenge: CHALLENGE, code_challenge_method: 'S256', ...params,
+    code_challenge: PKCE.challenge, code_challenge_method: 'S256', ...params,
   });
   return `${pv.issuer}/authorize?${query}`;
 }
@@ -56,7 +55,7 @@ async function tokens(client: string, callback: string) {
   const response = await fetch(`${pv.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client}:${SECRET}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: new URL(callback).origin + new URL(callback).pathname, code_verifier: VERIFIER }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: new URL(callback).origin + new URL(callback).pathname, code_verifier: PKCE.verifier }),
   });
   return (await response.json()) as { id_token: string; access_token: string; refresh_token?: string };
 }
@@ -250,7 +249,7 @@ describe('behind https (a TLS-terminating proxy)', () => {
     try {
       const base = `http://localhost:${port}`;
       const forwarded = { 'x-forwarded-proto': 'https' };
-      const query = new URLSearchParams({ client_id: 'tls-client', response_type: 'code', scope: 'openid', redirect_uri: 'https://rp.example/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:${PERSON}_idporten-loa-substantial` });
+      const query = new URLSearchParams({ client_id: 'tls-client', response_type: 'code', scope: 'openid', redirect_uri: 'https://rp.example/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PERSON}_idporten-loa-substantial` });
       const authorize = await fetch(`${base}/authorize?${query}`, { redirect: 'manual', headers: forwarded });
       const session = authorize.headers.getSetCookie().find((c) => c.startsWith('_session='))!;
       expect(session).toMatch(/secure/i);
@@ -260,7 +259,7 @@ describe('behind https (a TLS-terminating proxy)', () => {
       const token = (await (await fetch(`${base}/token`, {
         method: 'POST',
         headers: { ...forwarded, 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`tls-client:${SECRET}`).toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://rp.example/cb', code_verifier: VERIFIER }),
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }),
       })).json()) as { id_token: string };
       const page = await fetch(`${base}/logout`, {
         method: 'POST',

@@ -36,7 +36,10 @@ interface StoredAccessToken {
 
 /** An access token's handle (what oidc-provider stores it under) for its JWT's jti, and back. */
 const handleOf = (jti: string, secrets: Secrets) => `${jti}.${hmacSha256(secrets.accessTokenKey, jti).toString('base64url')}`;
-const jtiOf = (handle: string) => handle.slice(0, handle.indexOf('.'));
+const jtiOf = (handle: string) => {
+  const dot = handle.indexOf('.');
+  return dot === -1 ? handle : handle.slice(0, dot); // (a handle made before handles had two parts)
+};
 
 export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, secrets: Secrets): void {
   const [currentJwk] = keys.privateJwks;
