@@ -51,10 +51,12 @@ async function main(argv: string[]): Promise<void> {
   // milliseconds, and a malformed DATABASE_URL deserves the configuration's message.
   const early = location.databaseUrl ? undefined : startOpeningStore(location);
   early?.catch(() => undefined); // awaited (and reported) by openData below
+  const interrupted = closeStoreOnSignal(() => early);
   const { loadConfig, isTestEnvironment } = await import('./config/index.js');
   const config = loadConfig();
   const opening: Promise<Store> = early ?? startOpeningStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   opening.catch(() => undefined);
+  interrupted.storeIs(opening);
   const { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
   const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
   const { createClientRegistry } = await import('./registry/clients.js');
@@ -71,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
         throw err;
       });
       const shutdown = async () => { await portvakt.close(); process.exit(0); };
+      interrupted.stopWatching(); // from here on a signal stops the server too
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
       const lines = [
@@ -178,7 +181,37 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * Until a command stops watching, SIGINT or SIGTERM closes the store before the process ends: killed
+ * with it, PGlite's thread can be torn down mid-write (while opening, that once left a data directory
+ * unreadable). `store()` is the store being opened, if any yet.
+ */
+function closeStoreOnSignal(store: () => Promise<Store> | undefined) {
+  let current = store;
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    void Promise.resolve(current())
+      .then((opened) => opened?.close(), () => undefined)
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    storeIs(opening: Promise<Store>) {
+      current = () => opening;
+    },
+    stopWatching() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Set once a signal asked the process to stop: what fails after that is the store closing under a command. */
+let stopping = false;
+
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (stopping) return; // closeStoreOnSignal ends the process
   if (err instanceof ConfigError || err instanceof DomainError) {
     process.stderr.write(`portvakt: ${err.message}\n`);
     process.exit(2);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { within } from './helpers/wait.js';
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -126,6 +127,31 @@ describe('portvakt start', () => {
     // The embedded database, already opening, was closed before the exit: PGlite removes its lock
     // file only then (a start that died with it open once left the directory unreadable).
     await expect(fs.access(path.join(dataDir, 'db', 'postmaster.pid'))).rejects.toThrow();
+  }, 60_000);
+});
+
+describe('a signal during the start', () => {
+  it('closes the embedded database before the process ends (exit 130 on SIGINT)', async () => {
+    // A "Redis" that accepts and never answers holds the start while PGlite is already open.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const child = spawn(process.execPath, ['dist/cli.js', 'start'], {
+      env: cliEnv({ PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}` }),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const lockFile = path.join(dataDir, 'db', 'postmaster.pid');
+    try {
+      expect(await within(10_000, async () => fs.access(lockFile).then(() => true, () => false))).toBe(true); // PGlite is open
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      await expect(fs.access(lockFile)).rejects.toThrow();
+    } finally {
+      child.kill('SIGKILL');
+      silent.close();
+    }
   }, 60_000);
 });
 
