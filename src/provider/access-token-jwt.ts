@@ -18,6 +18,8 @@ import { hmacSha256, type Secrets } from '../store/secrets.js';
 import type { SigningKeys } from './keys.js';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+/** What a JWT that is not one of our access tokens is exchanged for: a value no token has. */
+const NOT_ACTIVE = 'not-an-active-token';
 const BODY_LIMIT = 56 * 1024; // oidc-provider's own limit for these endpoints
 const utf8 = new TextEncoder();
 
@@ -96,10 +98,10 @@ export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys, sec
     if (!JWT_SHAPE.test(token)) return undefined;
     try {
       const { payload } = await jwtVerify(token, publicKeys, { issuer: provider.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
-      return typeof payload.jti === 'string' ? handleOf(payload.jti, secrets) : 'not-an-active-token';
+      return typeof payload.jti === 'string' ? handleOf(payload.jti, secrets) : NOT_ACTIVE;
     } catch {
       // Not one of ours (or tampered with): not an active token, whatever it claims.
-      return 'not-an-active-token';
+      return NOT_ACTIVE;
     }
   }
 
@@ -109,6 +111,7 @@ export function acceptJwtAccessTokens(provider: Provider, keys: SigningKeys, sec
   const findByValue = AccessToken.find.bind(AccessToken);
   AccessToken.find = async (value, options) => {
     const handle = typeof value === 'string' ? await handleFor(value) : undefined;
+    if (handle === NOT_ACTIVE) return undefined; // no need to ask the store
     return findByValue(handle ?? value, options);
   };
 
