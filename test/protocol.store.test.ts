@@ -73,6 +73,7 @@ describe('discovery (profile §1.2)', () => {
       code_challenge_methods_supported: ['S256'],
       dpop_signing_alg_values_supported: ['ES256', 'Ed25519', 'EdDSA'],
       display_values_supported: ['page'],
+      prompt_values_supported: ['none', 'login', 'consent'],
       ui_locales_supported: ['nb', 'nn', 'en', 'se'],
       claims_supported: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof', 'locale', 'sid', 'iss'],
       claim_types_supported: ['normal'],
@@ -176,6 +177,13 @@ describe('headless TestID login (profile §9.2)', () => {
     expect(claims).toMatchObject({ pid: PERSON, acr: 'idporten-loa-high', amr: ['TestID'], nonce: 'nonce-1' });
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 120, scope: 'openid profile' });
     expect(body.refresh_token_expires_in ?? 600).toBe(600);
+  });
+
+  it.each(['login', 'consent', 'login consent'])('answers at once with prompt=%s too: the hint is a fresh login, consent is implicit', async (prompt) => {
+    const location = await redirectOf(authorizeUrl({ login_hint: headless(), prompt }));
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    const { body } = await exchange(location.searchParams.get('code')!);
+    expect(Math.floor(Date.now() / 1000) - (decodeJwt(body.id_token as string).auth_time as number)).toBeLessThan(5);
   });
 
   it('a code works once', async () => {

@@ -53,6 +53,14 @@ export function headlessTestIdLogin(testEnvironment: boolean): Validator {
     if ('error' in parsed) throw new errors.InvalidRequest(`invalid login_hint: ${parsed.error}`);
     if (ctx.oidc.route === 'authorization' && loginFromTestIdHint(ctx.oidc.session as never, value)) {
       completeLogin(ctx, ctx.oidc.session as IsolatedSession);
+      // The person has logged in this very moment and consent is implicit (profile §9.2), so
+      // prompt=login or consent has nothing left to ask: the answer is the code, not a page.
+      // (oidc-provider has validated prompt before the extra parameters.)
+      const prompt = ctx.oidc.params!.prompt as string | undefined;
+      if (prompt) {
+        const left = prompt.split(' ').filter((p) => p !== 'login' && p !== 'consent');
+        ctx.oidc.params!.prompt = left.length ? left.join(' ') : undefined;
+      }
     }
   };
 }

@@ -225,6 +225,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       // Front-channel logout is ours (logout.ts), so oidc-provider does not know to say so.
       frontchannel_logout_supported: true,
       frontchannel_logout_session_supported: true,
+      // As ID-porten lists them (profile §1.2); oidc-provider refuses any other value.
+      prompt_values_supported: ['none', 'login', 'consent'],
     },
     ttl: {
       AccessToken: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
