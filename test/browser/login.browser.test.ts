@@ -50,6 +50,18 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     await page.context().close();
   });
 
+  it('the TestID page reflows to 320 px without sideways scrolling (WCAG 1.4.10), and its error too', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 320, height: 640 } })).newPage();
+    await page.goto(`${pv.issuer}/demo/login?lang=se`); // the longest language names in the header
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.locator('#pid').fill('12345678901');
+    await page.locator('button[name="action"][value="login"]').click();
+    await page.waitForSelector('.ds-validation-message');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('the accessibility check does catch a violation (so a clean result means something)', async () => {
     const page = await newPage();
     await page.goto(`${pv.issuer}/demo/login`);

@@ -7,13 +7,12 @@ import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
 import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
+import { PKCE } from '../helpers/headless.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
 const DESK = testPersons[1]!; // Ola Nordmann, made service desk below
 const NOBODY = testPersons[2]!; // Aisha Haugen, no role at all
-const CHALLENGE = 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI';
-const VERIFIER = 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo';
 
 let pv: TestPortvakt;
 let browser: Browser;
@@ -40,14 +39,14 @@ async function loggedIn(person: { givenName: string; familyName: string }): Prom
 
 
 async function headlessLogin(clientId: string, secret: string) {
-  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
   const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
   const code = new URL(location, pv.issuer).searchParams.get('code');
   if (!code) return 0;
   return (await fetch(`${pv.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: VERIFIER }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: PKCE.verifier }),
   })).status;
 }
 
@@ -102,7 +101,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const clientId = await page.locator('#client-id').innerText();
 
     // Without keys the integration cannot authenticate, and the provider says so calmly.
-    const noKeys = await fetch(`${pv.issuer}/authorize?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:3000/cb')}&state=s&nonce=n&code_challenge=${CHALLENGE}&code_challenge_method=S256&login_hint=testid:28876895937_idporten-loa-substantial`, { redirect: 'manual' });
+    const noKeys = await fetch(`${pv.issuer}/authorize?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:3000/cb')}&state=s&nonce=n&code_challenge=${PKCE.challenge}&code_challenge_method=S256&login_hint=testid:28876895937_idporten-loa-substantial`, { redirect: 'manual' });
     expect(noKeys.status).toBeLessThan(500);
 
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -118,9 +117,9 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
     const signingKey = await globalThis.crypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
     const config = await oidc.discovery(new URL(pv.issuer), clientId, {}, oidc.PrivateKeyJwt({ key: signingKey, kid: 'min-nokkel' }), { execute: [oidc.allowInsecureRequests] });
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'http://localhost:3000/cb', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: CHALLENGE, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'http://localhost:3000/cb', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' });
     const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: VERIFIER, expectedState: 's', expectedNonce: 'n' });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
     expect(tokens.claims()!.pid).toBe('28876895937');
     await page.context().close();
   });
@@ -153,6 +152,10 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByRole('button', { name: 'Søk' }).click();
     expect(await page.locator('main').innerText()).toContain(created.integration.client_id);
     expect(await page.locator('main').innerText()).toContain('client.create');
+    expect(await seriousViolations(page)).toEqual([]);
+    // On a 320 px screen the page reflows; only the tables scroll, each by itself (WCAG 1.4.10).
+    await page.setViewportSize({ width: 320, height: 640 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });

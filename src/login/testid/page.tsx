@@ -65,12 +65,14 @@ export function renderTestIdPage(p: TestIdPageProps): string {
         </div>
         <section aria-labelledby="picker-title" class="picker">
           <h2 id="picker-title">{t('login.picker')}</h2>
+          <div class="table-scroll">
           <table class="ds-table">
             <thead>
               <tr><th scope="col">{t('login.picker.name')}</th><th scope="col">{t('login.picker.pid')}</th><th scope="col">{t('login.picker.age')}</th><th scope="col"><span class="visually-hidden">{t('login.picker.use')}</span></th></tr>
             </thead>
             <tbody dangerouslySetInnerHTML={{ __html: pickerRows(p.locale, p.today, p.persons, t) }} />
           </table>
+          </div>
         </section>
       </form>
     </Layout>,

@@ -65,6 +65,7 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
 function IntegrationTable({ t, integrations }: { t: Translate; integrations: IntegrationView[] }) {
   if (!integrations.length) return <p>{t('portal.noIntegrations')}</p>;
   return (
+    <div class="table-scroll">
     <table class="ds-table">
       <thead><tr><th scope="col">{t('portal.field.client_name')}</th><th scope="col">client_id</th><th scope="col">{t('portal.field.integration_type')}</th><th scope="col">Status</th></tr></thead>
       <tbody>
@@ -78,6 +79,7 @@ function IntegrationTable({ t, integrations }: { t: Translate; integrations: Int
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -256,7 +258,9 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
         <button type="submit" class="ds-button" data-variant="primary">{t('portal.desk.search').split(' ')[0]}</button>
       </form>
       {p.query && (<><h2>{t('portal.desk.results')}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
-      <h2>{t('portal.desk.audit')}</h2>
+      <h2 id="audit-title">{t('portal.desk.audit')}</h2>
+      {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}
+      <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-title">
       <table class="ds-table">
         <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.audit.who')}</th><th scope="col">{t('portal.audit.what')}</th><th scope="col">client_id</th></tr></thead>
         <tbody>
@@ -265,6 +269,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
           ))}
         </tbody>
       </table>
+      </div>
     </Frame>,
   );
 }
