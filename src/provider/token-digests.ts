@@ -44,4 +44,3 @@ export function storingDigests(adapter: Adapter): Adapter {
     revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
   };
 }
-
