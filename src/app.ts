@@ -68,7 +68,7 @@ export interface OpenOptions {
 async function startData(config: Config, options: OpenOptions) {
   const store = await (options.store ?? startOpeningStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir }));
   try {
-    const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir));
+    const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir), config.previousSecret);
     return { store, secrets };
   } catch (err) {
     await store.close();
@@ -76,17 +76,18 @@ async function startData(config: Config, options: OpenOptions) {
   }
 }
 
-/** Waits for the database to open, then brings its schema up to date. */
-async function openAndMigrate(store: Store): Promise<void> {
+/** Waits for the database to open, brings its schema up to date, and loads the data keys kept there. */
+async function openAndMigrate(store: Store, secrets: Secrets): Promise<void> {
   await store.opened;
   await migrateToLatest(store.db, store.schema);
+  await secrets.loadDataKeys(store.db);
 }
 
 /** Store (open and migrated) and secrets: what every command (start, keys, clients) needs. */
 export async function openData(config: Config, options: OpenOptions = {}) {
   const { store, secrets } = await startData(config, options);
   try {
-    await openAndMigrate(store);
+    await openAndMigrate(store, secrets);
     return { store, secrets };
   } catch (err) {
     await store.close();
@@ -118,7 +119,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // of a second of route building, is built meanwhile; the provider, which signs with the keys
     // stored there, is created once they are loaded and bound to the server before it serves.
     const loadingKeys = (async () => {
-      await openAndMigrate(store);
+      await openAndMigrate(store, secrets);
       await ensureSigningKeys(store.db, secrets);
       return loadSigningKeys(store.db, secrets);
     })();

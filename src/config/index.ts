@@ -21,6 +21,8 @@ const ConfigSchema = Type.Object({
   /** Before every Redis key; every node of one installation shares it, installations must not. */
   redisPrefix: Type.String({ pattern: '^[\\x21-\\x7e]{1,64}$' }),
   secret: Type.Optional(Type.String({ minLength: 32 })),
+  /** The root secret being replaced by `secret`: what it sealed is opened and sealed again under the new one. */
+  previousSecret: Type.Optional(Type.String({ minLength: 32 })),
   /** Bearer token that reads /metrics; without one, /metrics is open in test environments and off in production. */
   metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   clientsFile: Type.Optional(Type.String({ minLength: 1 })),
@@ -53,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.PORTVAKT_REDIS_PREFIX ?? `portvakt:${env.PORTVAKT_ENVIRONMENT ?? 'test'}:`,
     secret: env.PORTVAKT_SECRET || undefined,
+    previousSecret: env.PORTVAKT_PREVIOUS_SECRET || undefined,
     metricsToken: env.PORTVAKT_METRICS_TOKEN || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
@@ -73,6 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.sessionIdleMinutes > config.sessionMaxMinutes) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_SESSION_IDLE_MINUTES: cannot be longer than PORTVAKT_SESSION_MAX_MINUTES');
   }
+  if (config.previousSecret && !config.secret) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_PREVIOUS_SECRET: set it together with PORTVAKT_SECRET, the secret that replaces it');
+  }
   if (config.environment === 'prod' && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_SECRET: required in production (at least 32 characters); it encrypts signing keys at rest');
   }
@@ -90,6 +96,7 @@ const NAMES: Record<string, string> = {
   '/redisUrl': 'REDIS_URL',
   '/redisPrefix': 'PORTVAKT_REDIS_PREFIX',
   '/secret': 'PORTVAKT_SECRET',
+  '/previousSecret': 'PORTVAKT_PREVIOUS_SECRET',
   '/metricsToken': 'PORTVAKT_METRICS_TOKEN',
   '/clientsFile': 'PORTVAKT_CONFIG',
   '/logLevel': 'LOG_LEVEL',

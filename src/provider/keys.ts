@@ -58,10 +58,14 @@ export async function loadSigningKeys(db: Db, secrets: Secrets, now = new Date()
     .sort((a, b) => order[a.state] - order[b.state] || new Date(b.created_at).getTime() - new Date(a.created_at).getTime());
   const current = live.find((r) => r.state === 'current');
   if (!current) throw new Error('no current signing key; run `portvakt migrate` or start once to create one');
-  return {
-    privateJwks: live.map((r) => JSON.parse(secrets.unseal(r.private_jwk_sealed)) as JWK),
-    currentKid: current.kid,
-  };
+  const privateJwks: JWK[] = [];
+  for (const row of live) {
+    const { plaintext, sealedWithPrevious } = secrets.open(row.private_jwk_sealed);
+    // Sealed under the root secret being replaced (PORTVAKT_PREVIOUS_SECRET): seal it under the new one.
+    if (sealedWithPrevious) await db.updateTable('signing_keys').set({ private_jwk_sealed: secrets.seal(plaintext) }).where('kid', '=', row.kid).execute();
+    privateJwks.push(JSON.parse(plaintext) as JWK);
+  }
+  return { privateJwks, currentKid: current.kid };
 }
 
 export interface RotationResult {

@@ -119,7 +119,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // POSTs to /authorize or /logout from its own site (ID-porten recommends POST for logout).
     // Browsers refuse SameSite=None without Secure, so plain-http development uses Lax and GET.
     cookies: {
-      keys: new CookieSigner([secrets.cookieKey]),
+      keys: new CookieSigner(secrets.cookieKeys),
       long: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
       short: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },
     },

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createPortvakt, type Portvakt } from '../../src/app.js';
 import { deleteRedisPrefix } from '../../src/store/redis.js';
 
@@ -18,8 +18,8 @@ export interface TestPortvakt {
   schema: string | undefined;
   /** Key prefix in Redis, when the test runs with Redis. */
   redisPrefix: string | undefined;
-  /** Stops and starts again on the same port, data and schema. */
-  restart(): Promise<TestPortvakt>;
+  /** Stops and starts again on the same port, data and schema; `env` changes its environment from then on. */
+  restart(env?: Record<string, string>): Promise<TestPortvakt>;
   close(): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     env.PORTVAKT_CONFIG = file;
   }
   try {
-    return await boot(loadConfig(env), dataDir, schema, owned);
+    return await boot(env, dataDir, schema, owned);
   } catch (err) {
     // A start that fails (as some tests intend) leaves nothing behind.
     await fs.rm(dataDir, { recursive: true, force: true });
@@ -96,21 +96,26 @@ async function removeOwned(owned: Owned): Promise<void> {
   }
 }
 
-async function boot(config: Config, dataDir: string, schema: string | undefined, owned: Owned): Promise<TestPortvakt> {
+async function boot(env: Record<string, string>, dataDir: string, schema: string | undefined, owned: Owned): Promise<TestPortvakt> {
+  const config = loadConfig(env);
   const portvakt = await createPortvakt(config, schema ? { databaseSchema: schema } : {});
   await portvakt.server.listen({ port: config.port, host: config.host });
+  // Stopped once, however often it is asked: a restart that fails (as some tests intend) leaves
+  // this handle to restart again or to close.
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= portvakt.close());
   const handle: TestPortvakt = {
     issuer: config.issuer,
     portvakt,
     dataDir,
     schema,
     redisPrefix: config.redisUrl ? config.redisPrefix : undefined,
-    async restart() {
-      await portvakt.close();
-      return boot(config, dataDir, schema, owned);
+    async restart(changes) {
+      await stop();
+      return boot({ ...env, ...changes }, dataDir, schema, owned);
     },
     async close() {
-      await portvakt.close();
+      await stop();
       await fs.rm(dataDir, { recursive: true, force: true });
       await removeOwned(owned);
     },

@@ -1,0 +1,65 @@
+// PORTVAKT_SECRET can be changed (src/store/secrets.ts): started with the new secret and the old one
+// as PORTVAKT_PREVIOUS_SECRET, Portvakt seals what the old one sealed again under the new one, and
+// nothing a relying party sees changes — not the signing key, not `sub`, not the client secret, not
+// a refresh token or an SSO session. An installation from before the data keys keeps its subjects.
+import crypto from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { PERSON, REDIRECT, secrets as clientSecrets, testClients } from './helpers/clients.js';
+import { PKCE, headlessAuthorizeUrl } from './helpers/headless.js';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+
+const OLD = 'old-root-secret-0123456789abcdefghijklmnop';
+const NEW = 'new-root-secret-0123456789abcdefghijklmnop';
+const insecure = { execute: [oidc.allowInsecureRequests] };
+
+let pv: TestPortvakt | undefined;
+afterAll(async () => pv?.close());
+
+async function login(issuer: string, cookie?: string) {
+  const url = headlessAuthorizeUrl(issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, scope: 'openid profile' });
+  // With a session cookie, log in by SSO (no hint); without, headlessly.
+  const authorize = await fetch(cookie ? url.replace(/&login_hint=[^&]*/, '') : url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const callback = new URL(authorize.headers.get('location')!);
+  expect(callback.searchParams.get('code'), callback.toString()).toEqual(expect.any(String));
+  const config = await oidc.discovery(new URL(issuer), 'basic-client', {}, oidc.ClientSecretBasic(clientSecrets.basic), insecure);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
+  const sessionCookie = authorize.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('_session')).join('; ');
+  return { config, tokens, cookie: sessionCookie || cookie };
+}
+
+describe('changing PORTVAKT_SECRET', () => {
+  it('keeps the signing key, subjects, client secrets, refresh tokens and SSO sessions; the old secret alone no longer opens the keys', async () => {
+    pv = await startPortvakt({ clients: (await testClients()).clients, env: { PORTVAKT_SECRET: OLD } });
+    const before = await login(pv.issuer);
+    const kid = decodeProtectedHeader(before.tokens.id_token!).kid;
+    const sub = before.tokens.claims()!.sub;
+
+    // An installation from before the data keys: its subjects were keyed straight from the root secret.
+    const legacyKey = Buffer.from(await new Promise<ArrayBuffer>((resolve, reject) => crypto.hkdf('sha256', OLD, 'portvakt', 'pairwise-v1', 32, (err, key) => (err ? reject(err) : resolve(key)))));
+    expect(sub).toBe(crypto.createHmac('sha256', legacyKey).update(`basic-client\u0000${PERSON}`).digest('base64url'));
+
+    pv = await pv.restart({ PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: OLD });
+    const during = await login(pv.issuer, before.cookie); // by SSO: the old session cookie still counts
+    expect(decodeProtectedHeader(during.tokens.id_token!).kid).toBe(kid);
+    expect(during.tokens.claims()).toMatchObject({ sub, pid: PERSON });
+    const refreshed = await oidc.refreshTokenGrant(during.config, before.tokens.refresh_token!);
+    expect(decodeJwt(refreshed.access_token).sub).toBe(decodeJwt(before.tokens.access_token).sub);
+
+    // Everything is sealed under the new secret now: it works alone.
+    pv = await pv.restart({ PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: '' });
+    const after = await login(pv.issuer);
+    expect(decodeProtectedHeader(after.tokens.id_token!).kid).toBe(kid);
+    expect(after.tokens.claims()!.sub).toBe(sub);
+    await expect(oidc.refreshTokenGrant(after.config, refreshed.refresh_token!)).resolves.toMatchObject({ access_token: expect.any(String) });
+
+    // … and the old one cannot start it, with a message that says what to do.
+    await expect(pv.restart({ PORTVAKT_SECRET: OLD })).rejects.toThrow(/PORTVAKT_SECRET differs .*PORTVAKT_PREVIOUS_SECRET/);
+    pv = await pv.restart({ PORTVAKT_SECRET: NEW });
+  });
+
+  it('PORTVAKT_PREVIOUS_SECRET needs PORTVAKT_SECRET beside it', async () => {
+    await expect(startPortvakt({ env: { PORTVAKT_PREVIOUS_SECRET: OLD } })).rejects.toThrow(/PORTVAKT_PREVIOUS_SECRET: set it together with PORTVAKT_SECRET/);
+  });
+});
