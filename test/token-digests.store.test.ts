@@ -51,7 +51,7 @@ describe('token values at rest', () => {
     // interaction that knows the session: with Redis or PostgreSQL it is stored too. (The
     // interaction's own id is no secret: it is in its URLs, returnTo among them, and what makes it
     // the browser's is the cookie's signature.)
-    const stepUp = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }).replace(/&login_hint=[^&]*/, '&acr_values=idporten-loa-high'), {
+    const stepUp = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false, acr_values: 'idporten-loa-high' }), {
       redirect: 'manual',
       headers: { cookie: cookies.join('; ') },
     });
@@ -70,7 +70,7 @@ describe('token values at rest', () => {
     const userinfo = await oidc.fetchUserInfo(config, refreshed.access_token, tokens.claims()!.sub);
     expect(userinfo.pid).toEqual(expect.any(String));
     await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).resolves.toMatchObject({ access_token: expect.any(String) });
-    const sso = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }).replace(/&login_hint=[^&]*/, ''), {
+    const sso = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false }), {
       redirect: 'manual',
       headers: { cookie: cookies.join('; ') },
     });

@@ -10,12 +10,17 @@ export interface HeadlessRequest {
   redirect_uri: string;
   scope?: string;
   acr?: string;
+  /** false: the same request without the TestID hint (a browser with a session logs in by SSO; one without gets the page). */
+  hint?: boolean;
+  acr_values?: string;
 }
 
-export function headlessAuthorizeUrl(issuer: string, { client_id, redirect_uri, scope = 'openid', acr = 'idporten-loa-substantial' }: HeadlessRequest): string {
+export function headlessAuthorizeUrl(issuer: string, { client_id, redirect_uri, scope = 'openid', acr = 'idporten-loa-substantial', hint = true, acr_values }: HeadlessRequest): string {
   return `${issuer}/authorize?${new URLSearchParams({
     client_id, response_type: 'code', scope, redirect_uri, state: 's', nonce: 'n',
-    code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PERSON}_${acr}`,
+    code_challenge: PKCE.challenge, code_challenge_method: 'S256',
+    ...(hint ? { login_hint: `testid:${PERSON}_${acr}` } : {}),
+    ...(acr_values ? { acr_values } : {}),
   })}`;
 }
 
