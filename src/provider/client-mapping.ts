@@ -68,9 +68,11 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     subject_type: 'pairwise',
     require_auth_time: true,
     id_token_signed_response_alg: 'RS256',
-    // oidc-provider wants a sector for pairwise clients with redirect URIs on several hosts. Our
-    // pairwise subjects are per client (as ID-porten's), so the sector is only a name, never fetched.
-    ...(hosts.size > 1 ? { sector_identifier_uri: `${issuer}/sector/${encodeURIComponent(r.client_id)}` } : {}),
+    // oidc-provider wants a sector for pairwise clients with redirect URIs on several hosts (a
+    // native app's loopback and custom-scheme URIs, say). Our pairwise subjects are per client (as
+    // ID-porten's), so the sector is only a name, never fetched; oidc-provider wants it https, also
+    // when the issuer is plain http on a laptop.
+    ...(hosts.size > 1 ? { sector_identifier_uri: `https://${new URL(issuer).host}/sector/${encodeURIComponent(r.client_id)}` } : {}),
     ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: liveJwks(r.jwks) ?? { keys: [] } } : {}),
     // ID-porten sets backchannel_logout_session_required itself when a URI is registered (profile §6.3).
     ...(r.backchannel_logout_uri ? { backchannel_logout_uri: r.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),

@@ -110,6 +110,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
       return !!session?.accountId && !satisfies(session.acr, required);
     }),
   );
+  // ID-porten asks nobody for consent, and Portvakt grants it as the request resumes
+  // (login/interaction-routes.ts); oidc-provider's extra consent round for native apps would only
+  // add a redirect, and a headless TestID login of a native app would not answer with its code.
+  policy.get('consent')!.checks.remove('native_client_prompt');
 
   const configuration: Configuration = {
     adapter,
