@@ -199,10 +199,13 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
         ctx.type = 'html';
         const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
-        log.info({ reference, error: out.error, description: out.error_description, err: error }, 'authorization error page');
         // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.
         const detail = (error as { error_detail?: string }).error_detail;
         const description = [out.error_description, detail].filter(Boolean).join(': ') || undefined;
+        // A request's own fault (an OAuth error meant for the caller) needs no stack trace in the log;
+        // anything else keeps it.
+        const expected = (error as { expose?: boolean }).expose === true;
+        log.info({ reference, error: out.error, description, ...(expected ? {} : { err: error }) }, 'authorization error page');
         ctx.body = renderErrorPage({ locale, error: String(out.error), description, reference });
       },
     });
