@@ -70,3 +70,23 @@ describe('without a session', () => {
     expect(response.status).toBe(303);
   });
 });
+
+describe('the service desk', () => {
+  it('shows the first 100 integrations a search matches, and how many it matched', async () => {
+    const desk = testPersons[4]!;
+    await pv.portvakt.organisations.grant(desk.pid, 'service_desk');
+    for (let i = 0; i < 105; i++) {
+      await pv.portvakt.integrations.create('all', ORG_B, { client_name: `Mange tjenester ${i}`, redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    }
+    const browser = new CookieBrowser();
+    const start = await browser.request(`${pv.issuer}/portal/login`);
+    await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid: desk.pid }));
+    const page = await browser.request(`${pv.issuer}/portal/desk?q=mange`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Treff (100 / 105)');
+    expect(page.body.match(/Mange tjenester \d+/g)).toHaveLength(100);
+    const narrow = await browser.request(`${pv.issuer}/portal/desk?q=${encodeURIComponent('mange tjenester 10')}`);
+    expect(narrow.body).toMatch(/<h2>Treff<\/h2>/); // 10, 100–104: all shown
+    expect(narrow.body.match(/Mange tjenester \d+/g)).toHaveLength(6);
+  });
+});

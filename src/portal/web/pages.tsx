@@ -246,7 +246,7 @@ export function secretPage(p: { locale: Locale; pid: string; csrf: string; servi
   );
 }
 
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; audit: Array<AuditEntry & { at: Date }> }): string {
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; audit: Array<AuditEntry & { at: Date }> }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -257,7 +257,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
         </div>
         <button type="submit" class="ds-button" data-variant="primary">{t('portal.desk.search').split(' ')[0]}</button>
       </form>
-      {p.query && (<><h2>{t('portal.desk.results')}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      {p.query && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
       {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}
       <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-title">

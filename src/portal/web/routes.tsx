@@ -20,6 +20,9 @@ import { keyFromUpload } from '../../registry/key-upload.js';
 import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
 
 export { PORTAL_PREFIX };
+
+/** Integrations the service desk's search shows at most. */
+const DESK_RESULTS_SHOWN = 100;
 export const PORTAL_CLIENT_ID = 'portvakt-portal';
 const FLOW_COOKIE = 'portvakt_portal_flow';
 const LANG_COOKIE = 'portvakt_portal_lang';
@@ -252,9 +255,11 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     if (!p.serviceDesk) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
     const query = String(request.query.q ?? '').trim().slice(0, 200);
     const needle = query.toLowerCase();
-    const results = query ? (await integrations.list('all', { includeInactive: true })).filter((i) =>
+    const matches = query ? (await integrations.list('all', { includeInactive: true })).filter((i) =>
       i.client_id.toLowerCase().includes(needle) || (i.client_orgno ?? '').includes(needle) || (i.client_name ?? '').toLowerCase().includes(needle)) : [];
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, audit: await options.audit.list({ limit: 50 }) }));
+    // A short query matches most of a large installation: the page shows the first ones and how many there are.
+    const results = matches.slice(0, DESK_RESULTS_SHOWN);
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, audit: await options.audit.list({ limit: 50 }) }));
   });
 
   app.setErrorHandler(async (error, _request, reply) => {
