@@ -118,6 +118,14 @@ describe('portvakt start', () => {
     }
   }, 60_000);
 
+  it('a PostgreSQL it cannot reach stops the start with a message that names it (without its password)', async () => {
+    const { code, err } = await startFails({ PORT: String(await freePort()), DATABASE_URL: 'postgres://portvakt:s3cret-pw@127.0.0.1:1/portvakt?password=s3cret-pw' });
+    expect(code).toBe(2);
+    expect(err).toContain('DATABASE_URL: cannot use PostgreSQL at postgres://127.0.0.1:1/portvakt (ECONNREFUSED)');
+    expect(err).not.toContain('s3cret-pw');
+    expect(err).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
   it('a Redis it cannot reach stops the start with a message that names it (without its password)', async () => {
     const { code, err } = await startFails({ PORT: String(await freePort()), REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' });
     expect(code).toBe(2);

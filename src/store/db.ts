@@ -7,6 +7,7 @@ import { ConfigError } from '../config/error.js';
 import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
 import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
+import { redactUrl } from './redact-url.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -158,6 +159,17 @@ export async function startOpeningStore(options: StoreOptions): Promise<Store> {
   return startOpeningPglite(path.join(options.dataDir, 'db'));
 }
 
+/**
+ * Why PostgreSQL could not be used, for the operator: where (without the password) and what it said
+ * (refused, unknown host, wrong password, no such database, no TLS), not a stack trace.
+ */
+function postgresUnavailable(url: string, err: unknown): ConfigError {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  // Network errors say it in their code; PostgreSQL's own (SQLSTATE codes) in their message.
+  const reason = code && /^E[A-Z]+$/.test(code) ? code : (message ?? String(err));
+  return new ConfigError(`DATABASE_URL: cannot use PostgreSQL at ${redactUrl(url, 'the DATABASE_URL given')} (${reason}). Check that PostgreSQL runs there and that the URL's user, password and database are right, or unset DATABASE_URL to use the embedded database.`);
+}
+
 export const poolApplicationName = (schema: string | undefined) => (schema ? `portvakt:${schema}` : 'portvakt').slice(0, 63);
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
@@ -165,7 +177,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
+    await admin.connect().catch((err: unknown) => { throw postgresUnavailable(url, err); });
     try {
       await admin.query(`create schema if not exists "${schema}"`);
     } finally {
@@ -189,10 +201,10 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let changes: ChangeFeed;
   try {
-    changes = await openPostgresChangeFeed(pg, pool, url, schema);
+    changes = await openPostgresChangeFeed(pg, pool, url, schema); // the first connection
   } catch (err) {
     await db.destroy();
-    throw err;
+    throw postgresUnavailable(url, err);
   }
   return {
     db, kind: 'postgres', schema, changes, opened: Promise.resolve(),

@@ -3,6 +3,7 @@
 // installations (or environments) sharing one Redis must each have their own.
 import { Redis } from 'ioredis';
 import { ConfigError } from '../config/error.js';
+import { redactUrl } from './redact-url.js';
 
 export interface RedisStore {
   client: Redis;
@@ -17,18 +18,6 @@ export interface RedisStore {
 
 /** Where a request gives up on a Redis that has stopped answering, so that no login hangs on it. */
 const COMMAND_TIMEOUT_MS = 3000;
-
-/** redis://user:password@host:port/db as redis://host:port/db: for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return 'the REDIS_URL given';
-  }
-}
 
 /**
  * Connects, or stops the start with a message that says what is wrong (a provider that cannot keep
@@ -53,11 +42,11 @@ export async function openRedis(url: string, prefix: string): Promise<RedisStore
   } catch (err) {
     client.disconnect();
     const reason = lastError?.code ?? lastError?.message ?? (err as Error).message;
-    throw new ConfigError(`REDIS_URL: cannot use Redis at ${redactRedisUrl(url)} (${reason}). Start Redis there, or unset REDIS_URL to keep the provider's state in the SQL store.`);
+    throw new ConfigError(`REDIS_URL: cannot use Redis at ${redactUrl(url, 'the REDIS_URL given')} (${reason}). Start Redis there, or unset REDIS_URL to keep the provider's state in the SQL store.`);
   }
   return {
     client,
-    location: redactRedisUrl(url),
+    location: redactUrl(url, 'the REDIS_URL given'),
     prefix,
     async ping() {
       return client.ping().then((answer) => answer === 'PONG', () => false);
