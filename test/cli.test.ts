@@ -138,6 +138,34 @@ describe('portvakt start', () => {
   }, 60_000);
 });
 
+describe('one process at a time on an embedded database', () => {
+  it('a command while the server runs is refused with a message naming that process; a stale lock is taken over', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'start'], { env: cliEnv({ PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }) });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      expect(await within(30_000, async () => output.includes('ready in'))).toBe(true);
+      const refused = await portvakt('keys', 'list');
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(`the embedded database is in use by another Portvakt (process ${child.pid})`);
+      expect(refused.err).not.toMatch(/\n\s+at /);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    const lockFile = path.join(dataDir, 'db.lock');
+    await expect(fs.access(lockFile)).rejects.toThrow(); // released on the way out
+
+    // A lock left by a process that no longer runs (killed) does not keep anyone out.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.once('exit', resolve));
+    await fs.writeFile(lockFile, String(gone.pid));
+    expect((await portvakt('keys', 'list')).code).toBe(0);
+    await expect(fs.access(lockFile)).rejects.toThrow();
+  }, 60_000);
+});
+
 describe('a signal during the start', () => {
   it('closes the embedded database before the process ends (exit 130 on SIGINT)', async () => {
     // A "Redis" that accepts and never answers holds the start while PGlite is already open.

@@ -8,6 +8,7 @@ import { openPgliteThread, type PgliteConnection } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
 import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import { redactUrl } from './redact-url.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -218,6 +219,8 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
 async function startOpeningPglite(dir: string): Promise<Store> {
   // Nothing is awaited before PGlite's thread starts (see pglite-template.ts): it opens the
   // database while the caller goes on loading the rest of Portvakt.
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const lock = lockDataDir(`${dir}.lock`);
   seedFromTemplate(dir);
   fs.mkdirSync(dir, { recursive: true });
   const connecting = openPgliteThread(dir).catch((err: unknown) => {
@@ -236,6 +239,7 @@ async function startOpeningPglite(dir: string): Promise<Store> {
       // before using the database (Redis unreachable, say) must still close PGlite, or the exit
       // that follows tears its thread down mid-write. (Closing twice is harmless.)
       await (await connecting.catch(() => undefined))?.close();
+      lock.release();
     },
   };
 }
