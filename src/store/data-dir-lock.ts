@@ -3,7 +3,7 @@
 // process id in every process), and the embedded store keeps recent writes in its process's memory.
 // A second Portvakt (or a `portvakt` command) on the same data directory would write the same files
 // unseen by the first. So the directory is locked with a file that names the process holding it; a
-// lock whose process no longer runs (killed) is taken over.
+// lock whose process no longer runs (killed), or whose id now belongs to another program, is taken over.
 import fs from 'node:fs';
 import { ConfigError } from '../config/error.js';
 
@@ -11,14 +11,23 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** Whether a process with that id runs (and is not us). */
-function runs(pid: number): boolean {
+/**
+ * Whether the process that wrote a lock may still hold it. Process ids are reused — in a container
+ * Portvakt often gets the same one at every start — so one that is ours but whose lock this process
+ * never took, or one that runs a program other than Node (where /proc tells), holds nothing.
+ */
+function mayHold(pid: number, file: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return held.has(file);
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false; // (EPERM: it runs, as another user)
+  }
+  try {
+    return /node/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true; // no /proc to ask (macOS): a running process may be a Portvakt
   }
 }
 
@@ -36,7 +45,7 @@ export function lockDataDir(file: string): DataDirLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
     }
     const holder = Number(fs.readFileSync(file, 'utf8').trim());
-    if (holder === process.pid || runs(holder)) {
+    if (mayHold(holder, file)) {
       throw new ConfigError(
         `the embedded database is in use by another Portvakt (process ${holder}): stop it first, or give this one another PORTVAKT_DATA_DIR. ` +
           `(Several processes share one database with DATABASE_URL. If no process ${holder} runs, delete ${file}.)`,
