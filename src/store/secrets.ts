@@ -1,11 +1,11 @@
 // Everything Portvakt keeps secret at rest hangs on one root secret (PORTVAKT_SECRET): it seals
 // (encrypts) the signing keys and the data keys below, and keys cookies and form tokens. In a test
-// environment without PORTVAKT_SECRET, a random root secret is
-// generated once and kept in the data directory, so a restart keeps keys readable.
+// environment without PORTVAKT_SECRET, a random root secret is generated once and kept in the data
+// directory, so a restart keeps keys readable.
 //
 // Some keys must never change, or every client secret would stop working and every pairwise `sub`
 // would change: the client-secret digest key and the pairwise key (and, so that access tokens live
-// through the change, the access-token handle key). They are data keys, made once
+// through a change of root secret, the access-token handle key). They are data keys, made once
 // (from the root secret of that day, so an installation that predates them keeps its subjects),
 // kept sealed in the database, and loaded at start (`loadDataKeys`). The root secret can then be
 // changed: start with the new one as PORTVAKT_SECRET and the old one as PORTVAKT_PREVIOUS_SECRET,
