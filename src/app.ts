@@ -9,7 +9,8 @@ import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.
 import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { DomainError } from './registry/errors.js';
-import { createProtocolEvents, type ProtocolEvent, type ProtocolEvents } from './registry/events.js';
+import { createProtocolEvents, type ProtocolEvents } from './registry/events.js';
+import { recordProtocolEvents } from './provider/protocol-events.js';
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
@@ -107,10 +108,12 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Loaded only when used: ioredis is no part of an embedded start.
     if (config.redisUrl) redis = await (await import('./store/redis.js')).openRedis(config.redisUrl, config.redisPrefix);
     const clients = createClientRegistry(store.db, secrets, config.environment, store.kind === 'pglite' ? {} : { cacheSeconds: CLIENT_CACHE_SECONDS_SHARED, changes: store.changes });
-    const events = createProtocolEvents(store.db, config.environment);
+    // The log is the server's; until it exists, failures to write events have nobody to tell.
+    let warn: (err: unknown, lost: number) => void = () => undefined;
+    const events = createProtocolEvents(store.db, config.environment, { recording: config.protocolEvents, onError: (err, lost) => warn(err, lost) });
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
-    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true });
+    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 
@@ -219,13 +222,14 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
     });
     metrics.watch(provider);
-    const record = (event: ProtocolEvent) => void events.record(event).catch((err) => log.warn({ err }, 'recording a protocol event failed'));
-    provider.on('backchannel.success', (_ctx, client, _accountId, sid) =>
-      record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri, sid } }));
-    provider.on('backchannel.error', (_ctx, err, client, _accountId, sid) =>
-      record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, sid, error: String((err as Error)?.message ?? err) } }));
+    warn = (err, lost) => log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
+    recordProtocolEvents(provider, events);
 
-    const sweeper = setInterval(() => void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed')), 10 * 60_000);
+    const sweep = () => {
+      void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed'));
+      void events.deleteOlderThan(config.eventRetentionDays).catch((err) => log.warn({ err }, 'old protocol event cleanup failed'));
+    };
+    const sweeper = setInterval(sweep, 10 * 60_000);
     sweeper.unref();
 
     const running = server;
@@ -235,6 +239,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         clearInterval(sweeper);
         await running.close();
         await writeBehind?.close();
+        await events.close();
         await redis?.close();
         await store.close();
       },

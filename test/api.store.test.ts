@@ -166,6 +166,32 @@ describe('creating and using an integration', () => {
   });
 });
 
+describe('protocol events', () => {
+  it('GET /clients/{id}/events tells what the provider answered the integration, newest first, with the error the client got', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    expect((await headlessLogin(created.client_id, created.client_secret)).status).toBe(200);
+    expect((await headlessLogin(created.client_id, 'wrong-secret')).status).toBe(401);
+
+    const events = await api('GET', `/clients/${created.client_id}/events`, 'a');
+    expect(events.status).toBe(200);
+    expect(events.body).toEqual([
+      { at: expect.any(String), type: 'token', outcome: 'failure', detail: { grant_type: 'authorization_code', error: 'invalid_client', error_description: expect.stringContaining('invalid secret') } },
+      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: expect.objectContaining({ login: 'TestID', acr: 'idporten-loa-substantial' }) },
+      { at: expect.any(String), type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } },
+      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: { redirect_uri: 'http://localhost:4000/callback', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-substantial' } },
+    ]);
+    expect(Date.parse(events.body[0].at)).toBeGreaterThanOrEqual(Date.parse(events.body[3].at));
+
+    // The read scope is enough; limit is honoured and checked.
+    expect((await api('GET', `/clients/${created.client_id}/events?limit=1`, 'readonly')).body).toHaveLength(1);
+    for (const limit of ['0', '201', 'x', '1.5']) {
+      const bad = await api('GET', `/clients/${created.client_id}/events?limit=${limit}`, 'a');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error_description).toContain('limit must be a whole number from 1 to 200');
+    }
+  });
+});
+
 describe('another organisation can neither read nor change an integration', () => {
   let clientId: string;
   beforeAll(async () => {
@@ -179,6 +205,7 @@ describe('another organisation can neither read nor change an integration', () =
     ['GET', '/jwks'],
     ['POST', '/jwks'],
     ['PUT', '/jwks'],
+    ['GET', '/events'],
   ])('%s /clients/{id}%s → 404, and nothing changed', async (method, suffix) => {
     const body = method === 'PUT' && !suffix ? webClient({ client_name: 'Kapret' }) : suffix === '/jwks' && method !== 'GET' ? { keys: [] } : undefined;
     const answer = await api(method, `/clients/${clientId}${suffix}`, 'b', body);
@@ -249,7 +276,7 @@ describe('documentation', () => {
   it('serves an OpenAPI document and a docs page', async () => {
     const doc = (await (await fetch(`${pv.issuer}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/clients', '/api/v1/clients/{client_id}', '/api/v1/clients/{client_id}/secret', '/api/v1/clients/{client_id}/jwks']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/clients', '/api/v1/clients/{client_id}', '/api/v1/clients/{client_id}/secret', '/api/v1/clients/{client_id}/jwks', '/api/v1/clients/{client_id}/events']));
     const page = await fetch(`${pv.issuer}/api/v1/docs/`, { redirect: 'follow' });
     expect(page.status).toBe(200);
   });

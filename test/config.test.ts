@@ -30,6 +30,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ PORTVAKT_REDIS_PREFIX: 'has space' })).toThrow(/PORTVAKT_REDIS_PREFIX/);
+    expect(() => loadConfig({ PORTVAKT_PROTOCOL_EVENTS: 'some' })).toThrow(/PORTVAKT_PROTOCOL_EVENTS/);
+    expect(() => loadConfig({ PORTVAKT_EVENT_RETENTION_DAYS: '0' })).toThrow(/PORTVAKT_EVENT_RETENTION_DAYS/);
+  });
+
+  it('protocol events: all of them in test, failures only in production, unless told otherwise', () => {
+    const prod = { PORTVAKT_ENVIRONMENT: 'prod', PORTVAKT_SECRET: 'x'.repeat(40) };
+    expect(loadConfig({})).toMatchObject({ protocolEvents: 'all', eventRetentionDays: 30 });
+    expect(loadConfig(prod).protocolEvents).toBe('errors');
+    expect(loadConfig({ ...prod, PORTVAKT_PROTOCOL_EVENTS: 'all', PORTVAKT_EVENT_RETENTION_DAYS: '7' })).toMatchObject({ protocolEvents: 'all', eventRetentionDays: 7 });
   });
 
   it('Redis keys are prefixed per environment unless told otherwise', () => {

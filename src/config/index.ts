@@ -9,6 +9,9 @@ import { storeLocation } from './store-location.js';
 export { ConfigError } from './error.js';
 
 export const ENVIRONMENTS = ['test', 'prod'] as const;
+/** Which protocol events are recorded per client: everything, failures only (a busy production), or nothing. */
+export const EVENT_RECORDING = ['all', 'errors', 'off'] as const;
+export type EventRecording = (typeof EVENT_RECORDING)[number];
 
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -34,6 +37,10 @@ const ConfigSchema = Type.Object({
   trustProxy: Type.Boolean(),
   /** Allow a production environment to run with test-only login methods (a public demo). */
   allowTestLoginInProduction: Type.Boolean(),
+  /** Which protocol events are kept per client (registry/events.ts): all, failures only, or none. */
+  protocolEvents: Type.Union(EVENT_RECORDING.map((r) => Type.Literal(r))),
+  /** Protocol events older than this are deleted. */
+  eventRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -63,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionMaxMinutes: env.PORTVAKT_SESSION_MAX_MINUTES === undefined ? 120 : Number(env.PORTVAKT_SESSION_MAX_MINUTES),
     allowTestLoginInProduction: env.PORTVAKT_DEMO === 'true',
     trustProxy: env.PORTVAKT_TRUST_PROXY === 'true',
+    // Every event in a test environment, where service owners find out why their login fails; only
+    // failures in production, where every login would otherwise add rows.
+    protocolEvents: env.PORTVAKT_PROTOCOL_EVENTS ?? ((env.PORTVAKT_ENVIRONMENT ?? 'test') === 'prod' ? 'errors' : 'all'),
+    eventRetentionDays: env.PORTVAKT_EVENT_RETENTION_DAYS === undefined ? 30 : Number(env.PORTVAKT_EVENT_RETENTION_DAYS),
     ...overrides,
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
@@ -102,4 +113,6 @@ const NAMES: Record<string, string> = {
   '/logLevel': 'LOG_LEVEL',
   '/sessionIdleMinutes': 'PORTVAKT_SESSION_IDLE_MINUTES',
   '/sessionMaxMinutes': 'PORTVAKT_SESSION_MAX_MINUTES',
+  '/protocolEvents': 'PORTVAKT_PROTOCOL_EVENTS',
+  '/eventRetentionDays': 'PORTVAKT_EVENT_RETENTION_DAYS',
 };

@@ -9,7 +9,8 @@ import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
 import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
-import { ForbiddenError, NotFoundError, type Access, type Integrations } from '../registry/integrations.js';
+import { ForbiddenError, MAX_EVENTS, NotFoundError, type Access, type Integrations } from '../registry/integrations.js';
+import { PROTOCOL_EVENT_TYPES } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { Actor } from '../registry/audit.js';
 
@@ -52,6 +53,12 @@ const ClientView = Type.Object(
 );
 const Jwks = Type.Object({ keys: Type.Array(RsaJwk, { maxItems: 5 }) });
 const JwksView = Type.Object({ created: Type.Optional(Type.String()), last_updated: Type.Optional(Type.String()), keys: Type.Array(RsaJwk) }, { additionalProperties: true });
+const EventView = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  type: Type.Union(PROTOCOL_EVENT_TYPES.map((t) => Type.Literal(t))),
+  outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+  detail: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'e.g. error and error_description as the client was told, grant_type, redirect_uri' }),
+});
 const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -153,10 +160,33 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     preHandler: guard('idporten:dcr.read'),
   }, async (request) => integrations.getJwks(request.caller!.access, request.params.client_id));
 
+  app.get<{ Params: { client_id: string }; Querystring: { limit?: number } }>(`${API_PREFIX}/clients/:client_id/events`, {
+    schema: {
+      tags,
+      summary: 'What the provider did for this integration lately (authorization answers, token calls, userinfo, logout, errors), newest first',
+      params: ClientIdParams,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS, default: 50 })) }),
+      response: { 200: Type.Array(EventView), ...errors },
+    },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => {
+    const limit = eventLimit(request.query.limit);
+    const events = await integrations.events(request.caller!.access, request.params.client_id, limit);
+    return events.map(({ at, type, outcome, detail }) => ({ at: at.toISOString(), type, outcome, detail }));
+  });
+
   for (const method of ['post', 'put'] as const) {
     app[method]<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/jwks`, {
       schema: { tags, summary: 'Replace the key set (at most 5 RSA keys; valid a year from upload)', params: ClientIdParams, body: Jwks, response: { 200: JwksView, ...errors } },
       preHandler: guard('idporten:dcr.modify'),
     }, async (request) => integrations.setJwks(request.caller!.access, request.params.client_id, request.body, request.caller!.actor));
   }
+}
+
+/** `limit` as sent (the route's schema documents it, the domain validates bodies only). */
+function eventLimit(raw: unknown): number {
+  if (raw === undefined) return 50;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) throw new DomainError('events.limit', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
+  return limit;
 }

@@ -1,37 +1,199 @@
-// Protocol events per client and environment, so support and the verification tests can read what
-// really happened (for now: the outcome of each back-channel logout delivery).
+// Protocol events per client and environment: what the provider did for each client — authorization
+// answers, token calls, userinfo, introspection, revocation, logout and back-channel logout, and
+// their errors — so the service owner, the service desk and the verification tests can read what
+// really happened, with the OAuth error the client was given.
+//
+// Recording never waits for the database: record() queues, and the queue is written a moment later
+// as one statement, so a login pays no round trip for its events. The price is that a crash loses
+// the last flush window's events, which is acceptable for a diagnostic record (the audit log, which
+// is not, is written as it happens). The queue is bounded: with the database away, the oldest events
+// give way rather than memory.
+import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
+import type { EventRecording } from '../config/index.js';
+
+export const PROTOCOL_EVENT_TYPES = [
+  'authorize', 'par', 'token', 'userinfo', 'introspection', 'revocation', 'logout', 'backchannel_logout', 'server_error',
+] as const;
+export type ProtocolEventType = (typeof PROTOCOL_EVENT_TYPES)[number];
+
 
 export interface ProtocolEvent {
-  clientId: string | undefined;
-  type: string;
+  clientId: string;
+  type: ProtocolEventType;
   outcome: 'success' | 'failure';
-  detail?: Record<string, unknown>;
+  /** Small facts about the event (error, error_description, grant_type, …); never tokens or personal data. */
+  detail?: Record<string, string | number | boolean | undefined>;
+}
+
+export interface RecordedEvent extends ProtocolEvent {
+  at: Date;
+  detail: Record<string, string | number | boolean>;
+}
+
+export interface ProtocolEventsOptions {
+  recording?: EventRecording;
+  flushMs?: number;
+  /** Events waiting for the database at most; beyond it the oldest are dropped (and counted). */
+  maxQueued?: number;
+  /** A write failed; `lost` events were given up (refused by the database, or pushed out of a full queue). */
+  onError?: (err: unknown, lost: number) => void;
 }
 
 export interface ProtocolEvents {
-  record(event: ProtocolEvent): Promise<void>;
-  forClient(clientId: string, limit?: number): Promise<Array<ProtocolEvent & { at: Date }>>;
+  readonly recording: EventRecording;
+  /** Queues an event (if this recording keeps it); returns at once. */
+  record(event: ProtocolEvent): void;
+  /** The client's latest events, newest first, including those still queued here. */
+  forClient(clientId: string, limit?: number): Promise<RecordedEvent[]>;
+  /** Writes what is queued now. */
+  flush(): Promise<void>;
+  /** Deletes events older than `days`; returns how many. */
+  deleteOlderThan(days: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-export function createProtocolEvents(db: Db, environment: string): ProtocolEvents {
-  return {
-    async record(event) {
+export const DEFAULT_EVENT_FLUSH_MS = 250;
+export const DEFAULT_MAX_QUEUED_EVENTS = 10_000;
+/** Rows per INSERT: 6 parameters each, well below PostgreSQL's 65 535 parameters per statement. */
+const ROWS_PER_STATEMENT = 1_000;
+const MAX_TEXT = 500;
+
+interface Queued {
+  event: ProtocolEvent;
+  at: Date;
+}
+
+export function createProtocolEvents(db: Db, environment: string, options: ProtocolEventsOptions = {}): ProtocolEvents {
+  const recording = options.recording ?? 'all';
+  const flushMs = options.flushMs ?? DEFAULT_EVENT_FLUSH_MS;
+  const maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_EVENTS;
+  let queue: Queued[] = [];
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
+
+  const schedule = (delay = flushMs) => {
+    timer ??= setTimeout(() => { timer = undefined; void flush(); }, delay);
+    timer.unref();
+  };
+
+  const requeue = (batch: Queued[]) => {
+    queue = [...batch, ...queue];
+    if (queue.length > maxQueued) {
+      dropped += queue.length - maxQueued;
+      queue = queue.slice(queue.length - maxQueued);
+    }
+  };
+
+  async function write(batch: Queued[]): Promise<void> {
+    for (let start = 0; start < batch.length; start += ROWS_PER_STATEMENT) {
       await db
         .insertInto('protocol_events')
-        .values({ environment, client_id: event.clientId ?? null, type: event.type, outcome: event.outcome, detail: JSON.stringify(event.detail ?? {}) })
+        .values(batch.slice(start, start + ROWS_PER_STATEMENT).map(({ event, at }) => ({
+          environment,
+          client_id: event.clientId,
+          type: event.type,
+          outcome: event.outcome,
+          detail: JSON.stringify(cleanDetail(event.detail)),
+          created_at: at,
+        })))
         .execute();
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (writing) await writing;
+    clearTimeout(timer);
+    timer = undefined;
+    if (!queue.length) return;
+    const batch = queue;
+    queue = [];
+    writing = write(batch).then(
+      () => {
+        if (dropped) {
+          options.onError?.(new Error('the protocol event queue was full'), dropped);
+          dropped = 0;
+        }
+      },
+      (err: unknown) => {
+        // What the database refuses as data would be refused again: give it up. Anything else (the
+        // database away) is tried again later, as long as the queue has room.
+        if (/^22/.test(String((err as { code?: unknown })?.code))) options.onError?.(err, batch.length);
+        else {
+          requeue(batch);
+          options.onError?.(err, 0);
+          schedule(1000);
+        }
+      },
+    );
+    try {
+      await writing;
+    } finally {
+      writing = undefined;
+    }
+  }
+
+  return {
+    recording,
+    record(event) {
+      if (recording === 'off' || (recording === 'errors' && event.outcome === 'success')) return;
+      if (queue.length >= maxQueued) {
+        queue.shift();
+        dropped++;
+      }
+      queue.push({ event, at: new Date() });
+      schedule();
     },
     async forClient(clientId, limit = 50) {
+      await flush();
       const rows = await db
         .selectFrom('protocol_events')
         .selectAll()
         .where('environment', '=', environment)
         .where('client_id', '=', clientId)
+        .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({ clientId: r.client_id ?? undefined, type: r.type, outcome: r.outcome as 'success' | 'failure', detail: r.detail, at: new Date(r.created_at) }));
+      return rows.map((r) => ({
+        clientId: r.client_id ?? clientId,
+        type: r.type as ProtocolEventType,
+        outcome: r.outcome as 'success' | 'failure',
+        detail: r.detail as Record<string, string | number | boolean>,
+        at: new Date(r.created_at),
+      }));
+    },
+    flush,
+    async deleteOlderThan(days) {
+      const result = await db
+        .deleteFrom('protocol_events')
+        .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows ?? 0);
+    },
+    async close() {
+      await flush();
     },
   };
+}
+
+/**
+ * Detail values as the database will take them: no undefined, strings cut to a readable length and
+ * free of what JSON in PostgreSQL refuses (NUL) or what would break a page (control characters,
+ * lone surrogates) — an error description can quote a request's own parameters.
+ */
+function cleanDetail(detail: ProtocolEvent['detail']): Record<string, string | number | boolean> {
+  const clean: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(detail ?? {})) {
+    if (value === undefined) continue;
+    clean[key] = typeof value === 'string' ? cleanText(value) : value;
+  }
+  return clean;
+}
+
+function cleanText(text: string): string {
+  const cut = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

@@ -7,6 +7,7 @@ import { DomainError, ClientValidationError } from './errors.js';
 import { validateClient, usesSecret, type ClientInput, type ValidationContext } from './client-schema.js';
 import type { ClientRegistry, StoredClient } from './clients.js';
 import type { AuditLog, Actor } from './audit.js';
+import type { ProtocolEvents, RecordedEvent } from './events.js';
 
 export const SECRET_LIFETIME_DAYS = 360;
 export const KEY_LIFETIME_DAYS = 365;
@@ -46,6 +47,8 @@ export interface Integrations {
   newSecret(access: Access, clientId: string, actor: Actor): Promise<{ integration: IntegrationView; client_secret: string }>;
   getJwks(access: Access, clientId: string): Promise<JwksView>;
   setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor): Promise<JwksView>;
+  /** What the provider did for this integration lately, newest first (protocol events). */
+  events(access: Access, clientId: string, limit?: number): Promise<RecordedEvent[]>;
 }
 
 type StoredJwks = NonNullable<ClientInput['jwks']> & { created?: string; last_updated?: string };
@@ -68,7 +71,7 @@ const READ_ONLY_FIELDS = new Set(['created', 'last_updated', 'client_secret_expi
 
 const newSecretValue = () => crypto.randomBytes(32).toString('base64url');
 
-export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext): Integrations {
+export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext, protocolEvents?: ProtocolEvents): Integrations {
   const canSee = (access: Access, orgno: string | null) => access === 'all' || (!!orgno && access.orgnos.has(orgno));
 
   async function visible(access: Access, clientId: string): Promise<StoredClient> {
@@ -171,8 +174,16 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const jwks = stored.registration.jwks as StoredJwks;
       return { created: jwks.created, last_updated: jwks.last_updated, keys: jwks.keys };
     },
+
+    async events(access, clientId, limit = 50) {
+      await visible(access, clientId);
+      return protocolEvents ? protocolEvents.forClient(clientId, Math.min(Math.max(1, limit), MAX_EVENTS)) : [];
+    },
   };
 }
+
+/** Protocol events one answer lists at most. */
+export const MAX_EVENTS = 200;
 
 function usesSecretMethod(body: Record<string, unknown>): boolean {
   const method = body.token_endpoint_auth_method ?? 'client_secret_basic';

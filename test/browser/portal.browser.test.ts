@@ -76,6 +76,9 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
     await page.goto(`${pv.issuer}/portal/clients/${clientId}`);
     expect(await page.locator('main').innerText()).not.toContain(secret); // shown once only
+    // What the provider answered the integration: its login, then its token call.
+    const events = page.getByRole('region', { name: 'Siste hendelser' });
+    expect((await events.locator('tbody tr').allInnerTexts()).map((row) => row.split('\t').slice(1, 3).join(' '))).toEqual(['token OK', 'authorize OK']);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Navn på tjenesten').fill('Nytt navn');
     await page.getByRole('button', { name: 'Lagre' }).click();

@@ -6,6 +6,7 @@ import { Layout, renderPage } from '../../ui/layout.js';
 import type { IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
+import type { RecordedEvent } from '../../registry/events.js';
 
 export const PORTAL_PREFIX = '/portal';
 
@@ -59,6 +60,51 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
         </ul>
       ) : <p>{t('portal.noOrgs')}</p>}
     </Frame>,
+  );
+}
+
+/** A moment as the portal's tables show it: UTC, to the second. */
+const utc = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 19);
+
+/** The order an event's facts are shown in (the store keeps no order); others follow by name. */
+const FACT_ORDER = ['grant_type', 'login', 'acr', 'redirect_uri', 'response_mode', 'active', 'uri', 'route'];
+const factRank = (name: string) => (FACT_ORDER.includes(name) ? FACT_ORDER.indexOf(name) : FACT_ORDER.length);
+
+/** An event's facts: the OAuth error first (what the client was told), then the rest as name=value. */
+function EventDetail({ detail }: { detail: RecordedEvent['detail'] }) {
+  const { error, error_description: description, ...rest } = detail;
+  const facts = Object.entries(rest).sort(([a], [b]) => factRank(a) - factRank(b) || a.localeCompare(b));
+  return (
+    <>
+      {error !== undefined && <><code>{String(error)}</code>{description !== undefined ? `: ${String(description)}` : ''}{facts.length ? <br /> : null}</>}
+      {facts.map(([name, value], i) => <>{i ? ', ' : ''}{name}=<code>{String(value)}</code></>)}
+    </>
+  );
+}
+
+function EventTable({ t, events }: { t: Translate; events: RecordedEvent[] }) {
+  return (
+    <section aria-labelledby="events-title">
+      <h2 id="events-title">{t('portal.events')}</h2>
+      <p class="hint" id="events-intro">{t('portal.events.intro')}</p>
+      {events.length ? (
+        <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title" aria-describedby="events-intro">
+          <table class="ds-table" id="events">
+            <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.events.type')}</th><th scope="col">{t('portal.events.outcome')}</th><th scope="col">{t('portal.events.detail')}</th></tr></thead>
+            <tbody>
+              {events.map((e) => (
+                <tr data-outcome={e.outcome}>
+                  <td>{utc(e.at)}</td>
+                  <td><code>{e.type}</code></td>
+                  <td>{t(e.outcome === 'success' ? 'portal.events.success' : 'portal.events.failure')}</td>
+                  <td><EventDetail detail={e.detail} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : <p>{t('portal.events.none')}</p>}
+    </section>
   );
 }
 
@@ -119,6 +165,7 @@ export function integrationFormPage(p: {
   integration?: IntegrationView | undefined;
   keys?: Array<{ kid: string }> | undefined;
   keyError?: string | undefined;
+  events?: RecordedEvent[] | undefined;
 }): string {
   const t = translator(p.locale);
   const expires = p.integration?.client_secret_expires_at;
@@ -230,6 +277,7 @@ export function integrationFormPage(p: {
           </form>
         </div>
       )}
+      {p.integration && p.events && <EventTable t={t} events={p.events} />}
     </Frame>,
   );
 }
@@ -265,7 +313,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
         <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.audit.who')}</th><th scope="col">{t('portal.audit.what')}</th><th scope="col">client_id</th></tr></thead>
         <tbody>
           {p.audit.map((e) => (
-            <tr><td>{e.at.toISOString().replace('T', ' ').slice(0, 19)}</td><td>{e.actor.kind}: {e.actor.id}</td><td>{e.action}</td><td><code>{e.clientId ?? ''}</code></td></tr>
+            <tr><td>{utc(e.at)}</td><td>{e.actor.kind}: {e.actor.id}</td><td>{e.action}</td><td><code>{e.clientId ?? ''}</code></td></tr>
           ))}
         </tbody>
       </table>

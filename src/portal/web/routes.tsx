@@ -174,11 +174,14 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, await editPage(p, integration, valuesOf(integration)));
   });
 
+  /** The integration page lists this many of its latest protocol events (the API gives more). */
+  const EVENTS_ON_PAGE = 20;
   const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, error?: { field: string; message: string }, keyError?: string) =>
     integrationFormPage({
       ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
       action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError,
       keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
+      events: await integrations.events(p.access, integration.client_id, EVENTS_ON_PAGE),
     });
 
   // Keys: add one (JWK, PEM key or certificate) or remove one; the whole set is replaced each time.

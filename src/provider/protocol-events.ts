@@ -1,0 +1,81 @@
+// Turns what the provider does into protocol events per client (registry/events.ts): oidc-provider's
+// own events for authorization answers, token calls, errors and logout, and a look at each answer
+// for what it announces no event for (userinfo, introspection and revocation that succeeded).
+//
+// One event per answer a client receives, so a login costs two (its authorization answer and its
+// token call). Requests that name no known client are not recorded for anyone: nobody could read
+// them, and anyone could make them; the log and /metrics count those.
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProtocolEvent, ProtocolEvents, ProtocolEventType } from '../registry/events.js';
+import { LOGIN_EVENT, type LoginEvent } from './sessions.js';
+
+interface OAuthError extends Error {
+  error?: string;
+  error_description?: string;
+  error_detail?: string;
+}
+
+type Listener = (...args: never[]) => void;
+
+export function recordProtocolEvents(provider: Provider, events: ProtocolEvents): void {
+  if (events.recording === 'off') return;
+  const emitter = provider as unknown as { on(event: string, listener: Listener): void };
+  const on = <A extends unknown[]>(event: string, listener: (...args: A) => void) => emitter.on(event, listener as unknown as Listener);
+  /** The login method of a login made during this request (absent: the answer reused the SSO session). */
+  const freshLogins = new WeakMap<object, LoginEvent>();
+
+  const record = (ctx: KoaContextWithOIDC, type: ProtocolEventType, outcome: ProtocolEvent['outcome'], detail?: ProtocolEvent['detail']) => {
+    const clientId = ctx.oidc?.client?.clientId;
+    if (clientId) events.record({ clientId, type, outcome, ...(detail ? { detail } : {}) });
+  };
+  const failure = (ctx: KoaContextWithOIDC, type: ProtocolEventType, err: OAuthError, detail: ProtocolEvent['detail'] = {}) =>
+    record(ctx, type, 'failure', { ...detail, error: err.error ?? 'server_error', error_description: describe(err) });
+  const param = (ctx: KoaContextWithOIDC, name: string) => {
+    const value = ctx.oidc?.params?.[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  on(LOGIN_EVENT, (ctx: KoaContextWithOIDC, login: LoginEvent) => freshLogins.set(ctx, login));
+  on('authorization.success', (ctx: KoaContextWithOIDC) => {
+    const login = freshLogins.get(ctx);
+    record(ctx, 'authorize', 'success', {
+      redirect_uri: param(ctx, 'redirect_uri'),
+      response_mode: param(ctx, 'response_mode') ?? 'query',
+      login: login?.method ?? 'sso',
+      acr: ctx.oidc.session?.acr,
+    });
+  });
+  on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri') }));
+  on('pushed_authorization_request.success', (ctx: KoaContextWithOIDC) => record(ctx, 'par', 'success'));
+  on('pushed_authorization_request.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'par', err));
+  on('grant.success', (ctx: KoaContextWithOIDC) => record(ctx, 'token', 'success', { grant_type: param(ctx, 'grant_type') }));
+  on('grant.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'token', err, { grant_type: param(ctx, 'grant_type') }));
+  on('userinfo.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'userinfo', err));
+  on('introspection.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'introspection', err));
+  on('revocation.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'revocation', err));
+  on('end_session.success', (ctx: KoaContextWithOIDC) => record(ctx, 'logout', 'success'));
+  on('end_session.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'logout', err));
+  on('backchannel.success', (ctx: KoaContextWithOIDC, client: { clientId: string; backchannelLogoutUri?: string }) =>
+    events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));
+  on('backchannel.error', (ctx: KoaContextWithOIDC, err: Error, client: { clientId: string; backchannelLogoutUri?: string }) =>
+    events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, error: err?.message ?? String(err) } }));
+  on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { route: ctx.oidc?.route }));
+
+  // Successes oidc-provider announces no event for. Failures are left to its error events above
+  // (which carry the error), so nothing is recorded twice.
+  const answered: Partial<Record<string, ProtocolEventType>> = { userinfo: 'userinfo', introspection: 'introspection', revocation: 'revocation' };
+  provider.use(async (ctx, next) => {
+    await next();
+    const type = ctx.oidc?.route ? answered[ctx.oidc.route] : undefined;
+    if (!type || ctx.status !== 200) return;
+    const active = type === 'introspection' ? (ctx.body as { active?: unknown } | undefined)?.active === true : undefined;
+    record(ctx as KoaContextWithOIDC, type, 'success', active === undefined ? undefined : { active });
+  });
+}
+
+/** error_description and, where oidc-provider has it, the detail it keeps apart (e.g. which value was wrong). */
+function describe(err: OAuthError): string | undefined {
+  const parts = [err.error_description ?? (err.error ? undefined : err.message), err.error_detail].filter(Boolean);
+  return parts.length ? parts.join(': ') : undefined;
+}
