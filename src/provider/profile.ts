@@ -234,6 +234,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     ttl: {
       AccessToken: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
+      // The self-service API's tokens (client credentials), by the API client's access_token_lifetime.
+      ClientCredentials: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
       IdToken: ID_TOKEN_TTL,
       Interaction: INTERACTION_TTL,
