@@ -223,7 +223,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     });
     metrics.watch(provider);
     warn = (err, lost) => log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
-    recordProtocolEvents(provider, events);
+    recordProtocolEvents(provider, events, (err) => log.error({ err }, 'recording a protocol event failed'));
 
     const sweep = () => {
       void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed'));

@@ -7,7 +7,10 @@ import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from 
 import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { createProtocolEvents } from '../src/registry/events.js';
+import { EventEmitter } from 'node:events';
+import type Provider from 'oidc-provider';
+import { createProtocolEvents, type ProtocolEvents } from '../src/registry/events.js';
+import { recordProtocolEvents } from '../src/provider/protocol-events.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
 const env = portvaktWithTestClients();
@@ -137,6 +140,19 @@ describe('how much is recorded', () => {
     });
     expect(wrongSecret.status).toBe(401);
     expect((await pv.portvakt.events.forClient('basic-client')).map((e) => `${e.type} ${e.outcome}`)).toEqual(expected);
+  });
+});
+
+describe('recording', () => {
+  it('a recorder that throws is reported, and never becomes the answer to the request', () => {
+    const provider = Object.assign(new EventEmitter(), { use: () => undefined });
+    const broken = { recording: 'all', record: () => { throw new Error('disk on fire'); } } as unknown as ProtocolEvents;
+    const failures: unknown[] = [];
+    recordProtocolEvents(provider as unknown as Provider, broken, (err) => failures.push(err));
+    const ctx = { oidc: { client: { clientId: 'basic-client' }, params: { grant_type: 'authorization_code' } } };
+    expect(() => provider.emit('grant.success', ctx)).not.toThrow();
+    expect(() => provider.emit('server_error', undefined, new Error('x'))).not.toThrow();
+    expect(failures).toEqual([expect.objectContaining({ message: 'disk on fire' })]);
   });
 });
 

@@ -18,32 +18,43 @@ interface OAuthError extends Error {
 
 type Listener = (...args: never[]) => void;
 
-export function recordProtocolEvents(provider: Provider, events: ProtocolEvents): void {
+/**
+ * `failed` hears of a listener that threw: a mistake in recording must never become the answer to
+ * the request it records (an emitter's listeners run inside the provider's request handling).
+ */
+export function recordProtocolEvents(provider: Provider, events: ProtocolEvents, failed: (err: unknown) => void = () => undefined): void {
   if (events.recording === 'off') return;
   const emitter = provider as unknown as { on(event: string, listener: Listener): void };
-  const on = <A extends unknown[]>(event: string, listener: (...args: A) => void) => emitter.on(event, listener as unknown as Listener);
+  const on = <A extends unknown[]>(event: string, listener: (...args: A) => void) =>
+    emitter.on(event, ((...args: A) => {
+      try {
+        listener(...args);
+      } catch (err) {
+        failed(err);
+      }
+    }) as unknown as Listener);
   /** The login method of a login made during this request (absent: the answer reused the SSO session). */
   const freshLogins = new WeakMap<object, LoginEvent>();
 
   const record = (ctx: KoaContextWithOIDC, type: ProtocolEventType, outcome: ProtocolEvent['outcome'], detail?: ProtocolEvent['detail']) => {
-    const clientId = ctx.oidc?.client?.clientId;
+    const clientId = ctx?.oidc?.client?.clientId;
     if (clientId) events.record({ clientId, type, outcome, ...(detail ? { detail } : {}) });
   };
   const failure = (ctx: KoaContextWithOIDC, type: ProtocolEventType, err: OAuthError, detail: ProtocolEvent['detail'] = {}) =>
     record(ctx, type, 'failure', { ...detail, error: err.error ?? 'server_error', error_description: describe(err) });
   const param = (ctx: KoaContextWithOIDC, name: string) => {
-    const value = ctx.oidc?.params?.[name];
+    const value = ctx?.oidc?.params?.[name];
     return typeof value === 'string' ? value : undefined;
   };
 
-  on(LOGIN_EVENT, (ctx: KoaContextWithOIDC, login: LoginEvent) => freshLogins.set(ctx, login));
+  on(LOGIN_EVENT, (ctx: KoaContextWithOIDC, login: LoginEvent) => { if (ctx) freshLogins.set(ctx, login); });
   on('authorization.success', (ctx: KoaContextWithOIDC) => {
-    const login = freshLogins.get(ctx);
+    const login = ctx ? freshLogins.get(ctx) : undefined;
     record(ctx, 'authorize', 'success', {
       redirect_uri: param(ctx, 'redirect_uri'),
       response_mode: param(ctx, 'response_mode') ?? 'query',
       login: login?.method ?? 'sso',
-      acr: ctx.oidc.session?.acr,
+      acr: ctx?.oidc?.session?.acr,
     });
   });
   on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri') }));
@@ -60,7 +71,7 @@ export function recordProtocolEvents(provider: Provider, events: ProtocolEvents)
     events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));
   on('backchannel.error', (ctx: KoaContextWithOIDC, err: Error, client: { clientId: string; backchannelLogoutUri?: string }) =>
     events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, error: err?.message ?? String(err) } }));
-  on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { route: ctx.oidc?.route }));
+  on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { route: ctx?.oidc?.route }));
 
   // Successes oidc-provider announces no event for. Failures are left to its error events above
   // (which carry the error), so nothing is recorded twice.
@@ -69,8 +80,12 @@ export function recordProtocolEvents(provider: Provider, events: ProtocolEvents)
     await next();
     const type = ctx.oidc?.route ? answered[ctx.oidc.route] : undefined;
     if (!type || ctx.status !== 200) return;
-    const active = type === 'introspection' ? (ctx.body as { active?: unknown } | undefined)?.active === true : undefined;
-    record(ctx as KoaContextWithOIDC, type, 'success', active === undefined ? undefined : { active });
+    try {
+      const active = type === 'introspection' ? (ctx.body as { active?: unknown } | undefined)?.active === true : undefined;
+      record(ctx as KoaContextWithOIDC, type, 'success', active === undefined ? undefined : { active });
+    } catch (err) {
+      failed(err);
+    }
   });
 }
 
