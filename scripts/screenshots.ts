@@ -46,6 +46,38 @@ async function main() {
       await page.getByRole('button', { name: 'Opprett' }).click();
     });
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
+    await shootEvents(config.issuer);
+
+
+    // An integration's recent protocol events, after the usual first mistakes.
+    async function shootEvents(issuer: string) {
+      const redirect = 'http://localhost:3000/callback';
+      const { integration, client_secret } = await portvakt.integrations.create('all', '312000008', { client_name: 'Min tjeneste', redirect_uris: [redirect] }, { kind: 'cli', id: 'screenshots' });
+      const pkce = { verifier: 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo', challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI' };
+      const authorize = (redirectUri: string) => `${issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: redirectUri, state: 's', nonce: 'n', code_challenge: pkce.challenge, code_challenge_method: 'S256', login_hint: 'testid:12848500095_idporten-loa-substantial' })}`;
+      const token = async (secret: string) => {
+        const location = (await fetch(authorize(redirect), { redirect: 'manual' })).headers.get('location')!;
+        const code = new URL(location).searchParams.get('code')!;
+        await fetch(`${issuer}/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${integration.client_id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: pkce.verifier }),
+        });
+      };
+      await fetch(authorize('http://localhost:3000/callbak'), { redirect: 'manual' });
+      await token('not-the-secret');
+      await token(client_secret!);
+      const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+      const page = await context.newPage();
+      await page.goto(`${issuer}/portal`);
+      await page.getByRole('link', { name: 'Logg inn' }).click();
+      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
+      await page.waitForURL(`${issuer}/portal`);
+      await page.goto(`${issuer}/portal/clients/${integration.client_id}`);
+      await page.locator('section[aria-labelledby="events-title"]').screenshot({ path: path.join(OUT, 'portal-events.png') });
+      await context.close();
+      process.stdout.write('docs/screenshots/portal-events.png\n');
+    }
   } finally {
     await browser.close();
     await portvakt.close();

@@ -70,14 +70,14 @@ const utc = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 19);
 const FACT_ORDER = ['grant_type', 'login', 'acr', 'redirect_uri', 'response_mode', 'active', 'uri', 'route'];
 const factRank = (name: string) => (FACT_ORDER.includes(name) ? FACT_ORDER.indexOf(name) : FACT_ORDER.length);
 
-/** An event's facts: the OAuth error first (what the client was told), then the rest as name=value. */
+/** An event's facts: the OAuth error first (what the client was told), then the rest as name=value, one a line. */
 function EventDetail({ detail }: { detail: RecordedEvent['detail'] }) {
   const { error, error_description: description, ...rest } = detail;
   const facts = Object.entries(rest).sort(([a], [b]) => factRank(a) - factRank(b) || a.localeCompare(b));
   return (
     <>
       {error !== undefined && <><code>{String(error)}</code>{description !== undefined ? `: ${String(description)}` : ''}{facts.length ? <br /> : null}</>}
-      {facts.map(([name, value], i) => <>{i ? ', ' : ''}{name}=<code>{String(value)}</code></>)}
+      {facts.map(([name, value], i) => <>{i ? <br /> : null}{name}=<code>{String(value)}</code></>)}
     </>
   );
 }
@@ -89,15 +89,15 @@ function EventTable({ t, events }: { t: Translate; events: RecordedEvent[] }) {
       <p class="hint" id="events-intro">{t('portal.events.intro')}</p>
       {events.length ? (
         <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title" aria-describedby="events-intro">
-          <table class="ds-table" id="events">
+          <table class="ds-table events" id="events">
             <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.events.type')}</th><th scope="col">{t('portal.events.outcome')}</th><th scope="col">{t('portal.events.detail')}</th></tr></thead>
             <tbody>
               {events.map((e) => (
                 <tr data-outcome={e.outcome}>
-                  <td>{utc(e.at)}</td>
+                  <td class="when">{utc(e.at)}</td>
                   <td><code>{e.type}</code></td>
                   <td>{t(e.outcome === 'success' ? 'portal.events.success' : 'portal.events.failure')}</td>
-                  <td><EventDetail detail={e.detail} /></td>
+                  <td class="facts"><EventDetail detail={e.detail} /></td>
                 </tr>
               ))}
             </tbody>
