@@ -1,7 +1,7 @@
 // Protocol events per client (ARCHITECTURE.md: "every protocol event … is recorded per client and
 // environment"): what the provider answered each client, with the OAuth error it was given, as the
 // service owner reads it in the portal and the API. Real logins with openid-client and the TestID page.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as oidc from 'openid-client';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
@@ -172,6 +172,31 @@ describe('the event store', () => {
     expect((await events.forClient('queue-test')).map((e) => e.detail.n)).toEqual([5, 4, 3]);
     expect(lost).toEqual([2]);
     await events.close();
+  });
+
+  it('failures past the per-client limit of a minute are counted in one suppressed event, not stored one by one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const events = createProtocolEvents(env.pv.portvakt.store.db, 'test', { failuresPerMinute: 3 });
+      const failure = { clientId: 'limit-test', type: 'token', outcome: 'failure', detail: { error: 'invalid_client' } } as const;
+      for (let i = 0; i < 5; i++) events.record(failure);
+      events.record({ clientId: 'limit-test', type: 'token', outcome: 'success' }); // successes are not limited
+      events.record({ ...failure, clientId: 'another-client' }); // nor is another client
+      vi.advanceTimersByTime(60_000); // the minute ends
+      events.record(failure); // a new minute
+      expect((await events.forClient('limit-test')).map((e) => `${e.type} ${e.outcome} ${JSON.stringify(e.detail)}`)).toEqual([
+        'token failure {"error":"invalid_client"}',
+        'suppressed failure {"count":2}',
+        'token success {}',
+        'token failure {"error":"invalid_client"}',
+        'token failure {"error":"invalid_client"}',
+        'token failure {"error":"invalid_client"}',
+      ]);
+      expect(await events.forClient('another-client')).toHaveLength(1);
+      await events.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('deletes events past their retention', async () => {

@@ -14,6 +14,8 @@ import type { EventRecording } from '../config/index.js';
 
 export const PROTOCOL_EVENT_TYPES = [
   'authorize', 'par', 'token', 'userinfo', 'introspection', 'revocation', 'logout', 'backchannel_logout', 'server_error',
+  // Stands for the failures of a minute past the per-client limit (detail.count says how many).
+  'suppressed',
 ] as const;
 export type ProtocolEventType = (typeof PROTOCOL_EVENT_TYPES)[number];
 
@@ -36,6 +38,8 @@ export interface ProtocolEventsOptions {
   flushMs?: number;
   /** Events waiting for the database at most; beyond it the oldest are dropped (and counted). */
   maxQueued?: number;
+  /** Failures recorded per client and minute at most; the rest are counted in one `suppressed` event. */
+  failuresPerMinute?: number;
   /** A write failed; `lost` events were given up (refused by the database, or pushed out of a full queue). */
   onError?: (err: unknown, lost: number) => void;
 }
@@ -55,6 +59,12 @@ export interface ProtocolEvents {
 
 export const DEFAULT_EVENT_FLUSH_MS = 250;
 export const DEFAULT_MAX_QUEUED_EVENTS = 10_000;
+/**
+ * A failure needs no credentials — anyone who knows a client_id can send it a wrong redirect_uri
+ * or secret as fast as they like — so failures are limited per client, or such a stream would fill
+ * the database. Ten a second on average is more than any integration makes by mistake.
+ */
+export const DEFAULT_FAILURES_PER_MINUTE = 600;
 const MAX_TEXT = 500;
 
 interface Queued {
@@ -70,6 +80,39 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
+
+  const enqueue = (event: ProtocolEvent) => {
+    if (queue.length >= maxQueued) {
+      queue.shift();
+      dropped++;
+    }
+    queue.push({ event, at: new Date() });
+    schedule();
+  };
+
+  // Failures per client in the current minute; those past the limit are counted, and when the
+  // minute ends one `suppressed` event per client says how many there were.
+  const failuresPerMinute = options.failuresPerMinute ?? DEFAULT_FAILURES_PER_MINUTE;
+  let failures = new Map<string, number>();
+  let minuteTimer: NodeJS.Timeout | undefined;
+  const closeMinute = () => {
+    minuteTimer = undefined;
+    const ended = failures;
+    failures = new Map();
+    for (const [clientId, count] of ended) {
+      if (count > failuresPerMinute) enqueue({ clientId, type: 'suppressed', outcome: 'failure', detail: { count: count - failuresPerMinute } });
+    }
+  };
+  const failureAllowed = (clientId: string) => {
+    const count = (failures.get(clientId) ?? 0) + 1;
+    failures.set(clientId, count);
+    // The minute starts with its first failure and is ended by a timer, so a quiet client costs nothing.
+    if (!minuteTimer) {
+      minuteTimer = setTimeout(closeMinute, 60_000);
+      minuteTimer.unref();
+    }
+    return count <= failuresPerMinute;
+  };
 
   const schedule = (delay = flushMs) => {
     timer ??= setTimeout(() => { timer = undefined; void flush(); }, delay);
@@ -133,12 +176,8 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
     recording,
     record(event) {
       if (recording === 'off' || (recording === 'errors' && event.outcome === 'success')) return;
-      if (queue.length >= maxQueued) {
-        queue.shift();
-        dropped++;
-      }
-      queue.push({ event, at: new Date() });
-      schedule();
+      if (event.outcome === 'failure' && !failureAllowed(event.clientId)) return;
+      enqueue(event);
     },
     async forClient(clientId, limit = 50) {
       await flush();
@@ -168,6 +207,8 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       return Number(result.numDeletedRows ?? 0);
     },
     async close() {
+      clearTimeout(minuteTimer);
+      closeMinute();
       await flush();
     },
   };
