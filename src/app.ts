@@ -10,7 +10,7 @@ import { createClientRegistry, type ClientRegistry } from './registry/clients.js
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { DomainError } from './registry/errors.js';
 import { createProtocolEvents, type ProtocolEvents } from './registry/events.js';
-import { recordProtocolEvents } from './provider/protocol-events.js';
+import { describeFailure, recordProtocolEvents } from './provider/protocol-events.js';
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
@@ -223,7 +223,13 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     });
     metrics.watch(provider);
     warn = (err, lost) => log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
-    recordProtocolEvents(provider, events, (err) => log.error({ err }, 'recording a protocol event failed'));
+    // Each failure is also logged: at info in test environments, where a developer watching the
+    // terminal of `npm start` learns at once why the token call failed; at debug in production.
+    const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);
+    recordProtocolEvents(provider, (event) => {
+      events.record(event);
+      if (event.outcome === 'failure') logFailure({ client_id: event.clientId, event: event.type, ...event.detail }, describeFailure(event));
+    }, (err) => log.error({ err }, 'recording a protocol event failed'));
 
     const sweep = () => {
       void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed'));

@@ -69,7 +69,7 @@ describe('portvakt start', () => {
   it('serves discovery, keys and its pages from the build, and stops cleanly on SIGINT', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/cli.js', 'start'], {
-      env: cliEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+      env: cliEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
     });
     let output = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -96,6 +96,13 @@ describe('portvakt start', () => {
       const demoPage = await browser.follow(callback);
       expect(demoPage.status).toBe(200);
       expect(demoPage.body).toContain('28876895937');
+      // A client's mistake is told in the terminal too (a test environment logs failures at info).
+      const demoClientId = /demo client (\S+)/.exec(output)![1]!;
+      const wrong = await fetch(`${issuer}/authorize?client_id=${demoClientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:1/cb')}&state=s&nonce=n`, { redirect: 'manual' });
+      expect(wrong.status).toBe(400);
+      const told = `"msg":"authorize failed for client ${demoClientId}: invalid_redirect_uri (redirect_uri did not match any of the client's registered redirect_uris)"`;
+      await within(5000, async () => output.includes(told));
+      expect(output).toContain(told);
       // Node's compile cache for the next start, kept in the data directory (not a shared temp dir)
       expect((await fs.readdir(path.join(dataDir, 'compile-cache'))).length).toBeGreaterThan(0);
     } finally {

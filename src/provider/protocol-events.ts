@@ -7,7 +7,7 @@
 // them, and anyone could make them; the log and /metrics count those.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { ProtocolEvent, ProtocolEvents, ProtocolEventType } from '../registry/events.js';
+import type { ProtocolEvent, ProtocolEventType } from '../registry/events.js';
 import { LOGIN_EVENT, type LoginEvent } from './sessions.js';
 
 interface OAuthError extends Error {
@@ -19,11 +19,11 @@ interface OAuthError extends Error {
 type Listener = (...args: never[]) => void;
 
 /**
- * `failed` hears of a listener that threw: a mistake in recording must never become the answer to
- * the request it records (an emitter's listeners run inside the provider's request handling).
+ * Hands every protocol event to `sink` (the event store, and the log). `failed` hears of a listener
+ * that threw: a mistake in recording must never become the answer to the request it records (an
+ * emitter's listeners run inside the provider's request handling).
  */
-export function recordProtocolEvents(provider: Provider, events: ProtocolEvents, failed: (err: unknown) => void = () => undefined): void {
-  if (events.recording === 'off') return;
+export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolEvent) => void, failed: (err: unknown) => void = () => undefined): void {
   const emitter = provider as unknown as { on(event: string, listener: Listener): void };
   const on = <A extends unknown[]>(event: string, listener: (...args: A) => void) =>
     emitter.on(event, ((...args: A) => {
@@ -38,7 +38,7 @@ export function recordProtocolEvents(provider: Provider, events: ProtocolEvents,
 
   const record = (ctx: KoaContextWithOIDC, type: ProtocolEventType, outcome: ProtocolEvent['outcome'], detail?: ProtocolEvent['detail']) => {
     const clientId = ctx?.oidc?.client?.clientId;
-    if (clientId) events.record({ clientId, type, outcome, ...(detail ? { detail } : {}) });
+    if (clientId) sink({ clientId, type, outcome, ...(detail ? { detail } : {}) });
   };
   const failure = (ctx: KoaContextWithOIDC, type: ProtocolEventType, err: OAuthError, detail: ProtocolEvent['detail'] = {}) =>
     record(ctx, type, 'failure', { ...detail, error: err.error ?? 'server_error', error_description: describe(err) });
@@ -68,9 +68,9 @@ export function recordProtocolEvents(provider: Provider, events: ProtocolEvents,
   on('end_session.success', (ctx: KoaContextWithOIDC) => record(ctx, 'logout', 'success'));
   on('end_session.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'logout', err));
   on('backchannel.success', (ctx: KoaContextWithOIDC, client: { clientId: string; backchannelLogoutUri?: string }) =>
-    events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));
+    sink({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));
   on('backchannel.error', (ctx: KoaContextWithOIDC, err: Error, client: { clientId: string; backchannelLogoutUri?: string }) =>
-    events.record({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, error: err?.message ?? String(err) } }));
+    sink({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, error: err?.message ?? String(err) } }));
   on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { route: ctx?.oidc?.route }));
 
   // Successes oidc-provider announces no event for. Failures are left to its error events above
@@ -93,4 +93,10 @@ export function recordProtocolEvents(provider: Provider, events: ProtocolEvents,
 function describe(err: OAuthError): string | undefined {
   const parts = [err.error_description ?? (err.error ? undefined : err.message), err.error_detail].filter(Boolean);
   return parts.length ? parts.join(': ') : undefined;
+}
+
+/** One line for a person reading the log: what failed for which client, and what it was told. */
+export function describeFailure(event: ProtocolEvent): string {
+  const { error, error_description: description } = event.detail ?? {};
+  return `${event.type} failed for client ${event.clientId}: ${error ?? 'error'}${description ? ` (${description})` : ''}`;
 }
