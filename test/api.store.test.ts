@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { PKCE } from './helpers/headless.js'; // profile §2.2's sample pair
+import { PKCE, redeemCode } from './helpers/headless.js'; // profile §2.2's sample pair
 
 const ORG_A = '312000008';
 const ORG_B = '974760673';
@@ -52,11 +52,7 @@ async function headlessLogin(clientId: string, secret: string, redirect = 'http:
   const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
   const code = new URL(location, pv.issuer).searchParams.get('code');
   if (!code) return { status: 0, location };
-  const response = await fetch(`${pv.issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: PKCE.verifier }),
-  });
+  const response = await redeemCode(pv.issuer, { client_id: clientId, secret, code, redirect_uri: redirect });
   return { status: response.status, location };
 }
 

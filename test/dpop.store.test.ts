@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
-import { PKCE, headlessAuthorizeUrl } from './helpers/headless.js';
+import { PKCE, headlessAuthorizeUrl, redeemCode } from './helpers/headless.js';
 
 const env = portvaktWithTestClients();
 const insecure = { execute: [oidc.allowInsecureRequests] };
@@ -58,15 +58,7 @@ describe('DPoP', () => {
   it('refuses a malformed proof at the token endpoint with invalid_dpop_proof', async () => {
     const authorize = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }), { redirect: 'manual' });
     const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!;
-    const response = await fetch(`${env.pv.issuer}/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        dpop: 'not.a.proof',
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: PKCE.verifier }),
-    });
+    const response = await redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code, redirect_uri: REDIRECT, headers: { dpop: 'not.a.proof' } });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_dpop_proof' });
   });

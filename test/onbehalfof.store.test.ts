@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { CookieBrowser } from './helpers/browser.js';
-import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 
 const REDIRECT = 'http://localhost:7777/callback';
@@ -32,11 +32,7 @@ const authorize = (onbehalfof: string | undefined, client_id = supplier.client_i
 };
 
 async function tokensFor(code: string) {
-  const response = await fetch(`${pv.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${supplier.client_id}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: PKCE.verifier }),
-  });
+  const response = await redeemCode(pv.issuer, { client_id: supplier.client_id, secret: SECRET, code, redirect_uri: REDIRECT });
   expect(response.status).toBe(200);
   return (await response.json()) as { id_token: string; access_token: string };
 }

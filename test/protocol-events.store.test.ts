@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as oidc from 'openid-client';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from './helpers/clients.js';
-import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { EventEmitter } from 'node:events';
@@ -70,11 +70,7 @@ describe('what is recorded for a client', () => {
     expect(new URL(cancelled).searchParams.get('error')).toBe('access_denied');
     // A code used twice.
     const code = await headlessCode(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }));
-    const redeem = () => fetch(`${env.pv.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: PKCE.verifier }),
-    });
+    const redeem = () => redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code: code!, redirect_uri: REDIRECT });
     expect((await redeem()).status).toBe(200);
     expect((await redeem()).status).toBe(400);
 
@@ -99,11 +95,7 @@ describe('what is recorded for a client', () => {
     const admin = testPersons[0]!; // administers the seeded demo organisation
     const { integration, client_secret } = await env.pv.portvakt.integrations.create('all', '312000008', { client_name: 'Hendelsestjeneste', redirect_uris: [REDIRECT] }, { kind: 'cli', id: 'test' });
     const code = await headlessCode(headlessAuthorizeUrl(env.pv.issuer, { client_id: integration.client_id, redirect_uri: REDIRECT }));
-    const token = await fetch(`${env.pv.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${integration.client_id}:wrong`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: PKCE.verifier }),
-    });
+    const token = await redeemCode(env.pv.issuer, { client_id: integration.client_id, secret: 'wrong', code: code!, redirect_uri: REDIRECT });
     expect(token.status).toBe(401);
     expect(client_secret).toBeTruthy();
 
@@ -133,11 +125,7 @@ describe('how much is recorded', () => {
     pv = await startPortvakt({ clients: (await testClients()).clients, env: { PORTVAKT_PROTOCOL_EVENTS: recording } });
     const code = await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }));
     expect(code).toBeTruthy();
-    const wrongSecret = await fetch(`${pv.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('basic-client:wrong').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: PKCE.verifier }),
-    });
+    const wrongSecret = await redeemCode(pv.issuer, { client_id: 'basic-client', secret: 'wrong', code: code!, redirect_uri: REDIRECT });
     expect(wrongSecret.status).toBe(401);
     expect((await pv.portvakt.events.forClient('basic-client')).map((e) => `${e.type} ${e.outcome}`)).toEqual(expected);
   });

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
 import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
-import { PKCE } from '../helpers/headless.js';
+import { PKCE, redeemCode } from '../helpers/headless.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
@@ -43,11 +43,7 @@ async function headlessLogin(clientId: string, secret: string) {
   const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
   const code = new URL(location, pv.issuer).searchParams.get('code');
   if (!code) return 0;
-  return (await fetch(`${pv.issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost:3000/cb', code_verifier: PKCE.verifier }),
-  })).status;
+  return (await redeemCode(pv.issuer, { client_id: clientId, secret, code, redirect_uri: 'http://localhost:3000/cb' })).status;
 }
 
 describe.skipIf(!hasChromium)('self-service portal', () => {

@@ -29,3 +29,21 @@ export async function headlessCode(url: string): Promise<string | null> {
   const location = (await fetch(url, { redirect: 'manual' })).headers.get('location');
   return location ? new URL(location).searchParams.get('code') : null;
 }
+
+export interface CodeRedemption {
+  client_id: string;
+  /** client_secret_basic with this secret. */
+  secret: string;
+  code: string;
+  redirect_uri: string;
+  headers?: Record<string, string>;
+}
+
+/** The token request for a code, as a confidential client sends it: client_secret_basic, with PKCE's verifier. */
+export function redeemCode(issuer: string, { client_id, secret, code, redirect_uri, headers = {} }: CodeRedemption): Promise<Response> {
+  return fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${client_id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri, code_verifier: PKCE.verifier }),
+  });
+}
