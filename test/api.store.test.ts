@@ -174,7 +174,7 @@ describe('protocol events', () => {
       { at: expect.any(String), type: 'token', outcome: 'failure', detail: { grant_type: 'authorization_code', error: 'invalid_client', error_description: expect.stringContaining('invalid secret') } },
       { at: expect.any(String), type: 'authorize', outcome: 'success', detail: expect.objectContaining({ login: 'TestID', acr: 'idporten-loa-substantial' }) },
       { at: expect.any(String), type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } },
-      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: { redirect_uri: 'http://localhost:4000/callback', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-substantial' } },
+      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: { redirect_uri: 'http://localhost:4000/callback', scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-substantial' } },
     ]);
     expect(Date.parse(events.body[0].at)).toBeGreaterThanOrEqual(Date.parse(events.body[3].at));
 

@@ -45,10 +45,10 @@ describe('what is recorded for a client', () => {
       expect.objectContaining({ type: 'revocation', outcome: 'success' }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'refresh_token' } }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, response_mode: 'query', login: 'sso', acr: 'idporten-loa-high' } }),
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'sso', acr: 'idporten-loa-high' } }),
       expect.objectContaining({ type: 'userinfo', outcome: 'success', detail: {} }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high' } }),
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high' } }),
     ]);
     // The introspection is the calling resource server's event, not the token's client's.
     expect(await since('introspector', introspectorBefore)).toEqual([expect.objectContaining({ type: 'introspection', outcome: 'success', detail: { active: true } })]);
@@ -78,8 +78,8 @@ describe('what is recorded for a client', () => {
       expect.objectContaining({ type: 'token', outcome: 'failure', detail: { grant_type: 'authorization_code', error: 'invalid_grant', error_description: expect.stringContaining('grant request is invalid') } }),
       expect.objectContaining({ type: 'token', outcome: 'success' }),
       expect.objectContaining({ type: 'authorize', outcome: 'success' }),
-      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: REDIRECT, error: 'access_denied', error_description: expect.any(String) } }),
-      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: 'http://localhost:7777/other', error: 'invalid_redirect_uri', error_description: expect.stringContaining('redirect_uri') } }),
+      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: REDIRECT, scope: 'openid', error: 'access_denied', error_description: expect.any(String) } }),
+      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: 'http://localhost:7777/other', scope: 'openid', error: 'invalid_redirect_uri', error_description: expect.stringContaining('redirect_uri') } }),
     ]);
   });
 
@@ -108,7 +108,7 @@ describe('what is recorded for a client', () => {
     const rows = [...page.body.matchAll(/<tr data-outcome="(\w+)">(.*?)<\/tr>/g)].map(([, outcome, row]) => ({ outcome, text: row!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() }));
     expect(rows).toEqual([
       { outcome: 'failure', text: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d token Feil invalid_client : client authentication failed: invalid secret provided grant_type= authorization_code$/) },
-      { outcome: 'success', text: expect.stringMatching(/ authorize OK login= TestID acr= idporten-loa-substantial redirect_uri= http:\/\/localhost:7777\/callback response_mode= query$/) },
+      { outcome: 'success', text: expect.stringMatching(/ authorize OK login= TestID acr= idporten-loa-substantial scope= openid redirect_uri= http:\/\/localhost:7777\/callback response_mode= query$/) },
     ]);
   });
 });

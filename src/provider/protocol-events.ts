@@ -52,12 +52,13 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
     const login = ctx ? freshLogins.get(ctx) : undefined;
     record(ctx, 'authorize', 'success', {
       redirect_uri: param(ctx, 'redirect_uri'),
+      scope: param(ctx, 'scope'),
       response_mode: param(ctx, 'response_mode') ?? 'query',
       login: login?.method ?? 'sso',
       acr: ctx?.oidc?.session?.acr,
     });
   });
-  on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri') }));
+  on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri'), scope: param(ctx, 'scope') }));
   on('pushed_authorization_request.success', (ctx: KoaContextWithOIDC) => record(ctx, 'par', 'success'));
   on('pushed_authorization_request.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'par', err));
   on('grant.success', (ctx: KoaContextWithOIDC) => record(ctx, 'token', 'success', { grant_type: param(ctx, 'grant_type') }));
