@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { requiredAcr, type Acr } from '../provider/acr.js';
+import { epoch } from '../provider/adapters.js';
 import { onBehalfOfEntry } from '../provider/onbehalfof.js';
 import { chooseLocale, isLocale, LANGUAGE_COOKIE, type Locale } from '../provider/locale.js';
 import type { MessageKey } from '../ui/i18n/index.js';
@@ -33,9 +34,10 @@ type InteractionResult = Parameters<Provider['interactionResult']>[2];
  * look the interaction up and check it again: one more store round trip per login, a network one
  * with Redis.
  */
-async function finish(details: Details, result: InteractionResult, { mergeWithLastSubmission }: { mergeWithLastSubmission: boolean }): Promise<string> {
-  details.result = mergeWithLastSubmission && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
-  await details.save(details.exp - Math.floor(Date.now() / 1000));
+async function finish(details: Details, result: InteractionResult): Promise<string> {
+  // As interactionResult() with mergeWithLastSubmission: an error replaces what was submitted before.
+  details.result = 'error' in result ? result : { ...details.lastSubmission, ...result };
+  await details.save(details.exp - epoch());
   return details.returnTo;
 }
 
@@ -89,7 +91,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     }
     if (details.prompt.name !== 'login') {
       // Consent is implicit in ID-porten; the grant is made when the request resumes.
-      return reply.redirect(await finish(details, {}, { mergeWithLastSubmission: true }), 303);
+      return reply.redirect(await finish(details, {}), 303);
     }
     return renderLogin(reply, details, locale);
   });
@@ -103,13 +105,13 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const submission = readTestIdForm(body, requiredOf(details));
     switch (submission.kind) {
       case 'cancel':
-        return reply.redirect(await finish(details, { error: 'access_denied', error_description: 'The person cancelled the login' }, { mergeWithLastSubmission: true }), 303);
+        return reply.redirect(await finish(details, { error: 'access_denied', error_description: 'The person cancelled the login' }), 303);
       case 'invalid':
         return renderLogin(reply, details, locale, submission);
       case 'login':
         return reply.redirect(await finish(details, {
           login: { accountId: submission.pid, acr: submission.acr, amr: ['TestID'], remember: true },
-        }, { mergeWithLastSubmission: true }), 303);
+        }), 303);
     }
   });
 }

@@ -12,6 +12,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
 import { SqlAdapter, epoch } from './adapters.js';
+import { isDataError, isUniqueViolation } from '../store/sql-errors.js';
 
 export const DEFAULT_FLUSH_MS = 200;
 /**
@@ -40,13 +41,6 @@ interface PendingWrite {
   isNew: boolean;
 }
 
-/** SQLSTATE class 22: the database refuses a value (PostgreSQL and PGlite errors both carry `code`). */
-const sqlState = (err: unknown) => {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
-const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 

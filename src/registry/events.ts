@@ -10,6 +10,7 @@
 // give way rather than memory.
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
+import { isDataError } from '../store/sql-errors.js';
 import type { EventRecording } from '../config/index.js';
 
 export const PROTOCOL_EVENT_TYPES = [
@@ -18,7 +19,6 @@ export const PROTOCOL_EVENT_TYPES = [
   'suppressed',
 ] as const;
 export type ProtocolEventType = (typeof PROTOCOL_EVENT_TYPES)[number];
-
 
 export interface ProtocolEvent {
   clientId: string;
@@ -45,8 +45,7 @@ export interface ProtocolEventsOptions {
 }
 
 export interface ProtocolEvents {
-  readonly recording: EventRecording;
-  /** Queues an event (if this recording keeps it); returns at once. */
+  /** Queues an event (if the recording keeps it); returns at once. */
   record(event: ProtocolEvent): void;
   /** The client's latest events, newest first, including those still queued here. */
   forClient(clientId: string, limit?: number): Promise<RecordedEvent[]>;
@@ -157,7 +156,7 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       (err: unknown) => {
         // What the database refuses as data would be refused again: give it up. Anything else (the
         // database away) is tried again later, as long as the queue has room.
-        if (/^22/.test(String((err as { code?: unknown })?.code))) options.onError?.(err, batch.length);
+        if (isDataError(err)) options.onError?.(err, batch.length);
         else {
           requeue(batch);
           options.onError?.(err, 0);
@@ -173,7 +172,6 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
   }
 
   return {
-    recording,
     record(event) {
       if (recording === 'off' || (recording === 'errors' && event.outcome === 'success')) return;
       if (event.outcome === 'failure' && !failureAllowed(event.clientId)) return;

@@ -1,0 +1,13 @@
+// What kind of failure a database error is, by its SQLSTATE (PostgreSQL's errors and PGlite's, as
+// src/store/pglite-thread.ts passes them on, both carry it as `code`).
+
+const sqlState = (err: unknown) => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** Class 22, a data exception: the database refuses a value, and would refuse it again. */
+export const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') === true;
+
+/** A row with that key is there already. */
+export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
