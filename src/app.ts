@@ -10,7 +10,7 @@ import { createClientRegistry, type ClientRegistry } from './registry/clients.js
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { DomainError } from './registry/errors.js';
 import { createProtocolEvents, type ProtocolEvents } from './registry/events.js';
-import { describeFailure, recordProtocolEvents } from './provider/protocol-events.js';
+import { describeFailure, errorReference, recordProtocolEvents } from './provider/protocol-events.js';
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
@@ -24,7 +24,7 @@ import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
 import { storingDigests } from './provider/token-digests.js';
 import type { RedisStore } from './store/redis.js';
-import { buildServer, newReference } from './http/server.js';
+import { buildServer } from './http/server.js';
 import { Metrics, metricsAccess } from './http/metrics.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
@@ -198,7 +198,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       trustProxy: config.trustProxy,
       sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
       renderError: async (ctx, out, error) => {
-        const reference = newReference();
+        const reference = errorReference(ctx); // the one in the client's protocol event, if any
         ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
         ctx.type = 'html';
         const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);

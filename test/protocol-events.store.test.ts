@@ -65,6 +65,8 @@ describe('what is recorded for a client', () => {
     // An unregistered redirect_uri: the person sees an error page; the service owner sees why.
     const wrongRedirect = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: 'http://localhost:7777/other' }), { redirect: 'manual' });
     expect(wrongRedirect.status).toBe(400);
+    const reference = /<code class="reference">([0-9a-f]{12})<\/code>/.exec(await wrongRedirect.text())?.[1];
+    expect(reference).toBeTruthy();
     // Cancel on the TestID page.
     const cancelled = await loginWithTestId(new CookieBrowser(), headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false }), REDIRECT, { pid: PERSON, action: 'cancel' });
     expect(new URL(cancelled).searchParams.get('error')).toBe('access_denied');
@@ -79,7 +81,8 @@ describe('what is recorded for a client', () => {
       expect.objectContaining({ type: 'token', outcome: 'success' }),
       expect.objectContaining({ type: 'authorize', outcome: 'success' }),
       expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: REDIRECT, scope: 'openid', error: 'access_denied', error_description: expect.any(String) } }),
-      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: 'http://localhost:7777/other', scope: 'openid', error: 'invalid_redirect_uri', error_description: expect.stringContaining('redirect_uri') } }),
+      // The reference the person saw on the error page: what they quote to support.
+      expect.objectContaining({ type: 'authorize', outcome: 'failure', detail: { redirect_uri: 'http://localhost:7777/other', scope: 'openid', error: 'invalid_redirect_uri', error_description: expect.stringContaining('redirect_uri'), reference } }),
     ]);
   });
 

@@ -1,7 +1,7 @@
 // Assembles the HTTP server: the provider (oidc-provider, a Koa app) at its own paths, the login
 // pages, static files, health, and one error handler that turns every failure into a clear 4xx
 // (or a logged 500 with a reference, never a stack trace).
-import crypto, { type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
 import { ROUTES } from '../provider/profile.js';
+import { newReference } from '../provider/protocol-events.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
@@ -48,9 +49,6 @@ function providerRoute(url: string): string | undefined {
   return undefined;
 }
 
-export function newReference(): string {
-  return crypto.randomBytes(6).toString('hex');
-}
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   let providerCallback: ReturnType<Provider['callback']> | undefined;

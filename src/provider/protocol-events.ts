@@ -5,6 +5,7 @@
 // One event per answer a client receives, so a login costs two (its authorization answer and its
 // token call). Requests that name no known client are not recorded for anyone: nobody could read
 // them, and anyone could make them; the log and /metrics count those.
+import crypto from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProtocolEvent, ProtocolEventType } from '../registry/events.js';
@@ -14,6 +15,24 @@ interface OAuthError extends Error {
   error?: string;
   error_description?: string;
   error_detail?: string;
+  allow_redirect?: boolean;
+}
+
+/** A reference a person can quote to support: short, random, meaningless. */
+export function newReference(): string {
+  return crypto.randomBytes(6).toString('hex');
+}
+
+const references = new WeakMap<object, string>();
+
+/**
+ * The reference of the error page this request shows: the same on the page and in the client's
+ * protocol event, so the service desk finds what the person quotes.
+ */
+export function errorReference(ctx: object): string {
+  let reference = references.get(ctx);
+  if (!reference) references.set(ctx, (reference = newReference()));
+  return reference;
 }
 
 type Listener = (...args: never[]) => void;
@@ -58,7 +77,11 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
       acr: ctx?.oidc?.session?.acr,
     });
   });
-  on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri'), scope: param(ctx, 'scope') }));
+  on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => {
+    // An error that cannot go back to the client is shown on a page, with a reference to quote.
+    const onPage = err.allow_redirect === false || !ctx?.oidc?.client || !param(ctx, 'redirect_uri');
+    failure(ctx, 'authorize', err, { redirect_uri: param(ctx, 'redirect_uri'), scope: param(ctx, 'scope'), ...(onPage && ctx ? { reference: errorReference(ctx) } : {}) });
+  });
   on('pushed_authorization_request.success', (ctx: KoaContextWithOIDC) => record(ctx, 'par', 'success'));
   on('pushed_authorization_request.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'par', err));
   on('grant.success', (ctx: KoaContextWithOIDC) => record(ctx, 'token', 'success', { grant_type: param(ctx, 'grant_type') }));

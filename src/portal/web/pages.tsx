@@ -67,7 +67,7 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
 const utc = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 19);
 
 /** The order an event's facts are shown in (the store keeps no order); others follow by name. */
-const FACT_ORDER = ['grant_type', 'login', 'acr', 'scope', 'redirect_uri', 'response_mode', 'active', 'uri', 'route', 'count'];
+const FACT_ORDER = ['reference', 'grant_type', 'login', 'acr', 'scope', 'redirect_uri', 'response_mode', 'active', 'uri', 'route', 'count'];
 const factRank = (name: string) => (FACT_ORDER.includes(name) ? FACT_ORDER.indexOf(name) : FACT_ORDER.length);
 
 /** An event's facts: the OAuth error first (what the client was told), then the rest as name=value, one a line. */
