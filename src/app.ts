@@ -139,7 +139,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Where the provider keeps its state (see the adapter factory below).
     const sessionsIn = redis ? 'redis' : store.kind === 'pglite' ? 'memory+sql' : 'sql';
     let writeBehind: WriteBehindStore | undefined;
-    const metrics = new Metrics({ environment: config.environment, store: store.kind, sessions: sessionsIn, pendingWrites: () => writeBehind?.pendingWrites ?? 0 });
+    const metrics = new Metrics({ environment: config.environment, store: store.kind, sessions: sessionsIn, pendingWrites: () => writeBehind?.pendingWrites ?? 0, pendingEvents: () => events.pending });
     let provider: Provider | undefined;
     const boundProvider = (): Provider => {
       if (!provider) throw new Error('the provider is used before its signing keys were loaded');
@@ -222,7 +222,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
     });
     metrics.watch(provider);
-    warn = (err, lost) => log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
+    warn = (err, lost) => {
+      metrics.protocolEventsLost(lost);
+      log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
+    };
     // Each failure is also logged: at info in test environments, where a developer watching the
     // terminal of `npm start` learns at once why the token call failed; at debug in production.
     const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);

@@ -160,7 +160,9 @@ describe('the event store', () => {
     const lost: number[] = [];
     const events = createProtocolEvents(env.pv.portvakt.store.db, 'test', { flushMs: 60_000, maxQueued: 3, onError: (_err, n) => lost.push(n) });
     for (const n of [1, 2, 3, 4, 5]) events.record({ clientId: 'queue-test', type: 'token', outcome: 'success', detail: { n } });
+    expect(events.pending).toBe(3); // what /metrics shows as portvakt_protocol_events_pending
     expect((await events.forClient('queue-test')).map((e) => e.detail.n)).toEqual([5, 4, 3]);
+    expect(events.pending).toBe(0);
     expect(lost).toEqual([2]);
     await events.close();
   });

@@ -34,6 +34,8 @@ export interface MetricsOptions {
   sessions: 'memory+sql' | 'sql' | 'redis';
   /** Writes of provider state the database has not seen yet (embedded store), sampled at each scrape. */
   pendingWrites?: () => number;
+  /** Protocol events queued for the database, sampled at each scrape. */
+  pendingEvents?: () => number;
 }
 
 export class Metrics {
@@ -49,12 +51,21 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly events = new Counter({ name: 'portvakt_oidc_events_total', help: 'What the OpenID provider did: oidc-provider events by name, errors by OAuth error code', labelNames: ['event', 'error'] as const, registers: [this.registry] });
+  private readonly eventsLost = new Counter({ name: 'portvakt_protocol_events_lost_total', help: 'Protocol events given up: refused by the database, or pushed out of a full queue while it was away', registers: [this.registry] });
   private readonly logins = new Counter({ name: 'portvakt_logins_total', help: 'Completed logins, by login method and level of assurance', labelNames: ['method', 'acr'] as const, registers: [this.registry] });
 
   constructor(options: MetricsOptions) {
     new Gauge({ name: 'portvakt_info', help: 'This Portvakt: environment, SQL store and where the provider keeps sessions', labelNames: ['environment', 'store', 'sessions'] as const, registers: [this.registry] })
       .set({ environment: options.environment, store: options.store, sessions: options.sessions }, 1);
-    const { pendingWrites } = options;
+    const { pendingWrites, pendingEvents } = options;
+    if (pendingEvents) {
+      new Gauge({
+        name: 'portvakt_protocol_events_pending',
+        help: 'Protocol events recorded and not yet written to the database',
+        registers: [this.registry],
+        collect() { this.set(pendingEvents()); },
+      });
+    }
     if (pendingWrites) {
       new Gauge({
         name: 'portvakt_store_pending_writes',
@@ -69,6 +80,11 @@ export class Metrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });
     this.durations.observe({ route }, seconds);
+  }
+
+  /** Protocol events that were recorded and will never be written. */
+  protocolEventsLost(count: number): void {
+    this.eventsLost.inc(count);
   }
 
   /** Counts the provider's events (and Portvakt's logins) from now on. */

@@ -45,6 +45,8 @@ export interface ProtocolEventsOptions {
 }
 
 export interface ProtocolEvents {
+  /** Events recorded and not yet written (the batch being written included). */
+  readonly pending: number;
   /** Queues an event (if the recording keeps it); returns at once. */
   record(event: ProtocolEvent): void;
   /** The client's latest events, newest first, including those still queued here. */
@@ -79,6 +81,7 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
+  let writingCount = 0;
 
   const enqueue = (event: ProtocolEvent) => {
     if (queue.length >= maxQueued) {
@@ -146,6 +149,7 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
     if (!queue.length) return;
     const batch = queue;
     queue = [];
+    writingCount = batch.length;
     writing = write(batch).then(
       () => {
         if (dropped) {
@@ -168,10 +172,14 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       await writing;
     } finally {
       writing = undefined;
+      writingCount = 0;
     }
   }
 
   return {
+    get pending() {
+      return queue.length + writingCount;
+    },
     record(event) {
       if (recording === 'off' || (recording === 'errors' && event.outcome === 'success')) return;
       if (event.outcome === 'failure' && !failureAllowed(event.clientId)) return;
