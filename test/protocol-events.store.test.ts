@@ -9,6 +9,7 @@ import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
+import { sql } from 'kysely';
 import { createProtocolEvents } from '../src/registry/events.js';
 import { recordProtocolEvents } from '../src/provider/protocol-events.js';
 import { testPersons } from '../src/identity/test-persons.js';
@@ -190,6 +191,24 @@ describe('the event store', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('keeps events while the database cannot take them, and writes them once it can', async () => {
+    const db = env.pv.portvakt.store.db;
+    const errors: Array<[unknown, number]> = [];
+    const events = createProtocolEvents(db, 'test', { flushMs: 60_000, onError: (err, lost) => errors.push([err, lost]) });
+    await sql`alter table protocol_events rename to protocol_events_away`.execute(db);
+    try {
+      events.record({ clientId: 'away-test', type: 'token', outcome: 'success' });
+      await events.flush();
+      expect(events.pending).toBe(1); // kept, to be tried again
+      expect(errors).toEqual([[expect.objectContaining({ message: expect.stringContaining('protocol_events') }), 0]]);
+    } finally {
+      await sql`alter table protocol_events_away rename to protocol_events`.execute(db);
+    }
+    expect((await events.forClient('away-test')).map((e) => e.type)).toEqual(['token']);
+    expect(events.pending).toBe(0);
+    await events.close();
   });
 
   it('deletes events past their retention', async () => {
