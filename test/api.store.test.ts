@@ -178,8 +178,10 @@ describe('protocol events', () => {
     ]);
     expect(Date.parse(events.body[0].at)).toBeGreaterThanOrEqual(Date.parse(events.body[3].at));
 
-    // The read scope is enough; limit is honoured and checked.
+    // The read scope is enough; limit and outcome are honoured and checked.
     expect((await api('GET', `/clients/${created.client_id}/events?limit=1`, 'readonly')).body).toHaveLength(1);
+    expect((await api('GET', `/clients/${created.client_id}/events?outcome=failure`, 'a')).body.map((e: { type: string }) => e.type)).toEqual(['token']);
+    expect((await api('GET', `/clients/${created.client_id}/events?outcome=maybe`, 'a')).body).toMatchObject({ error: 'invalid_request', error_description: 'outcome must be success or failure' });
     for (const limit of ['0', '201', 'x', '1.5']) {
       const bad = await api('GET', `/clients/${created.client_id}/events?limit=${limit}`, 'a');
       expect(bad.status).toBe(400);

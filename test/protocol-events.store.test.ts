@@ -17,7 +17,7 @@ import { testPersons } from '../src/identity/test-persons.js';
 const env = portvaktWithTestClients();
 const insecure = { execute: [oidc.allowInsecureRequests] };
 const basicClient = () => oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
-const eventsOf = (clientId: string, limit?: number) => env.pv.portvakt.events.forClient(clientId, limit);
+const eventsOf = (clientId: string, limit?: number) => env.pv.portvakt.events.forClient(clientId, { limit });
 /** The events after those seen before `mark` (they are newest first). */
 const since = async (clientId: string, mark: number) => {
   const all = await eventsOf(clientId, 200);
@@ -114,6 +114,11 @@ describe('what is recorded for a client', () => {
       { outcome: 'failure', text: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d token Feil invalid_client : client authentication failed: invalid secret provided grant_type= authorization_code$/) },
       { outcome: 'success', text: expect.stringMatching(/ authorize OK login= TestID acr= idporten-loa-substantial scope= openid redirect_uri= http:\/\/localhost:7777\/callback response_mode= query$/) },
     ]);
+
+    // Only the failures: the page's own filter.
+    const failures = await browser.request(`${env.pv.issuer}/portal/clients/${integration.client_id}?events=failures`);
+    expect([...failures.body.matchAll(/<tr data-outcome="(\w+)">/g)].map(([, outcome]) => outcome)).toEqual(['failure']);
+    expect(failures.body).toContain('aria-current="true">Bare feil</a>');
   });
 });
 

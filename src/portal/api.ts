@@ -10,7 +10,7 @@ import type Provider from 'oidc-provider';
 import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
 import { ForbiddenError, MAX_EVENTS, NotFoundError, type Access, type Integrations } from '../registry/integrations.js';
-import { PROTOCOL_EVENT_TYPES } from '../registry/events.js';
+import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { Actor } from '../registry/audit.js';
 
@@ -160,18 +160,21 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     preHandler: guard('idporten:dcr.read'),
   }, async (request) => integrations.getJwks(request.caller!.access, request.params.client_id));
 
-  app.get<{ Params: { client_id: string }; Querystring: { limit?: number } }>(`${API_PREFIX}/clients/:client_id/events`, {
+  app.get<{ Params: { client_id: string }; Querystring: { limit?: number; outcome?: string } }>(`${API_PREFIX}/clients/:client_id/events`, {
     schema: {
       tags,
       summary: 'What the provider did for this integration lately (authorization answers, token calls, userinfo, logout, errors), newest first',
       params: ClientIdParams,
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS, default: 50 })) }),
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS, default: 50 })),
+        outcome: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failure')], { description: 'only successes, or only failures' })),
+      }),
       response: { 200: Type.Array(EventView), ...errors },
     },
     preHandler: guard('idporten:dcr.read'),
   }, async (request) => {
-    const limit = eventLimit(request.query.limit);
-    const events = await integrations.events(request.caller!.access, request.params.client_id, limit);
+    const query = eventQuery(request.query);
+    const events = await integrations.events(request.caller!.access, request.params.client_id, query);
     return events.map(({ at, type, outcome, detail }) => ({ at: at.toISOString(), type, outcome, detail }));
   });
 
@@ -183,10 +186,10 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   }
 }
 
-/** `limit` as sent (the route's schema documents it, the domain validates bodies only). */
-function eventLimit(raw: unknown): number {
-  if (raw === undefined) return 50;
-  const limit = Number(raw);
+/** `limit` and `outcome` as sent (the route's schema documents them; the domain validates bodies only). */
+function eventQuery({ limit: rawLimit, outcome }: { limit?: unknown; outcome?: unknown }): EventQuery {
+  const limit = rawLimit === undefined ? 50 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) throw new DomainError('events.limit', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
-  return limit;
+  if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new DomainError('events.outcome', 'outcome must be success or failure');
+  return { limit, ...(outcome ? { outcome } : {}) };
 }

@@ -33,6 +33,13 @@ export interface RecordedEvent extends ProtocolEvent {
   detail: Record<string, string | number | boolean>;
 }
 
+export interface EventQuery {
+  /** How many at most (50). */
+  limit?: number;
+  /** Only successes, or only failures. */
+  outcome?: ProtocolEvent['outcome'];
+}
+
 export interface ProtocolEventsOptions {
   recording?: EventRecording;
   flushMs?: number;
@@ -50,7 +57,7 @@ export interface ProtocolEvents {
   /** Queues an event (if the recording keeps it); returns at once. */
   record(event: ProtocolEvent): void;
   /** The client's latest events, newest first, including those still queued here. */
-  forClient(clientId: string, limit?: number): Promise<RecordedEvent[]>;
+  forClient(clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
   /** Writes what is queued now. */
   flush(): Promise<void>;
   /** Deletes events older than `days`; returns how many. */
@@ -185,13 +192,14 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       if (event.outcome === 'failure' && !failureAllowed(event.clientId)) return;
       enqueue(event);
     },
-    async forClient(clientId, limit = 50) {
+    async forClient(clientId, { limit = 50, outcome } = {}) {
       await flush();
       const rows = await db
         .selectFrom('protocol_events')
         .selectAll()
         .where('environment', '=', environment)
         .where('client_id', '=', clientId)
+        .$if(outcome !== undefined, (query) => query.where('outcome', '=', outcome!))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)

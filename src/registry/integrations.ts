@@ -7,7 +7,7 @@ import { DomainError, ClientValidationError } from './errors.js';
 import { validateClient, usesSecret, type ClientInput, type ValidationContext } from './client-schema.js';
 import type { ClientRegistry, StoredClient } from './clients.js';
 import type { AuditLog, Actor } from './audit.js';
-import type { ProtocolEvents, RecordedEvent } from './events.js';
+import type { EventQuery, ProtocolEvents, RecordedEvent } from './events.js';
 
 export const SECRET_LIFETIME_DAYS = 360;
 export const KEY_LIFETIME_DAYS = 365;
@@ -48,7 +48,7 @@ export interface Integrations {
   getJwks(access: Access, clientId: string): Promise<JwksView>;
   setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor): Promise<JwksView>;
   /** What the provider did for this integration lately, newest first (protocol events). */
-  events(access: Access, clientId: string, limit?: number): Promise<RecordedEvent[]>;
+  events(access: Access, clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
 }
 
 type StoredJwks = NonNullable<ClientInput['jwks']> & { created?: string; last_updated?: string };
@@ -175,9 +175,9 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       return { created: jwks.created, last_updated: jwks.last_updated, keys: jwks.keys };
     },
 
-    async events(access, clientId, limit = 50) {
+    async events(access, clientId, { limit = 50, outcome } = {}) {
       await visible(access, clientId);
-      return protocolEvents ? protocolEvents.forClient(clientId, Math.min(Math.max(1, limit), MAX_EVENTS)) : [];
+      return protocolEvents ? protocolEvents.forClient(clientId, { limit: Math.min(Math.max(1, limit), MAX_EVENTS), outcome }) : [];
     },
   };
 }

@@ -76,6 +76,11 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const events = page.getByRole('region', { name: 'Siste hendelser' });
     expect((await events.locator('tbody tr').allInnerTexts()).map((row) => row.split('\t').slice(1, 3).join(' '))).toEqual(['token OK', 'authorize OK']);
     expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Bare feil' }).click();
+    expect(await page.locator('#events tbody tr').count()).toBe(0); // no failures: no table,
+    expect(await page.locator('section[aria-labelledby="events-title"]').innerText()).toContain('Ingen feil blant de siste hendelsene.'); // but a sentence
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Alle', exact: true }).click();
     await page.getByLabel('Navn på tjenesten').fill('Nytt navn');
     await page.getByRole('button', { name: 'Lagre' }).click();
     expect(await page.locator('h1').innerText()).toContain('Nytt navn');

@@ -82,11 +82,18 @@ function EventDetail({ detail }: { detail: RecordedEvent['detail'] }) {
   );
 }
 
-function EventTable({ t, events }: { t: Translate; events: RecordedEvent[] }) {
+function EventTable({ t, events, clientId, failuresOnly }: { t: Translate; events: RecordedEvent[]; clientId: string; failuresOnly: boolean }) {
+  const page = `${PORTAL_PREFIX}/clients/${encodeURIComponent(clientId)}`;
   return (
     <section aria-labelledby="events-title">
       <h2 id="events-title">{t('portal.events')}</h2>
       <p class="hint" id="events-intro">{t('portal.events.intro')}</p>
+      <nav aria-label={t('portal.events.filter')}>
+        <ul class="event-filter">
+          <li><a href={`${page}#events-title`} aria-current={failuresOnly ? undefined : 'true'}>{t('portal.events.all')}</a></li>
+          <li><a href={`${page}?events=failures#events-title`} aria-current={failuresOnly ? 'true' : undefined}>{t('portal.events.failuresOnly')}</a></li>
+        </ul>
+      </nav>
       {events.length ? (
         <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title" aria-describedby="events-intro">
           <table class="ds-table events" id="events">
@@ -103,7 +110,7 @@ function EventTable({ t, events }: { t: Translate; events: RecordedEvent[] }) {
             </tbody>
           </table>
         </div>
-      ) : <p>{t('portal.events.none')}</p>}
+      ) : <p>{t(failuresOnly ? 'portal.events.noFailures' : 'portal.events.none')}</p>}
     </section>
   );
 }
@@ -166,6 +173,7 @@ export function integrationFormPage(p: {
   keys?: Array<{ kid: string }> | undefined;
   keyError?: string | undefined;
   events?: RecordedEvent[] | undefined;
+  failuresOnly?: boolean;
 }): string {
   const t = translator(p.locale);
   const expires = p.integration?.client_secret_expires_at;
@@ -277,7 +285,7 @@ export function integrationFormPage(p: {
           </form>
         </div>
       )}
-      {p.integration && p.events && <EventTable t={t} events={p.events} />}
+      {p.integration && p.events && <EventTable t={t} events={p.events} clientId={p.integration.client_id} failuresOnly={p.failuresOnly ?? false} />}
     </Frame>,
   );
 }

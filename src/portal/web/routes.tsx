@@ -167,21 +167,28 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     }
   });
 
-  app.get<{ Params: { id: string } }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { events?: string } }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
     const integration = await integrations.get(p.access, request.params.id);
-    return html(reply, await editPage(p, integration, valuesOf(integration)));
+    return html(reply, await editPage(p, integration, valuesOf(integration), { failuresOnly: request.query.events === 'failures' }));
   });
 
   /** The integration page lists this many of its latest protocol events (the API gives more). */
   const EVENTS_ON_PAGE = 20;
-  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, error?: { field: string; message: string }, keyError?: string) =>
+  interface EditPageExtras {
+    error?: { field: string; message: string };
+    keyError?: string;
+    /** List only the failures among the events (`?events=failures`). */
+    failuresOnly?: boolean;
+  }
+  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, failuresOnly = false }: EditPageExtras = {}) =>
     integrationFormPage({
       ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
       action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError,
       keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
-      events: await integrations.events(p.access, integration.client_id, EVENTS_ON_PAGE),
+      events: await integrations.events(p.access, integration.client_id, { limit: EVENTS_ON_PAGE, ...(failuresOnly ? { outcome: 'failure' } : {}) }),
+      failuresOnly,
     });
 
   // Keys: add one (JWK, PEM key or certificate) or remove one; the whole set is replaced each time.
@@ -196,7 +203,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return html(reply, await editPage(p, integration, valuesOf(integration), undefined, err.message.replace(/^client "[^"]*": /, '')), 400);
+      return html(reply, await editPage(p, integration, valuesOf(integration), { keyError: err.message.replace(/^client "[^"]*": /, '') }), 400);
     }
   });
 
@@ -210,7 +217,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       await integrations.setJwks(p.access, integration.client_id, { keys: remaining }, p.actor);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return html(reply, await editPage(p, integration, valuesOf(integration), undefined, err.message.replace(/^client "[^"]*": /, '')), 400);
+      return html(reply, await editPage(p, integration, valuesOf(integration), { keyError: err.message.replace(/^client "[^"]*": /, '') }), 400);
     }
     return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
   });
@@ -225,7 +232,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
-      return html(reply, await editPage(p, before, values, problem(err, p.locale)), 400);
+      return html(reply, await editPage(p, before, values, { error: problem(err, p.locale) }), 400);
     }
   });
 
