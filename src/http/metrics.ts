@@ -58,22 +58,13 @@ export class Metrics {
     new Gauge({ name: 'portvakt_info', help: 'This Portvakt: environment, SQL store and where the provider keeps sessions', labelNames: ['environment', 'store', 'sessions'] as const, registers: [this.registry] })
       .set({ environment: options.environment, store: options.store, sessions: options.sessions }, 1);
     const { pendingWrites, pendingEvents } = options;
-    if (pendingEvents) {
-      new Gauge({
-        name: 'portvakt_protocol_events_pending',
-        help: 'Protocol events recorded and not yet written to the database',
-        registers: [this.registry],
-        collect() { this.set(pendingEvents()); },
-      });
-    }
-    if (pendingWrites) {
-      new Gauge({
-        name: 'portvakt_store_pending_writes',
-        help: 'Provider state held in memory and not yet written to the embedded database',
-        registers: [this.registry],
-        collect() { this.set(pendingWrites()); },
-      });
-    }
+    if (pendingWrites) this.sampled('portvakt_store_pending_writes', 'Provider state held in memory and not yet written to the embedded database', pendingWrites);
+    if (pendingEvents) this.sampled('portvakt_protocol_events_pending', 'Protocol events recorded and not yet written to the database', pendingEvents);
+  }
+
+  /** A gauge read from `sample` at each scrape. */
+  private sampled(name: string, help: string, sample: () => number): void {
+    new Gauge({ name, help, registers: [this.registry], collect() { this.set(sample()); } });
   }
 
   /** One answered request; `route` is the pattern (e.g. /login/:uid), never the raw URL. */
