@@ -50,6 +50,7 @@ describe('metrics in a test environment', () => {
     expect(sample(text, 'portvakt_oidc_events_total', { event: 'grant.error', error: 'invalid_grant' })).toBe(1);
     expect(sample(text, 'portvakt_info', { environment: 'test', store: pv.schema ? 'postgres' : 'pglite' })).toBe(1);
     expect(sample(text, 'portvakt_protocol_events_pending')).toBeGreaterThanOrEqual(0); // the login's events, unless written already
+    expect(sample(text, 'portvakt_store_pending_writes')).toBeGreaterThanOrEqual(0); // the embedded store writes behind
     expect(sample(text, 'portvakt_protocol_events_lost_total')).toBe(0);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
