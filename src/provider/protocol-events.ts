@@ -95,7 +95,8 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
     sink({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));
   on('backchannel.error', (ctx: KoaContextWithOIDC, err: Error, client: { clientId: string; backchannelLogoutUri?: string }) =>
     sink({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'failure', detail: { uri: client.backchannelLogoutUri, error: err?.message ?? String(err) } }));
-  on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { route: ctx?.oidc?.route }));
+  // What went wrong inside is in the server's log (with its stack), not in the client's events.
+  on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { error: 'server_error', route: ctx?.oidc?.route }));
 
   // Successes oidc-provider announces no event for. Failures are left to its error events above
   // (which carry the error), so nothing is recorded twice.
