@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);
         lines.push(`  portal     ${config.issuer}/portal (organisation ${DEMO_ORGANISATION.orgno} ${DEMO_ORGANISATION.name}; log in as test person ${DEMO_ADMIN.givenName} ${DEMO_ADMIN.familyName}, ${DEMO_ADMIN.pid})`);
         lines.push(`  API        ${config.issuer}/api/v1/docs`);
+        if (['info', 'debug', 'trace'].includes(config.logLevel)) lines.push('  events     a client\'s failed calls are logged below, and listed on its page in the portal');
       }
       for (const client of await portvakt.clients.list()) {
         if (client.source === 'file') lines.push(`  client     ${client.registration.client_id} (${client.registration.token_endpoint_auth_method})`);

@@ -82,6 +82,7 @@ describe('portvakt start', () => {
       ]);
       const issuer = `http://localhost:${port}`;
       expect(output).toContain(`issuer     ${issuer}`);
+      expect(output).toContain('events     a client\'s failed calls are logged below'); // and they are (see below)
       expect(output).not.toMatch(/DeprecationWarning|Warning:/); // a start prints what the operator needs, no noise
       const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
       expect(discovery.issuer).toBe(issuer);
