@@ -1,15 +1,15 @@
 // Protocol events per client (ARCHITECTURE.md: "every protocol event … is recorded per client and
 // environment"): what the provider answered each client, with the OAuth error it was given, as the
 // service owner reads it in the portal and the API. Real logins with openid-client and the TestID page.
+import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as oidc from 'openid-client';
+import type Provider from 'oidc-provider';
+import { sql } from 'kysely';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { EventEmitter } from 'node:events';
-import type Provider from 'oidc-provider';
-import { sql } from 'kysely';
 import { createProtocolEvents } from '../src/registry/events.js';
 import { recordProtocolEvents } from '../src/provider/protocol-events.js';
 import { testPersons } from '../src/identity/test-persons.js';
