@@ -1,4 +1,5 @@
 // npm run screenshots — renders the pages in Chromium and saves the PNGs the README shows.
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +54,8 @@ async function main() {
     async function shootEvents(issuer: string) {
       const redirect = 'http://localhost:3000/callback';
       const { integration, client_secret } = await portvakt.integrations.create('all', '312000008', { client_name: 'Min tjeneste', redirect_uris: [redirect] }, { kind: 'cli', id: 'screenshots' });
-      const pkce = { verifier: 'xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo', challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI' };
+      const verifier = crypto.randomBytes(32).toString('base64url');
+      const pkce = { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
       const authorize = (redirectUri: string) => `${issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: redirectUri, state: 's', nonce: 'n', code_challenge: pkce.challenge, code_challenge_method: 'S256', login_hint: 'testid:12848500095_idporten-loa-substantial' })}`;
       const token = async (secret: string) => {
         const location = (await fetch(authorize(redirect), { redirect: 'manual' })).headers.get('location')!;
