@@ -90,12 +90,16 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
   let writing: Promise<void> | undefined;
   let writingCount = 0;
 
+  /** The queue's bound: the oldest events give way, and are counted. */
+  const trimQueue = () => {
+    if (queue.length <= maxQueued) return;
+    dropped += queue.length - maxQueued;
+    queue = queue.slice(queue.length - maxQueued);
+  };
+
   const enqueue = (event: ProtocolEvent) => {
-    if (queue.length >= maxQueued) {
-      queue.shift();
-      dropped++;
-    }
     queue.push({ event, at: new Date() });
+    trimQueue();
     schedule();
   };
 
@@ -130,10 +134,7 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
 
   const requeue = (batch: Queued[]) => {
     queue = [...batch, ...queue];
-    if (queue.length > maxQueued) {
-      dropped += queue.length - maxQueued;
-      queue = queue.slice(queue.length - maxQueued);
-    }
+    trimQueue();
   };
 
   // One statement per batch, its rows as one array per column: PostgreSQL parses and plans a
