@@ -22,8 +22,10 @@ const START_WARMUP_SECONDS = Number(process.env.BENCH_START_WARMUP_SECONDS ?? 10
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
+/** BENCH_GC=1: the providers trace their garbage collections, and each measurement prints what they cost. */
+const TRACE_GC = !!process.env.BENCH_GC;
 /** Extra node flags for the providers, e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=scratch/prof". */
-const NODE_OPTIONS = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const NODE_OPTIONS = [...(process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean), ...(TRACE_GC ? ['--trace-gc-nvp'] : [])];
 const REDIRECT = 'http://localhost:7777/callback';
 const SECRET = 'bench-secret-0123456789abcdefghijkl';
 const PID = '28876895937';
@@ -36,6 +38,33 @@ interface Target {
   issuer: string;
   process: ChildProcess;
   loginPath: RegExp;
+  /** With BENCH_GC, the provider's --trace-gc-nvp lines since the last measurement began. */
+  gcLines: string[];
+}
+
+/**
+ * What garbage collection cost per login, from --trace-gc-nvp lines: the pauses of young-generation
+ * collections (scavenges) and of full ones (mark-compact), and what survived into the old
+ * generation, per V8 isolate: the main thread's, and each worker's (PGlite's thread). Pauses stop
+ * that thread; V8's helper threads do more work beside them (in BENCH_THREADS' V8Worker).
+ */
+function gcPerLogin(lines: string[], logins: number): string {
+  const byIsolate = new Map<string, { scavenge: number; markCompact: number; promoted: number }>();
+  for (const line of lines) {
+    const isolate = /^\[\d+:0x[0-9a-f]+:(\d+)\]/.exec(line)?.[1];
+    const kind = / gc=(\w+)/.exec(line)?.[1];
+    if (isolate === undefined || !kind) continue;
+    const name = isolate === '0' ? 'main' : `worker ${isolate}`;
+    const sums = byIsolate.get(name) ?? { scavenge: 0, markCompact: 0, promoted: 0 };
+    const pause = Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
+    if (kind === 's') sums.scavenge += pause;
+    else sums.markCompact += pause;
+    sums.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+    byIsolate.set(name, sums);
+  }
+  return [...byIsolate]
+    .map(([name, sums]) => `${name}: scavenge ${(sums.scavenge / logins).toFixed(3)} ms, mark-compact ${(sums.markCompact / logins).toFixed(3)} ms, promoted ${(sums.promoted / logins / 1024).toFixed(1)} KB`)
+    .join('; ');
 }
 
 /** CPU seconds per thread name (main thread, libuv workers, V8's GC helpers), for BENCH_THREADS=1. */
@@ -58,11 +87,20 @@ function cpuSeconds(pid: number): number {
 
 async function start(name: string, args: string[], env: Record<string, string>, port: number, loginPath: RegExp): Promise<Target> {
   const child = spawn(process.execPath, [...NODE_OPTIONS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const target: Target = { name, issuer: `http://localhost:${port}`, process: child, loginPath, gcLines: [] };
+  let partial = '';
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => { if (/ready/.test(chunk.toString())) resolve(); });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (/ready/.test(line)) resolve();
+        else if (TRACE_GC) target.gcLines.push(line);
+      }
+    });
     child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  return { name, issuer: `http://localhost:${port}`, process: child, loginPath };
+  return target;
 }
 
 class Jar {
@@ -143,8 +181,10 @@ async function run(target: Target, concurrency: number): Promise<Result> {
   const cpuBefore = cpuSeconds(target.process.pid!);
   const threadsBefore = threadSeconds(target.process.pid!);
   const driverBefore = process.cpuUsage();
+  target.gcLines = [];
   const started = performance.now();
   const latencies = await load(target, verify, concurrency, SECONDS);
+  if (TRACE_GC) process.stderr.write(`${target.name}, concurrency ${concurrency}, GC per login: ${gcPerLogin(target.gcLines, latencies.length)}\n`);
   if (process.env.BENCH_THREADS) {
     const driver = process.cpuUsage(driverBefore);
     const perLogin = [...threadSeconds(target.process.pid!)].map(([name, s]) => `${name} ${(((s - (threadsBefore.get(name) ?? 0)) * 1000) / latencies.length).toFixed(2)}`);
