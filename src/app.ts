@@ -8,7 +8,7 @@ import { migrateToLatest } from './store/migrations.js';
 import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.js';
 import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
 import { validateClient, type ClientInput } from './registry/client-schema.js';
-import { DomainError } from './registry/errors.js';
+import { ClientValidationError, DomainError } from './registry/errors.js';
 import { createProtocolEvents, type ProtocolEvents } from './registry/events.js';
 import { describeFailure, errorReference, recordProtocolEvents } from './provider/protocol-events.js';
 import { createOrganisations, type Organisations } from './registry/organisations.js';
@@ -261,6 +261,13 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
   }
 }
 
+/**
+ * A client file's secret is the only one a person picks (the API and the CLI generate theirs, 256
+ * bits). In a test environment anything goes, as with the other mock servers; in production a
+ * short one would be guessed at the token endpoint, so it stops the start.
+ */
+const MIN_DECLARED_SECRET_LENGTH = 32;
+
 /** Upserts the demo client and the clients of PORTVAKT_CONFIG; any invalid entry stops the start. */
 async function declareClients(config: Config, clients: ClientRegistry, demo: ClientInput | undefined): Promise<void> {
   const context = { testEnvironment: isTestEnvironment(config) };
@@ -269,7 +276,11 @@ async function declareClients(config: Config, clients: ClientRegistry, demo: Cli
     const entries = await readClientsFile(config.clientsFile);
     entries.forEach((entry, index) => {
       try {
-        declared.push(validateClient(entry, context));
+        const client = validateClient(entry, context);
+        if (!context.testEnvironment && client.client_secret && client.client_secret.length < MIN_DECLARED_SECRET_LENGTH) {
+          throw new ClientValidationError(client.client_id, 'client_secret', `must be at least ${MIN_DECLARED_SECRET_LENGTH} characters in a production environment (a random one: openssl rand -base64 32)`);
+        }
+        declared.push(client);
       } catch (err) {
         if (err instanceof DomainError) throw new ConfigError(`PORTVAKT_CONFIG ${config.clientsFile}, clients[${index}]: ${err.message}`);
         throw err;

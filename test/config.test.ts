@@ -76,6 +76,22 @@ describe('the client file stops the start on an invalid entry', () => {
     await expect(startPortvakt({ env: { PORTVAKT_CONFIG: file } })).rejects.toThrow(message);
   });
 
+  it('in production a declared secret must be long enough to resist guessing; in test any will do', async () => {
+    const production = { PORTVAKT_ENVIRONMENT: 'prod', PORTVAKT_SECRET: 'x'.repeat(40), PORTVAKT_DEMO: 'true' };
+    const service = { ...valid, redirect_uris: ['https://service.example/cb'] };
+    const short = await clientFile(JSON.stringify({ clients: [{ ...service, client_id: 'weak', client_secret: 'password123' }] }));
+    await expect(startPortvakt({ env: { ...production, PORTVAKT_CONFIG: short } })).rejects.toThrow(/client "weak": client_secret must be at least 32 characters in a production environment/);
+    const long = await clientFile(JSON.stringify({ clients: [{ ...service, client_id: 'strong', client_secret: 'k'.repeat(32) }] }));
+    const pv = await startPortvakt({ env: { ...production, PORTVAKT_CONFIG: long } });
+    try {
+      expect((await pv.portvakt.clients.find('strong'))?.active).toBe(true);
+    } finally {
+      await pv.close();
+    }
+    const test = await startPortvakt({ env: { PORTVAKT_CONFIG: short } });
+    await test.close();
+  });
+
   it('a valid file is upserted at start, secret kept only as a digest', async () => {
     const pv = await startPortvakt({ clients: [valid] });
     try {
