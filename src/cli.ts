@@ -211,6 +211,13 @@ function closeStoreOnSignal(store: () => Promise<Store> | undefined) {
 /** Set once a signal asked the process to stop: what fails after that is the store closing under a command. */
 let stopping = false;
 
+// A reader that goes away (`npm start | head -3`, `portvakt keys list | head -1`) is no failure of
+// ours: what is left to print is dropped and the command, or the server, carries on, as the server's
+// log already does when its reader goes. Unheard, Node ends the process with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (stopping) return; // closeStoreOnSignal ends the process
   if (err instanceof ConfigError || err instanceof DomainError) {

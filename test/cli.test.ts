@@ -47,6 +47,16 @@ describe('portvakt CLI', () => {
     expect((await portvakt('clients', 'list', '974760673')).out).not.toContain(clientId);
   }, 90_000);
 
+  it('a command whose reader has gone (portvakt keys list | head -0) ends quietly', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'keys', 'list'], { env: cliEnv() });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('refuses bad input with a message and exit code 2', async () => {
     const bad = await portvakt('orgs', 'add', '123456789', 'Feil');
     expect(bad.code).toBe(2);
@@ -110,6 +120,27 @@ describe('portvakt start', () => {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('keeps serving when whoever read its output has gone (npm start | head -3)', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/cli.js', 'start'], { env: cliEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) });
+    child.stdout.destroy(); // the reader is gone before the banner is written
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const issuer = `http://localhost:${port}`;
+    try {
+      const serving = () => fetch(`${issuer}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
+      expect(await within(30_000, serving)).toBe(true);
+      // A client's failure is logged at info: one more write to the closed output, still no harm.
+      await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'nobody' }) });
+      expect(await serving()).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
   }, 60_000);
 
   it('a port in use stops the start with a message that says what to do, not a stack trace', async () => {
