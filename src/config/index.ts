@@ -16,7 +16,7 @@ export type EventRecording = (typeof EVENT_RECORDING)[number];
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   host: Type.String({ minLength: 1 }),
-  issuer: Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*[^/?#])?$' }),
+  issuer: Type.String({ pattern: '^https?://[^/?#]+$' }),
   environment: Type.Union(ENVIRONMENTS.map((e) => Type.Literal(e))),
   dataDir: Type.String({ minLength: 1 }),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -78,6 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
 
+  // Portvakt serves its endpoints, pages and discovery at the root of its host, as ID-porten does
+  // (https://test.idporten.no); an issuer with a path would advertise addresses nothing answers.
+  const issuerPath = /^https?:\/\/[^/?#]+(\/[^?#]*)$/.exec(String(candidate.issuer))?.[1];
+  if (issuerPath) {
+    throw new ConfigError(`Invalid configuration:\n  PORTVAKT_ISSUER: must be the scheme, host and port only, without a path (got ${JSON.stringify(candidate.issuer)}); Portvakt answers at the root of its host, e.g. https://login.example.no, not ${JSON.stringify(`https://login.example.no${issuerPath}`)}`);
+  }
   const errors = [...Value.Errors(ConfigSchema, candidate)];
   if (errors.length) {
     const lines = errors.map((e) => `  ${NAMES[e.path] ?? e.path}: ${e.message} (got ${JSON.stringify(e.value)})`);
