@@ -150,6 +150,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       logLevel: config.logLevel,
       csrfKey: secrets.formKey,
       secureCookies: config.issuer.startsWith('https:'),
+      strictTransportSecurity: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
         const [database, sessions] = await Promise.all([

@@ -254,6 +254,11 @@ describe('behind https (a TLS-terminating proxy)', () => {
       const authorize = await fetch(`${base}/authorize?${query}`, { redirect: 'manual', headers: forwarded });
       const session = authorize.headers.getSetCookie().find((c) => c.startsWith('_session='))!;
       expect(session).toMatch(/secure/i);
+      // HSTS on the provider's answers and on Portvakt's own (a page, health); none over plain http, where it would pin localhost.
+      expect(authorize.headers.get('strict-transport-security')).toBe('max-age=31536000');
+      expect((await fetch(`${base}/health/live`, { headers: forwarded })).headers.get('strict-transport-security')).toBe('max-age=31536000');
+      expect((await fetch(`${pv.issuer}/health/live`)).headers.get('strict-transport-security')).toBeNull();
+      expect((await fetch(`${pv.issuer}/.well-known/openid-configuration`)).headers.get('strict-transport-security')).toBeNull();
       expect(session).toMatch(/samesite=none/i);
       const cookie = authorize.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!;

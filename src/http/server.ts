@@ -28,6 +28,8 @@ export interface ServerOptions {
   logLevel: string;
   csrfKey: KeyObject;
   secureCookies: boolean;
+  /** The issuer is https: every answer tells browsers to use nothing else (HSTS). Never over http, where it would pin localhost. */
+  strictTransportSecurity: boolean;
   trustProxy: boolean;
   /** Whether each thing Portvakt needs answers (the SQL store, Redis when used), for /health/ready. */
   ready: () => Promise<Record<string, boolean>>;
@@ -37,6 +39,8 @@ export interface ServerOptions {
 }
 
 const PROVIDER_PATHS = new Set([...Object.values(ROUTES), '/.well-known/openid-configuration']);
+/** A year; no includeSubDomains, which would bind the operator's other hosts too. */
+const HSTS = 'max-age=31536000';
 
 /**
  * The provider's route pattern for a URL (/token/introspect itself, /authorize/* for a resumed
@@ -58,6 +62,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => {
+        if (options.strictTransportSecurity) res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
         const route = providerRoute(req.url ?? '/');
         if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
         const started = performance.now();
