@@ -28,7 +28,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORTVAKT_ISSUER: 'ftp://x' })).toThrow(/PORTVAKT_ISSUER/);
     // Served at the root only: an issuer with a path would advertise endpoints and a discovery document nothing answers.
     expect(() => loadConfig({ PORTVAKT_ISSUER: 'https://login.example.no/idporten' })).toThrow(/PORTVAKT_ISSUER: must be the scheme, host and port only, without a path/);
-    expect(loadConfig({ PORTVAKT_ISSUER: 'https://login.example.no/' }).issuer).toBe('https://login.example.no'); // a trailing slash is no path
+    expect(loadConfig({ PORTVAKT_ISSUER: 'https://login.example.no/', PORTVAKT_TRUST_PROXY: 'true' }).issuer).toBe('https://login.example.no'); // a trailing slash is no path
+    // https comes from a TLS-terminating proxy, whose word Portvakt must take (it speaks plain http)
+    expect(() => loadConfig({ PORTVAKT_ISSUER: 'https://login.example.no' })).toThrow(/PORTVAKT_TRUST_PROXY: must be true with an https PORTVAKT_ISSUER/);
     expect(() => loadConfig({ PORTVAKT_ENVIRONMENT: 'staging' })).toThrow(/PORTVAKT_ENVIRONMENT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);

@@ -96,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.previousSecret && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_PREVIOUS_SECRET: set it together with PORTVAKT_SECRET, the secret that replaces it');
   }
+  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+    // Portvakt speaks plain http; only a TLS-terminating proxy's X-Forwarded-Proto tells it that a
+    // request came over https. Without believing it, no Secure cookie can be set: every login fails.
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_TRUST_PROXY: must be true with an https PORTVAKT_ISSUER. Portvakt itself speaks plain http, so it runs behind a proxy that terminates TLS, and it must trust that proxy\'s X-Forwarded-Proto (otherwise every login fails on its Secure cookies). For local use without TLS, use an http issuer.');
+  }
   if (config.environment === 'prod' && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_SECRET: required in production (at least 32 characters); it encrypts signing keys at rest');
   }
