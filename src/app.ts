@@ -149,8 +149,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       provider: boundProvider,
       logLevel: config.logLevel,
       csrfKey: secrets.formKey,
-      secureCookies: config.issuer.startsWith('https:'),
-      strictTransportSecurity: config.issuer.startsWith('https:'),
+      httpsIssuer: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
         const [database, sessions] = await Promise.all([

@@ -27,9 +27,11 @@ export interface ServerOptions {
   provider: () => Provider;
   logLevel: string;
   csrfKey: KeyObject;
-  secureCookies: boolean;
-  /** The issuer is https: every answer tells browsers to use nothing else (HSTS). Never over http, where it would pin localhost. */
-  strictTransportSecurity: boolean;
+  /**
+   * The issuer is https: cookies are Secure, and every answer tells browsers to use nothing else
+   * (HSTS). Never over http, where HSTS would pin localhost.
+   */
+  httpsIssuer: boolean;
   trustProxy: boolean;
   /** Whether each thing Portvakt needs answers (the SQL store, Redis when used), for /health/ready. */
   ready: () => Promise<Record<string, boolean>>;
@@ -62,7 +64,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => {
-        if (options.strictTransportSecurity) res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
+        if (options.httpsIssuer) res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
         const route = providerRoute(req.url ?? '/');
         if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
         const started = performance.now();
@@ -132,7 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(cookie);
-  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.secureCookies });
+  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.httpsIssuer });
 
   app.get(STYLESHEET_PATH, async (request, reply) => {
     // Pages link it with its content's digest (?v=…): that address never changes meaning.
