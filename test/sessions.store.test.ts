@@ -259,6 +259,14 @@ describe('behind https (a TLS-terminating proxy)', () => {
       expect((await fetch(`${base}/health/live`, { headers: forwarded })).headers.get('strict-transport-security')).toBe('max-age=31536000');
       expect((await fetch(`${pv.issuer}/health/live`)).headers.get('strict-transport-security')).toBeNull();
       expect((await fetch(`${pv.issuer}/.well-known/openid-configuration`)).headers.get('strict-transport-security')).toBeNull();
+      // A browser request that came around the proxy, over plain http, gets a page that says why;
+      // machines' endpoints and health answer over http as before.
+      const plain = await fetch(`${base}/authorize?${query}`, { redirect: 'manual' });
+      expect(plain.status).toBe(400);
+      expect(await plain.text()).toContain('reached it over plain http');
+      expect((await fetch(`${base}/login/anything`, { headers: { 'x-forwarded-proto': 'http' } })).status).toBe(400);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/.well-known/openid-configuration`)).status).toBe(200);
       expect(session).toMatch(/samesite=none/i);
       const cookie = authorize.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!;

@@ -3,6 +3,7 @@
 // (or a logged 500 with a reference, never a stack trace).
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -12,6 +13,8 @@ import { ROUTES } from '../provider/profile.js';
 import { newReference } from '../provider/protocol-events.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
+import { DEMO_PREFIX } from '../demo/routes.js';
+import { PORTAL_PREFIX } from '../portal/web/routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
@@ -45,6 +48,22 @@ const PROVIDER_PATHS = new Set([...Object.values(ROUTES), '/.well-known/openid-c
 const HSTS = 'max-age=31536000';
 
 /**
+ * Where browsers are given cookies. With an https issuer the cookies are Secure, so a request that
+ * reached Portvakt over plain http (around the TLS proxy, or through one that sends no
+ * X-Forwarded-Proto) cannot log anyone in: it gets a page that says why instead of a failed login.
+ * Machines' endpoints (token, keys, discovery, health, metrics) answer over http as before.
+ */
+const BROWSER_PATHS = [ROUTES.authorization, ROUTES.end_session, INTERACTION_PREFIX, DEMO_PREFIX, PORTAL_PREFIX];
+const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+
+/** As Koa and Fastify tell it: TLS on the socket, or the proxy's first X-Forwarded-Proto (an https issuer requires trusting it). */
+function cameOverHttps(req: http.IncomingMessage): boolean {
+  if ((req.socket as TLSSocket).encrypted) return true;
+  const forwarded = req.headers['x-forwarded-proto'];
+  return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() === 'https';
+}
+
+/**
  * The provider's route pattern for a URL (/token/introspect itself, /authorize/* for a resumed
  * authorization), or undefined if the path is not the provider's.
  */
@@ -64,7 +83,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => {
-        if (options.httpsIssuer) res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
+        if (options.httpsIssuer) {
+          res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
+          if (!cameOverHttps(req) && isBrowserPath((req.url ?? '/').split('?')[0]!)) return refusePlainHttp(res);
+        }
         const route = providerRoute(req.url ?? '/');
         if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
         const started = performance.now();
@@ -83,6 +105,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: options.trustProxy,
     schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   });
+
+  function refusePlainHttp(res: http.ServerResponse): void {
+    const reference = newReference();
+    const description = 'This Portvakt is served over https, and this request reached it over plain http: its Secure cookies cannot be kept. Use the https address; behind a TLS proxy, the proxy must send X-Forwarded-Proto: https.';
+    app.log.warn({ reference }, 'a browser request came over plain http to an https issuer (no X-Forwarded-Proto: https from the proxy?)');
+    res.writeHead(400, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': PAGE_CSP,
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
+    res.end(renderErrorPage({ locale: 'nb', error: 'invalid_request', description, reference }));
+  }
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
