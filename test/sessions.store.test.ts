@@ -264,6 +264,8 @@ describe('behind https (a TLS-terminating proxy)', () => {
       const plain = await fetch(`${base}/authorize?${query}`, { redirect: 'manual' });
       expect(plain.status).toBe(400);
       expect(await plain.text()).toContain('reached it over plain http');
+      expect(plain.headers.get('content-security-policy')).toContain("default-src 'none'"); // a page like the others
+      expect(plain.headers.get('strict-transport-security')).toBe('max-age=31536000');
       expect((await fetch(`${base}/login/anything`, { headers: { 'x-forwarded-proto': 'http' } })).status).toBe(400);
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       expect((await fetch(`${base}/.well-known/openid-configuration`)).status).toBe(200);

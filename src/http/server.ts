@@ -56,6 +56,9 @@ const HSTS = 'max-age=31536000';
 const BROWSER_PATHS = [ROUTES.authorization, ROUTES.end_session, INTERACTION_PREFIX, DEMO_PREFIX, PORTAL_PREFIX];
 const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 
+const PLAIN_HTTP = Symbol('a browser request over plain http to an https issuer');
+type PlainHttpMark = http.IncomingMessage & { [PLAIN_HTTP]?: true };
+
 /** As Koa and Fastify tell it: TLS on the socket, or the proxy's first X-Forwarded-Proto (an https issuer requires trusting it). */
 function cameOverHttps(req: http.IncomingMessage): boolean {
   if ((req.socket as TLSSocket).encrypted) return true;
@@ -85,7 +88,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const server = http.createServer((req, res) => {
         if (options.httpsIssuer) {
           res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
-          if (!cameOverHttps(req) && isBrowserPath((req.url ?? '/').split('?')[0]!)) return refusePlainHttp(res);
+          if (!cameOverHttps(req) && isBrowserPath((req.url ?? '/').split('?')[0]!)) {
+            (req as PlainHttpMark)[PLAIN_HTTP] = true; // answered by the onRequest hook below, with the pages' headers
+            return fastifyHandler(req, res);
+          }
         }
         const route = providerRoute(req.url ?? '/');
         if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
@@ -106,20 +112,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   });
 
-  function refusePlainHttp(res: http.ServerResponse): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!(request.raw as PlainHttpMark)[PLAIN_HTTP]) return;
     const reference = newReference();
+    request.log.warn({ reference }, 'a browser request came over plain http to an https issuer (no X-Forwarded-Proto: https from the proxy?)');
     const description = 'This Portvakt is served over https, and this request reached it over plain http: its Secure cookies cannot be kept. Use the https address; behind a TLS proxy, the proxy must send X-Forwarded-Proto: https.';
-    app.log.warn({ reference }, 'a browser request came over plain http to an https issuer (no X-Forwarded-Proto: https from the proxy?)');
-    res.writeHead(400, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': PAGE_CSP,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    });
-    res.end(renderErrorPage({ locale: 'nb', error: 'invalid_request', description, reference }));
-  }
+    return reply.code(400).type('text/html; charset=utf-8').send(renderErrorPage({ locale: 'nb', error: 'invalid_request', description, reference }));
+  });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
