@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { cpuSeconds, threadSeconds } from './proc.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const START_WARMUP_SECONDS = Number(process.env.BENCH_START_WARMUP_SECONDS ?? 10);
@@ -29,7 +30,6 @@ const NODE_OPTIONS = [...(process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filte
 const REDIRECT = 'http://localhost:7777/callback';
 const SECRET = 'bench-secret-0123456789abcdefghijkl';
 const PID = '28876895937';
-const TICKS = 100; // USER_HZ on Linux
 /** Portvakt's keys, when the run uses Redis (REDIS_URL): its own, removed at the end. */
 const REDIS_PREFIX = `portvakt-bench-${process.pid}:`;
 
@@ -65,24 +65,6 @@ function gcPerLogin(lines: string[], logins: number): string {
   return [...byIsolate]
     .map(([name, sums]) => `${name}: scavenge ${(sums.scavenge / logins).toFixed(3)} ms, mark-compact ${(sums.markCompact / logins).toFixed(3)} ms, promoted ${(sums.promoted / logins / 1024).toFixed(1)} KB`)
     .join('; ');
-}
-
-/** CPU seconds per thread name (main thread, libuv workers, V8's GC helpers), for BENCH_THREADS=1. */
-function threadSeconds(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    byName.set(`${name} user`, (byName.get(`${name} user`) ?? 0) + Number(fields[11]) / TICKS);
-    byName.set(`${name} sys`, (byName.get(`${name} sys`) ?? 0) + Number(fields[12]) / TICKS);
-  }
-  return byName;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
 }
 
 async function start(name: string, args: string[], env: Record<string, string>, port: number, loginPath: RegExp): Promise<Target> {

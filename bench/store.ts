@@ -16,13 +16,13 @@ import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { WriteBehindStore } from '../src/provider/write-behind.js';
 import { createProtocolEvents } from '../src/registry/events.js';
+import { threadSeconds } from './proc.js';
 
 const LOGINS = Number(process.env.BENCH_STORE_LOGINS ?? 10_000);
 /** Logins per batch: about what 200 ms of logins come to at the rates `npm run bench` reaches. */
 const BATCH = Number(process.env.BENCH_STORE_BATCH ?? 60);
 const WARMUP = 3_000;
 const ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
-const TICKS = 100; // USER_HZ on Linux
 
 interface Variant {
   name: string;
@@ -38,14 +38,8 @@ const VARIANTS: Variant[] = [
 
 /** CPU seconds of this process's threads named like PGlite's (a Node worker thread). */
 function workerThreadSeconds(): number {
-  let total = 0;
-  for (const tid of fs.readdirSync('/proc/self/task')) {
-    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'WorkerThread') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) / TICKS;
-  }
-  return total;
+  const byName = threadSeconds(process.pid);
+  return (byName.get('WorkerThread user') ?? 0) + (byName.get('WorkerThread sys') ?? 0);
 }
 
 const id = () => crypto.randomBytes(32).toString('base64url');

@@ -3,7 +3,6 @@
 // (or a logged 500 with a reference, never a stack trace).
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -59,19 +58,20 @@ const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((p) => pathname =
 const PLAIN_HTTP = Symbol('a browser request over plain http to an https issuer');
 type PlainHttpMark = http.IncomingMessage & { [PLAIN_HTTP]?: true };
 
-/** As Koa and Fastify tell it: TLS on the socket, or the proxy's first X-Forwarded-Proto (an https issuer requires trusting it). */
+/**
+ * The proxy's first X-Forwarded-Proto, as Koa and Fastify read it: Portvakt itself speaks plain
+ * http, and an https issuer requires trusting its proxy (config/index.ts).
+ */
 function cameOverHttps(req: http.IncomingMessage): boolean {
-  if ((req.socket as TLSSocket).encrypted) return true;
   const forwarded = req.headers['x-forwarded-proto'];
   return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() === 'https';
 }
 
 /**
- * The provider's route pattern for a URL (/token/introspect itself, /authorize/* for a resumed
+ * The provider's route pattern for a path (/token/introspect itself, /authorize/* for a resumed
  * authorization), or undefined if the path is not the provider's.
  */
-function providerRoute(url: string): string | undefined {
-  const pathname = url.split('?')[0]!;
+function providerRoute(pathname: string): string | undefined {
   if (PROVIDER_PATHS.has(pathname)) return pathname;
   for (const p of PROVIDER_PATHS) if (pathname.startsWith(p + '/')) return `${p}/*`;
   return undefined;
@@ -86,14 +86,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // (the provider writes its own responses; src/provider/security-headers.ts sets their headers). Fastify serves everything else.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => {
+        const pathname = (req.url ?? '/').split('?')[0]!;
         if (options.httpsIssuer) {
           res.setHeader('strict-transport-security', HSTS); // the provider's answers and Fastify's alike
-          if (!cameOverHttps(req) && isBrowserPath((req.url ?? '/').split('?')[0]!)) {
+          if (!cameOverHttps(req) && isBrowserPath(pathname)) {
             (req as PlainHttpMark)[PLAIN_HTTP] = true; // answered by the onRequest hook below, with the pages' headers
             return fastifyHandler(req, res);
           }
         }
-        const route = providerRoute(req.url ?? '/');
+        const route = providerRoute(pathname);
         if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
         const started = performance.now();
         res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
