@@ -233,10 +233,45 @@ describe('logout', () => {
     expect(page.body).toContain('post_logout_redirect_uri');
   });
 
-  it('over plain http, POST /logout says to use GET (browsers send no SameSite=None cookie without https)', async () => {
-    const response = await fetch(`${pv.issuer}/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'state=s' });
-    expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toContain('GET');
+  it('over plain http, a relying party may POST to /logout as to ID-porten: the POST becomes the same GET, and the session ends', async () => {
+    const { browser, tokens: one } = await loggedIn('rp-one');
+    const form = { id_token_hint: one.id_token, post_logout_redirect_uri: `${rp.origin}/rp-one/logged-out`, state: 'posted' };
+    const posted = await browser.post(`${pv.issuer}/logout`, form);
+    expect(posted.status).toBe(303);
+    expect(Object.fromEntries(new URL(posted.location!).searchParams)).toEqual(form);
+    const page = await browser.request(posted.location!);
+    const done = await browser.post(`${pv.issuer}/logout/confirm`, { xsrf: formField(page.body, 'xsrf')!, logout: 'yes' });
+    const next = /id="next" href="([^"]+)"/.exec(done.body)![1]!.replaceAll('&amp;', '&');
+    expect(next).toBe(`${rp.origin}/rp-one/logged-out?state=posted`);
+    expect(await sso(browser, 'rp-one')).toBeUndefined(); // the session has ended
+  });
+
+  it('over plain http, POST /authorize logs in like GET; a repeated parameter is still refused', async () => {
+    const browser = new CookieBrowser();
+    const params = Object.fromEntries(new URL(authorizeUrl('rp-one')).searchParams);
+    const posted = await browser.post(`${pv.issuer}/authorize`, params);
+    expect(posted.status).toBe(303);
+    const callback = await loginWithTestId(browser, posted.location!, cb('rp-one'));
+    expect(new URL(callback).searchParams.get('state')).toBe('state-rp-one');
+    expect((await tokens('rp-one', callback)).id_token).toEqual(expect.any(String));
+
+    const twice = await browser.request(`${pv.issuer}/authorize`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${new URLSearchParams(params)}&state=again`,
+    });
+    const refused = new URL((await browser.request(twice.location!)).location!);
+    expect(refused.origin + refused.pathname).toBe(cb('rp-one'));
+    expect(refused.searchParams.get('error')).toBe('invalid_request');
+    expect(refused.searchParams.get('error_description')).toBe("'state' parameter must not be provided twice");
+  });
+
+  it('over plain http, a POST that is not a form, or too big for a URL, gets a 4xx and no redirect', async () => {
+    const json = await fetch(`${pv.issuer}/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"state":"s"}', redirect: 'manual' });
+    expect(json.status).toBe(415);
+    const big = await fetch(`${pv.issuer}/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `state=${'a'.repeat(9000)}`, redirect: 'manual' });
+    expect(big.status).toBe(413);
+    const put = await fetch(`${pv.issuer}/logout`, { method: 'PUT', redirect: 'manual' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
   });
 });
 

@@ -18,6 +18,7 @@ import { renderErrorPage } from '../ui/pages/error-page.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
 import { lazySerializers } from './lazy-serializers.js';
+import { postAsGet } from './post-as-get.js';
 import type { Metrics, MetricsAccess } from './metrics.js';
 
 const gzip = promisify(zlib.gzip);
@@ -54,6 +55,9 @@ const HSTS = 'max-age=31536000';
  */
 const BROWSER_PATHS = [ROUTES.authorization, ROUTES.end_session, INTERACTION_PREFIX, DEMO_PREFIX, PORTAL_PREFIX];
 const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+
+/** Where ID-porten takes POST as well as GET; over plain http Portvakt turns the POST into a GET (post-as-get.ts). */
+const POST_OR_GET_PATHS: readonly string[] = [ROUTES.authorization, ROUTES.end_session];
 
 const PLAIN_HTTP = Symbol('a browser request over plain http to an https issuer');
 type PlainHttpMark = http.IncomingMessage & { [PLAIN_HTTP]?: true };
@@ -95,7 +99,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           }
         }
         const route = providerRoute(pathname);
-        if (!route) return fastifyHandler(req, res); // measured by the onResponse hook below
+        // measured by the onResponse hook below
+        if (!route || (!options.httpsIssuer && req.method === 'POST' && POST_OR_GET_PATHS.includes(pathname))) return fastifyHandler(req, res);
         const started = performance.now();
         res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
         return (providerCallback ??= options.provider().callback())(req, res);
@@ -171,6 +176,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(cookie);
+  if (!options.httpsIssuer) await app.register(postAsGet, { paths: POST_OR_GET_PATHS });
   await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.httpsIssuer });
 
   app.get(STYLESHEET_PATH, async (request, reply) => {

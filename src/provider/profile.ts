@@ -121,7 +121,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     jwks: { keys: deps.keys.privateJwks as never },
     // Over https the cookies are SameSite=None, so the session is present when a relying party
     // POSTs to /authorize or /logout from its own site (ID-porten recommends POST for logout).
-    // Browsers refuse SameSite=None without Secure, so plain-http development uses Lax and GET.
+    // Browsers refuse SameSite=None without Secure, so plain-http development uses Lax, and such a
+    // POST is turned into the same GET before it gets here (src/http/post-as-get.ts).
     cookies: {
       keys: new CookieSigner(secrets.cookieKeys),
       long: { httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https, signed: true },

@@ -101,6 +101,22 @@ describe.skipIf(!hasChromium)('single sign-on across sites', () => {
     await context.close();
   });
 
+  it('a service that POSTs its logout, as ID-porten recommends, logs out over plain http too', async () => {
+    const { context, page } = await freshBrowser();
+    await page.goto(`${pv.issuer}/demo/login`);
+    await testIdLogin(page);
+    await page.waitForSelector('#id-token-claims');
+    await page.goto(`${rp.origin}/c/rp-shared/login`);
+    await page.waitForURL(`${rp.origin}/c/rp-shared/me`);
+
+    await page.goto(`${rp.origin}/c/rp-shared/logout?method=post`);
+    await page.getByRole('button', { name: 'Log out everywhere' }).click();
+    await page.waitForURL(`${rp.origin}/c/rp-shared/bye?state=rp-state`, { timeout: 10_000 });
+    await page.goto(`${pv.issuer}/demo`);
+    expect(await page.locator('#id-token-claims').count()).toBe(0); // the session cookie came along: the session has ended
+    await context.close();
+  });
+
   it('prompt=login forces a new login despite SSO (test 9), and so does max_age=0', async () => {
     const { context, page } = await freshBrowser();
     await page.goto(`${pv.issuer}/demo/login`);

@@ -78,7 +78,10 @@ export async function startRelyingParty(): Promise<RelyingParty> {
             post_logout_redirect_uri: `${origin}/c/${clientId}/bye`, state: 'rp-state',
             ...(session ? { id_token_hint: session.idToken } : { client_id: clientId }),
           });
-          return send(303, '', { location: target.href });
+          if (url.searchParams.get('method') !== 'post') return send(303, '', { location: target.href });
+          // As ID-porten recommends: the id_token_hint in a form the person submits, not in a URL.
+          const fields = [...target.searchParams].map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join('');
+          return send(200, `<!DOCTYPE html><html lang="en"><head><title>Log out</title></head><body><form method="post" action="${target.origin}${target.pathname}">${fields}<button>Log out everywhere</button></form></body></html>`);
         }
         case 'bye':
           return send(200, '<!DOCTYPE html><html lang="en"><head><title>Bye</title></head><body><h1>Logged out</h1></body></html>');
