@@ -257,6 +257,10 @@ describe('bad input', () => {
     ['a fragment in a redirect URI', webClient({ redirect_uris: ['http://localhost/cb#x'] }), 'fragment'],
     ['a wrong type', webClient({ sso_disabled: 'yes' }), 'sso_disabled'],
     ['a non-object body', [1, 2], 'JSON object'],
+    // JSON can escape half a surrogate pair, which PostgreSQL's JSON would refuse as the registration is stored.
+    ['a lone surrogate in a value', webClient({ client_name: 'Tjeneste \ud800' }), 'client_name is not valid Unicode text'],
+    ['a lone surrogate deep inside', webClient({ onbehalfof: [{ onbehalfof: 'kunde', name: '\udc00' }] }), 'onbehalfof.0.name is not valid Unicode text'],
+    ['a lone surrogate in a field name', webClient({ '\ud800': 1 }), 'is not valid Unicode text'],
   ])('%s → 400 naming the field', async (_name, body, mentions) => {
     const answer = await api('POST', '/clients', 'a', body);
     expect(answer.status).toBe(400);

@@ -91,6 +91,10 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ClientValidationError(clientId, '(entry)', 'must be a JSON object');
   }
+  const illFormed = illFormedTextAt(input, '');
+  if (illFormed !== undefined) {
+    throw new ClientValidationError(clientId, illFormed || '(entry)', 'is not valid Unicode text: it holds half of a surrogate pair (a JSON escape such as \\ud800 without its partner)');
+  }
   const candidate = Value.Default(ClientInputSchema, structuredClone(input));
   const first = Value.Errors(ClientInputSchema, candidate).First();
   if (first) {
@@ -101,6 +105,23 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   const client = candidate as ClientInput;
   checkRules(client, context);
   return client;
+}
+
+/**
+ * Where, in JSON input, a string or a key is not well-formed Unicode, as a field path (`jwks.keys.0.x`),
+ * or undefined if all are. JSON's escapes can carry a lone surrogate, which PostgreSQL's JSON refuses
+ * when the registration is stored: it must be refused here, as the input error it is.
+ */
+function illFormedTextAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return at;
+    const found = illFormedTextAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** TypeBox's messages, phrased for a person fixing a client file or form. */
