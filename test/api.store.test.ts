@@ -261,10 +261,17 @@ describe('bad input', () => {
     ['a lone surrogate in a value', webClient({ client_name: 'Tjeneste \ud800' }), 'client_name is not valid Unicode text'],
     ['a lone surrogate deep inside', webClient({ onbehalfof: [{ onbehalfof: 'kunde', name: '\udc00' }] }), 'onbehalfof.0.name is not valid Unicode text'],
     ['a lone surrogate in a field name', webClient({ '\ud800': 1 }), 'is not valid Unicode text'],
+    ['a NUL character', webClient({ redirect_uris: ['http://localhost:4000/cb\u0000'] }), 'redirect_uris.0 holds a NUL character'],
   ])('%s → 400 naming the field', async (_name, body, mentions) => {
     const answer = await api('POST', '/clients', 'a', body);
     expect(answer.status).toBe(400);
     expect(answer.body.error_description).toContain(mentions);
+  });
+
+  it('a client_id with a NUL character is no integration: 404 on every route', async () => {
+    for (const [method, path] of [['GET', '/clients/a%00b'], ['GET', '/clients/a%00b/events'], ['GET', '/clients/a%00b/jwks'], ['DELETE', '/clients/a%00b'], ['POST', '/clients/a%00b/secret']] as const) {
+      expect((await api(method, path, 'a')).status, `${method} ${path}`).toBe(404);
+    }
   });
 
   it('broken JSON → 400', async () => {

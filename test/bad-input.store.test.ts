@@ -70,6 +70,14 @@ const cases: Case[] = [
   { name: 'login: oversized form', method: 'POST', path: '/login/x', headers: { 'content-type': form, accept: 'text/html' }, body: `pid=${big}`, expect: { status: 413 } },
   { name: 'login: JSON body', method: 'POST', path: '/login/x', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{', expect: { status: 400, text: /JSON/ } },
   { name: 'unknown path', method: 'GET', path: '/nope', expect: { status: 404, error: /not_found/ } },
+  // A NUL (%00) in a client_id: no client has one, and the database would refuse to look it up.
+  { name: 'authorize: NUL in client_id', method: 'GET', path: '/authorize?client_id=basic%00client&response_type=code&scope=openid', headers: { accept: 'text/html' }, expect: { text: /invalid_client/ } },
+  { name: 'token: NUL in client_id', method: 'POST', path: '/token', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x&client_id=%00&client_secret=x', expect: { error: /invalid_client/ } },
+  { name: 'token: NUL in the Basic user', method: 'POST', path: '/token', headers: { 'content-type': form, authorization: `Basic ${Buffer.from('basic\u0000client:x').toString('base64')}` }, body: 'grant_type=authorization_code&code=x', expect: { error: /invalid_(request|client)/ } },
+  { name: 'par: NUL in client_id', method: 'POST', path: '/par', headers: { 'content-type': form }, body: 'client_id=%00&client_secret=x&response_type=code', expect: { error: /invalid_client/ } },
+  { name: 'introspect: NUL in client_id', method: 'POST', path: '/token/introspect', headers: { 'content-type': form }, body: 'client_id=%00&client_secret=x&token=%00', expect: { error: /invalid_client/ } },
+  { name: 'revoke: NUL in client_id', method: 'POST', path: '/token/revoke', headers: { 'content-type': form }, body: 'client_id=%00&client_secret=x&token=%00', expect: { error: /invalid_client/ } },
+  { name: 'logout: NUL in client_id', method: 'GET', path: '/logout?client_id=%00', headers: { accept: 'text/html' }, expect: { text: /invalid_client/ } },
 ];
 
 describe('bad input gets a clear 4xx', () => {

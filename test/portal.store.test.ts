@@ -58,6 +58,19 @@ describe('another organisation\'s administrator', () => {
   });
 });
 
+describe('text the database cannot hold (a NUL character)', () => {
+  it.each([`/portal/clients/a%00b`, `/portal/orgs/%00`, `/portal/orgs/%00/new`])('GET %s → 404', async (path) => {
+    expect((await other.request(`${pv.issuer}${path}`)).status).toBe(404);
+  });
+
+  it('in a new integration\'s name → 400 on the form, naming the field; nothing stored', async () => {
+    const answer = await other.post(`${pv.issuer}/portal/orgs/${ORG_B}/new`, { csrf, client_name: 'Tjeneste\u0000', integration_type: 'idporten', application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:9/cb' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatch(/id="client_name-error"[^>]*>[^<]*NUL/);
+    expect(await pv.portvakt.integrations.list('all', { orgno: ORG_B })).toEqual([]);
+  });
+});
+
 describe('without a session', () => {
   it.each([`/portal/orgs/${ORG_A}`, '/portal/desk', '/portal/clients/x'])('GET %s goes to the start page', async (path) => {
     const answer = await new CookieBrowser().request(`${pv.issuer}${path}`);

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ClientValidationError } from './errors.js';
 import { isValidOrgno } from './orgno.js';
+import { unstorableText } from '../store/storable-text.js';
 
 const Url = Type.String({ minLength: 1, maxLength: 2000 });
 const Lifetime = (defaultSeconds: number, maximum = 31_536_000) => Type.Integer({ minimum: 1, maximum, default: defaultSeconds });
@@ -91,10 +92,8 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ClientValidationError(clientId, '(entry)', 'must be a JSON object');
   }
-  const illFormed = illFormedTextAt(input, '');
-  if (illFormed !== undefined) {
-    throw new ClientValidationError(clientId, illFormed || '(entry)', 'is not valid Unicode text: it holds half of a surrogate pair (a JSON escape such as \\ud800 without its partner)');
-  }
+  const unstorable = unstorableTextIn(input, '');
+  if (unstorable) throw new ClientValidationError(clientId, unstorable.path || '(entry)', unstorable.why);
   const candidate = Value.Default(ClientInputSchema, structuredClone(input));
   const first = Value.Errors(ClientInputSchema, candidate).First();
   if (first) {
@@ -108,18 +107,21 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
 }
 
 /**
- * Where, in JSON input, a string or a key is not well-formed Unicode, as a field path (`jwks.keys.0.x`),
- * or undefined if all are. JSON's escapes can carry a lone surrogate, which PostgreSQL's JSON refuses
- * when the registration is stored: it must be refused here, as the input error it is.
+ * The first string or key of the input, as a field path (`jwks.keys.0.x`), that PostgreSQL could not
+ * store (see store/storable-text.ts), and why; undefined if there is none.
  */
-function illFormedTextAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+function unstorableTextIn(value: unknown, path: string): { path: string; why: string } | undefined {
+  if (typeof value === 'string') {
+    const why = unstorableText(value);
+    return why ? { path, why } : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
-    if (!key.isWellFormed()) return at;
-    const found = illFormedTextAt(item, at);
-    if (found !== undefined) return found;
+    const why = unstorableText(key);
+    if (why) return { path: at, why: `(a field name) ${why}` };
+    const found = unstorableTextIn(item, at);
+    if (found) return found;
   }
   return undefined;
 }

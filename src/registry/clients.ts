@@ -4,6 +4,7 @@
 import type { Db } from '../store/db.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Secrets } from '../store/secrets.js';
+import { isStorableText } from '../store/storable-text.js';
 import { type ClientInput, type ClientRegistration, usesSecret } from './client-schema.js';
 
 export interface StoredClient {
@@ -93,6 +94,7 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
     },
 
     async find(clientId) {
+      if (!isStorableText(clientId)) return undefined; // no client has such an id (and the database would answer with an error)
       const cached = cache.get(clientId);
       if (cached && Date.now() - cached.cachedAt < cacheSeconds * 1000) return cached;
       const readingSince = generation;

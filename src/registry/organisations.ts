@@ -2,6 +2,7 @@
 import type { Db } from '../store/db.js';
 import { DomainError } from './errors.js';
 import { isValidOrgno } from './orgno.js';
+import { isStorableText } from '../store/storable-text.js';
 import { parsePid, InvalidPidError } from '../identity/pid.js';
 import type { Actor, AuditLog } from './audit.js';
 
@@ -37,6 +38,7 @@ export function createOrganisations(db: Db, audit?: AuditLog): Organisations {
       return { orgno: org.orgno, name };
     },
     async find(orgno) {
+      if (!isStorableText(orgno)) return undefined;
       return db.selectFrom('organisations').select(['orgno', 'name']).where('orgno', '=', orgno).executeTakeFirst();
     },
     async list() {
