@@ -70,6 +70,9 @@ const cases: Case[] = [
   { name: 'login: oversized form', method: 'POST', path: '/login/x', headers: { 'content-type': form, accept: 'text/html' }, body: `pid=${big}`, expect: { status: 413 } },
   { name: 'login: JSON body', method: 'POST', path: '/login/x', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{', expect: { status: 400, text: /JSON/ } },
   { name: 'unknown path', method: 'GET', path: '/nope', expect: { status: 404, error: /not_found/ } },
+  { name: 'unknown path, from a browser', method: 'GET', path: '/nope', headers: { accept: 'text/html' }, expect: { status: 404, text: /<h1>Noe gikk galt<\/h1>[\s\S]*no page or endpoint at GET \/nope/ } },
+  { name: 'a malformed %-escape in the path', method: 'GET', path: '/api/v1/clients/%ZZ', expect: { status: 400, error: /invalid_request/ } },
+  { name: 'a malformed %-escape in the path, from a browser', method: 'GET', path: '/portal/clients/%ZZ', headers: { accept: 'text/html' }, expect: { status: 400, text: /<h1>Noe gikk galt<\/h1>/ } },
   // A NUL (%00) in a client_id: no client has one, and the database would refuse to look it up.
   { name: 'authorize: NUL in client_id', method: 'GET', path: '/authorize?client_id=basic%00client&response_type=code&scope=openid', headers: { accept: 'text/html' }, expect: { text: /invalid_client/ } },
   { name: 'token: NUL in client_id', method: 'POST', path: '/token', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x&client_id=%00&client_secret=x', expect: { error: /invalid_client/ } },

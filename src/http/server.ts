@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
 import { ROUTES } from '../provider/profile.js';
@@ -82,6 +82,12 @@ function providerRoute(pathname: string): string | undefined {
 }
 
 
+/** A 4xx as JSON with an OAuth-style error, or as the error page for a browser. */
+function answerClientError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string) {
+  if (!(request.headers.accept ?? '').includes('text/html')) return reply.code(status).send({ error, error_description: description });
+  return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale: 'nb', error, description, reference: newReference() }));
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   let providerCallback: ReturnType<Provider['callback']> | undefined;
   const app = Fastify({
@@ -116,6 +122,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 64 * 1024,
     trustProxy: options.trustProxy,
     schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
+    // What Fastify refuses before routing (a path with a malformed %-escape), answered as every
+    // other 4xx is, instead of Fastify's own body ({"error":"Bad Request","code":…}).
+    frameworkErrors: (error, request, reply) => answerClientError(request, reply, 400, 'invalid_request', error.message),
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -142,11 +151,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   // Registered before any plugin, so every plugin inherits them (Fastify copies them at register time).
-  app.setNotFoundHandler(async (request, reply) => {
-    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
-    if (!wantsHtml) return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
-    return reply.code(404).type('text/html; charset=utf-8').send(renderErrorPage({ locale: 'nb', error: 'not_found', description: 'The page does not exist.', reference: newReference() }));
-  });
+  app.setNotFoundHandler(async (request, reply) =>
+    answerClientError(request, reply, 404, 'not_found', `no page or endpoint at ${request.method} ${request.url.split('?')[0]}`));
 
   app.setErrorHandler(async (error: Error, request, reply) => {
     const reference = newReference();

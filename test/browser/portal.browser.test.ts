@@ -133,6 +133,12 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     expect(await page.locator('main').innerText()).toContain('ikke tilgang til noen virksomhet');
     const response = await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     expect(response!.status()).toBe(404);
+    // A page in the person's language that says what happened and leads back, not a bare text.
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Dette gikk ikke');
+    expect(await page.locator('main').innerText()).toContain('Vi fant ikke det du ba om');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Dine virksomheter' }).click();
+    await page.waitForURL(`${pv.issuer}/portal`);
     await page.context().close();
   });
 
@@ -144,6 +150,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const url = `${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`;
     const forged = await fetch(url, { method: 'POST', headers: form, body: 'client_name=x&redirect_uris=http%3A%2F%2Flocalhost%2Fcb', redirect: 'manual' });
     expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('Skjemaet var utløpt eller kom fra et annet nettsted');
     expect((await pv.portvakt.integrations.list('all', { orgno: DEMO_ORGANISATION.orgno })).map((i) => i.client_name)).not.toContain('x');
     await page.context().close();
   });

@@ -40,6 +40,20 @@ function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame) {
   );
 }
 
+/** What went wrong with a portal request (a stale link, an expired form, a refused change), with the way back. */
+export function problemPage(p: { locale: Locale; message: MessageKey; detail?: string | undefined }): string {
+  const t = translator(p.locale);
+  return renderPage(
+    <Frame locale={p.locale} title={t('portal.problem.title')}>
+      <div class="ds-alert" data-color="danger">
+        <p>{t(p.message)}</p>
+        {p.detail && <p lang="en"><code>{p.detail}</code></p>}
+      </div>
+      <p><a href={PORTAL_PREFIX}>{t('portal.orgs')}</a></p>
+    </Frame>,
+  );
+}
+
 export function loginPage(locale: Locale): string {
   const t = translator(locale);
   return renderPage(

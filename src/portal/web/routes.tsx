@@ -17,7 +17,7 @@ import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
-import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
+import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
 
 export { PORTAL_PREFIX };
 
@@ -76,7 +76,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     }
     if (request.method === 'POST') {
       if (!equalInConstantTime((request.body as Record<string, unknown> | undefined)?.csrf, session.csrf)) {
-        await reply.code(403).type('text/plain; charset=utf-8').send('The form had expired or came from another site. Go back, reload and try again.');
+        await html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.expired' }), 403);
         return undefined;
       }
     }
@@ -272,9 +272,9 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, audit: await options.audit.list({ limit: 50 }) }));
   });
 
-  app.setErrorHandler(async (error, _request, reply) => {
-    if (error instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(error.message);
-    if (error instanceof DomainError) return reply.code(400).type('text/plain; charset=utf-8').send(error.message);
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof NotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
+    if (error instanceof DomainError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.invalid', detail: error.message }), 400);
     throw error;
   });
 }
