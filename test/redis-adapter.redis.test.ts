@@ -67,11 +67,11 @@ describe('RedisAdapter', () => {
     const id = newId();
     await codes.upsert(id, { jti: id, kind: 'AuthorizationCode', grantId: 'g-consume' }, 60);
     expect((await codes.find(id))?.consumed).toBeUndefined();
-    await codes.consume(id);
+    expect(await Promise.all([codes.consume(id), codes.consume(id), codes.consume(id)])).toEqual([true, false, false]); // once, even at once
     expect(typeof (await codes.find(id))?.consumed).toBe('number');
 
     const gone = newId();
-    await codes.consume(gone);
+    expect(await codes.consume(gone)).toBe(false);
     expect(await redis.client.exists(`${redis.prefix}AuthorizationCode:${gone}`)).toBe(0);
   });
 

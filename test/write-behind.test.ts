@@ -26,6 +26,17 @@ afterAll(async () => {
 const payload = (extra: Partial<AdapterPayload> = {}): AdapterPayload => ({ accountId: '28876895937', iat: 1, exp: Math.floor(Date.now() / 1000) + 600, ...extra });
 
 describe('write-behind adapter', () => {
+  it('consume answers true once, even when calls race for a token it must first read from SQL', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await wb.adapter('RefreshToken').upsert('rt-race', payload({ grantId: 'g-race' }), 600);
+    await wb.flush();
+    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('RefreshToken'); // a restarted process: nothing cached
+    const answers = await Promise.all([fresh.consume('rt-race'), fresh.consume('rt-race'), fresh.consume('rt-race')]);
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect(await fresh.consume('rt-race')).toBe(false);
+    expect(await fresh.consume('never-there')).toBe(false);
+  });
+
   it('answers from memory at once and persists on flush', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const sessions = wb.adapter('Session');

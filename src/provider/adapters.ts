@@ -11,14 +11,24 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 
-export type AdapterFactory = (name: string) => Adapter;
+/**
+ * oidc-provider's adapter, with one promise more: consume() says whether this call was the one that
+ * consumed the model (false: it was consumed already, or is gone). Two requests that race with one
+ * authorization code or refresh token both find it unused; only the one whose consume() answers
+ * true may go on (single-use.ts).
+ */
+export interface StoreAdapter extends Omit<Adapter, 'consume'> {
+  consume(id: string): Promise<boolean>;
+}
+
+export type AdapterFactory = (name: string) => StoreAdapter;
 
 /** Now in epoch seconds, the unit of oidc-provider's payloads (iat, exp, consumed). */
 export const epoch = () => Math.floor(Date.now() / 1000);
 
 export const EPHEMERAL_MODELS = new Set(['Interaction', 'AuthorizationCode', 'PushedAuthorizationRequest']);
 
-export class SqlAdapter implements Adapter {
+export class SqlAdapter implements StoreAdapter {
   constructor(private readonly db: Db, private readonly model: string) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -68,13 +78,17 @@ export class SqlAdapter implements Adapter {
     return undefined; // the device flow is not part of ID-porten
   }
 
-  async consume(id: string): Promise<void> {
-    await this.db
+  async consume(id: string): Promise<boolean> {
+    // One statement: PostgreSQL lets one of two racing updates change the row; the other, once the
+    // first has committed, finds consumed_at set and changes nothing.
+    const result = await this.db
       .updateTable('oidc_payloads')
       .set({ consumed_at: new Date() })
       .where('model', '=', this.model)
       .where('id', '=', id)
-      .execute();
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async destroy(id: string): Promise<void> {
@@ -97,7 +111,7 @@ interface MemoryEntry {
 }
 
 /** Process-local storage with expiry, for short-lived models of a single-process install. */
-export class MemoryAdapter implements Adapter {
+export class MemoryAdapter implements StoreAdapter {
   private readonly entries = new Map<string, MemoryEntry>();
   private readonly byUid = new Map<string, string>();
 
@@ -126,9 +140,11 @@ export class MemoryAdapter implements Adapter {
     return undefined;
   }
 
-  async consume(id: string): Promise<void> {
+  async consume(id: string): Promise<boolean> {
     const entry = this.entries.get(id);
-    if (entry) entry.payload = { ...entry.payload, consumed: epoch() };
+    if (!entry || entry.payload.consumed) return false;
+    entry.payload = { ...entry.payload, consumed: epoch() };
+    return true;
   }
 
   async destroy(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenC
 import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
 import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported, RESPONSE_MODES } from './policies.js';
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
+import { makeSingleUse } from './single-use.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
 import { CookieSigner } from './cookie-signer.js';
@@ -93,7 +94,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       upsert: async () => undefined,
       findByUid: async () => undefined,
       findByUserCode: async () => undefined,
-      consume: async () => undefined,
+      consume: async () => false,
       destroy: async () => undefined,
       revokeByGrantId: async () => undefined,
     };
@@ -116,7 +117,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   policy.get('consent')!.checks.remove('native_client_prompt');
 
   const configuration: Configuration = {
-    adapter,
+    // Our adapters' consume() also answers whether it consumed (single-use.ts); oidc-provider's
+    // types expect nothing back, and it ignores what comes.
+    adapter: adapter as unknown as Configuration['adapter'],
     clients: [],
     jwks: { keys: deps.keys.privateJwks as never },
     // Over https the cookies are SameSite=None, so the session is present when a relying party
@@ -288,6 +291,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   // Behind a TLS-terminating load balancer, trust its X-Forwarded-* headers (PORTVAKT_TRUST_PROXY).
   provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
+  makeSingleUse(provider);
   rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(securityHeaders);

@@ -8,17 +8,21 @@
 // The ids it is given are digests of the token values (app.ts wraps it in token-digests.ts).
 // Each expires with its model (Redis deletes it; nothing sweeps), a grant's list with the last of
 // its members. Every write is one round trip (MULTI), every read one or two.
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisStore } from '../store/redis.js';
-import { epoch } from './adapters.js';
+import { epoch, type StoreAdapter } from './adapters.js';
 
 // Scripts for what must be atomic and has no single Redis command.
 const SCRIPTS = {
-  /** Marks a stored model consumed; a model that has expired meanwhile is not brought back without a TTL. */
+  /**
+   * Marks a stored model consumed and answers 1, or 0 if it was consumed already (a script runs
+   * alone, so of two racing calls one gets 1) or is gone: a model that has expired meanwhile is not
+   * brought back without a TTL.
+   */
   portvaktConsume: {
     numberOfKeys: 1,
-    lua: "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'consumed', ARGV[1]) return 1 end return 0",
+    lua: "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hsetnx', KEYS[1], 'consumed', ARGV[1]) end return 0",
   },
   /**
    * Adds a key to its grant's list; the list lives as long as its longest-lived member (0: a member
@@ -59,7 +63,7 @@ async function execAll(multi: ChainableCommander): Promise<void> {
   for (const [err] of results) if (err) throw err;
 }
 
-export class RedisAdapter implements Adapter {
+export class RedisAdapter implements StoreAdapter {
   private readonly client: ScriptedRedis;
   private readonly prefix: string;
 
@@ -114,8 +118,8 @@ export class RedisAdapter implements Adapter {
     return undefined; // the device flow is not part of ID-porten
   }
 
-  async consume(id: string): Promise<void> {
-    await this.client.portvaktConsume(this.key(id), epoch());
+  async consume(id: string): Promise<boolean> {
+    return (await this.client.portvaktConsume(this.key(id), epoch())) === 1;
   }
 
   async destroy(id: string): Promise<void> {

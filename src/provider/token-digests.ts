@@ -11,7 +11,8 @@
 // nor guessed; a plain hash also keeps the store readable after PORTVAKT_SECRET changes, and is
 // what migration 0006 computes in SQL for rows written before.
 import { hash } from 'node:crypto';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
+import type { StoreAdapter } from './adapters.js';
 
 /** The id a model is stored under: base64url SHA-256 of its value (no padding, 43 characters). */
 export const tokenDigest = (value: string): string => hash('sha256', value, 'base64url');
@@ -28,7 +29,7 @@ export function storedPayload(payload: AdapterPayload): AdapterPayload {
 }
 
 /** `adapter`, storing digests of ids and payloads without them (see above). */
-export function storingDigests(adapter: Adapter): Adapter {
+export function storingDigests(adapter: StoreAdapter): StoreAdapter {
   return {
     upsert: (id, payload, expiresIn) => adapter.upsert(tokenDigest(id), storedPayload(payload), expiresIn),
     async find(id) {

@@ -8,10 +8,10 @@
 // per model. A restart reads what it misses from SQL.
 // The cost is that a crash loses the last flush window (DEFAULT_FLUSH_MS) of writes; PostgreSQL
 // deployments write through instead (SqlAdapter).
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
 import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
-import { SqlAdapter, epoch } from './adapters.js';
+import { SqlAdapter, epoch, type StoreAdapter } from './adapters.js';
 import { isDataError, isUniqueViolation } from '../store/sql-errors.js';
 
 export const DEFAULT_FLUSH_MS = 200;
@@ -84,7 +84,7 @@ export class WriteBehindStore {
     return this.cache.size;
   }
 
-  adapter(model: string): Adapter {
+  adapter(model: string): StoreAdapter {
     const sqlAdapter = new SqlAdapter(this.db, model);
     const store = this;
     return {
@@ -113,11 +113,17 @@ export class WriteBehindStore {
         return undefined;
       },
       async consume(id) {
-        const known = store.read(model, id);
-        const current = known === undefined ? store.unlessRevoked(await sqlAdapter.find(id)) : known;
-        if (!current) return;
+        // Memory is the authority in a single process: what it says, and the write below, happen in
+        // one turn of the event loop, so of two racing calls only one sees the model unconsumed.
+        let current = store.read(model, id);
+        if (current === undefined) {
+          const stored = store.unlessRevoked(await sqlAdapter.find(id));
+          current = store.read(model, id) ?? stored; // another call may have consumed it meanwhile
+        }
+        if (!current || current.consumed) return false;
         const entry = store.cache.get(keyOf(model, id));
         store.write(model, id, { payload: { ...current, consumed: epoch() }, expiresAt: entry?.expiresAt ?? (typeof current.exp === 'number' ? current.exp : undefined) });
+        return true;
       },
       async destroy(id) {
         store.remove(model, id);

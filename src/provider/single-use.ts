@@ -1,0 +1,53 @@
+// Authorization codes, rotating (ONETIME) refresh tokens and PAR request_uris are used once — also
+// when two requests race with the same one.
+//
+// oidc-provider finds the model, validates the request, checks `consumed`, then consumes. Two token
+// requests sent at once with one code both pass that check before either has consumed it, and both
+// would get tokens (RFC 6749 §4.1.2 says the code MUST NOT be used twice). Our adapters' consume()
+// is atomic and answers whether this call was the one that consumed (adapters.ts): the loser is
+// treated exactly as oidc-provider treats a second, later use — the grant and every token issued
+// from it are revoked, and the request fails with invalid_grant (invalid_request_uri for PAR).
+import Provider, { errors } from 'oidc-provider';
+import type { StoreAdapter } from './adapters.js';
+
+interface Consumable {
+  jti: string;
+  grantId?: string;
+  adapter: StoreAdapter;
+  emit(event: string): void;
+}
+
+export function makeSingleUse(provider: Provider): void {
+  const revokeGrant = async (grantId: string | undefined) => {
+    if (!grantId) return;
+    // What oidc-provider revokes on a reused code or refresh token (its revokeGrantPolicy is on).
+    await Promise.all([
+      provider.AccessToken.revokeByGrantId(grantId),
+      provider.RefreshToken.revokeByGrantId(grantId),
+      provider.AuthorizationCode.revokeByGrantId(grantId),
+      provider.Grant.adapter.destroy(grantId),
+    ]);
+    const ctx = Provider.ctx;
+    if (ctx) provider.emit('grant.revoked', ctx, grantId);
+  };
+
+  const once = (model: unknown, lost: (self: Consumable) => Promise<never>) => {
+    const prototype = (model as { prototype: { consume(): Promise<void> } }).prototype;
+    prototype.consume = async function consume(this: Consumable) {
+      if (!(await this.adapter.consume(this.jti))) return lost(this);
+      this.emit('consumed'); // as oidc-provider's own consume() does
+    };
+  };
+
+  once(provider.AuthorizationCode, async (code) => {
+    await revokeGrant(code.grantId);
+    throw new errors.InvalidGrant('authorization code already consumed');
+  });
+  once(provider.RefreshToken, async (token) => {
+    await revokeGrant(token.grantId);
+    throw new errors.InvalidGrant('refresh token already used');
+  });
+  once(provider.PushedAuthorizationRequest, async () => {
+    throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  });
+}

@@ -1,0 +1,64 @@
+// A code and a rotating refresh token are used once, also when requests race with them (RFC 6749
+// §4.1.2; src/provider/single-use.ts): of several token requests sent at the same moment, one gets
+// tokens, the others invalid_grant, and — as for a code used twice one after the other — the grant
+// and the tokens issued from it are revoked. On each store: memory, PostgreSQL, Redis.
+import { describe, expect, it } from 'vitest';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
+import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
+
+const env = portvaktWithTestClients();
+const RACERS = 6;
+
+const basic = `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`;
+
+async function freshCode() {
+  return (await headlessCode(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, scope: 'openid profile' })))!;
+}
+
+async function answers(responses: Response[]) {
+  return Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
+}
+
+const userinfo = async (accessToken: string) => (await fetch(`${env.pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+
+describe('used once, also when requests race', () => {
+  it(`an authorization code sent by ${RACERS} token requests at once gets tokens once; the grant is then revoked`, async () => {
+    const code = await freshCode();
+    const all = await answers(await Promise.all(Array.from({ length: RACERS }, () => redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code, redirect_uri: REDIRECT }))));
+    const winners = all.filter((a) => a.status === 200);
+    expect(winners).toHaveLength(1);
+    for (const loser of all.filter((a) => a.status !== 200)) {
+      expect(loser).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    }
+    // A code used twice may have been stolen: what it gave is taken back (as for a later second use).
+    expect(await userinfo(winners[0]!.body.access_token!)).toBe(401);
+  });
+
+  it('a code used once, alone, works as before', async () => {
+    const response = await redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code: await freshCode(), redirect_uri: REDIRECT });
+    const tokens = (await response.json()) as { access_token: string };
+    expect(response.status).toBe(200);
+    expect(await userinfo(tokens.access_token)).toBe(200);
+  });
+
+  it(`a rotating (ONETIME) refresh token sent by ${RACERS} requests at once is rotated once`, async () => {
+    const first = (await (await redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code: await freshCode(), redirect_uri: REDIRECT })).json()) as { refresh_token: string };
+    const refresh = () => fetch(`${env.pv.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token }),
+    });
+    const all = await answers(await Promise.all(Array.from({ length: RACERS }, refresh)));
+    const winners = all.filter((a) => a.status === 200);
+    expect(winners).toHaveLength(1);
+    for (const loser of all.filter((a) => a.status !== 200)) expect(loser).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await userinfo(winners[0]!.body.access_token!)).toBe(401);
+  });
+
+  it('the person is still the same person (the winner\'s tokens were real)', async () => {
+    const response = await redeemCode(env.pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code: await freshCode(), redirect_uri: REDIRECT });
+    const tokens = (await response.json()) as { access_token: string };
+    const claims = await (await fetch(`${env.pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json();
+    expect(claims).toMatchObject({ pid: PERSON });
+  });
+});
