@@ -75,6 +75,15 @@ describe('RedisAdapter', () => {
     expect(await redis.client.exists(`${redis.prefix}AuthorizationCode:${gone}`)).toBe(0);
   });
 
+  it('claim stores a model only if its id is free, once even when calls race, and with a TTL', async () => {
+    const seen = new RedisAdapter(redis, 'ReplayDetection');
+    const id = newId();
+    const claims = await Promise.all([1, 2, 3].map(() => seen.claim(id, { jti: id, kind: 'ReplayDetection', iss: 'c' }, 60)));
+    expect(claims).toEqual([true, false, false]);
+    expect(await seen.find(id)).toMatchObject({ iss: 'c' });
+    expect(await redis.client.ttl(`${redis.prefix}ReplayDetection:${id}`)).toBeGreaterThan(50);
+  });
+
   it('revokeByGrantId deletes every model bound to the grant, and only those', async () => {
     const grantId = newId();
     const codes = new RedisAdapter(redis, 'AuthorizationCode');
@@ -112,7 +121,7 @@ describe('RedisAdapter', () => {
       const id = newId();
       await new RedisAdapter(redis, 'Session').upsert(id, { jti: id }, 60);
       expect(await new RedisAdapter(other, 'Session').find(id)).toBeUndefined();
-      expect((await keysUnderPrefix()).every((key) => /^(Session|Interaction|AuthorizationCode|AccessToken|RefreshToken|grant|uid):/.test(key))).toBe(true);
+      expect((await keysUnderPrefix()).every((key) => /^(Session|Interaction|AuthorizationCode|AccessToken|RefreshToken|ReplayDetection|grant|uid):/.test(key))).toBe(true);
     } finally {
       await deleteRedisPrefix(other.client, other.prefix);
       await other.close();

@@ -1,8 +1,11 @@
-// A code and a rotating refresh token are used once, also when requests race with them (RFC 6749
-// §4.1.2; src/provider/single-use.ts): of several token requests sent at the same moment, one gets
-// tokens, the others invalid_grant, and — as for a code used twice one after the other — the grant
-// and the tokens issued from it are revoked. On each store: memory, PostgreSQL, Redis.
+// A code, a rotating refresh token and a client assertion are used once, also when requests race
+// with them (RFC 6749 §4.1.2, RFC 7523 §3; src/provider/single-use.ts): of several requests sent at
+// the same moment, one succeeds. A raced code or refresh token is treated as one used twice one after
+// the other: the grant and the tokens issued from it are revoked. On each store: memory, PostgreSQL,
+// Redis.
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 
@@ -53,6 +56,23 @@ describe('used once, also when requests race', () => {
     expect(winners).toHaveLength(1);
     for (const loser of all.filter((a) => a.status !== 200)) expect(loser).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(await userinfo(winners[0]!.body.access_token!)).toBe(401);
+  });
+
+  it(`a private_key_jwt assertion (its jti) sent by ${RACERS} requests at once authenticates once`, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ iss: 'jwt-client', sub: 'jwt-client', aud: env.pv.issuer, jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'RS256', kid: env.kid }).setIssuedAt(now).setExpirationTime(now + 60).sign(env.privateKey);
+    const push = () => fetch(`${env.pv.issuer}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: 'jwt-client', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion,
+        response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256',
+      }),
+    });
+    const all = await answers(await Promise.all(Array.from({ length: RACERS }, push)));
+    expect(all.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const loser of all.filter((a) => a.status !== 201)) expect(loser).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   });
 
   it('the person is still the same person (the winner\'s tokens were real)', async () => {

@@ -37,6 +37,15 @@ describe('write-behind adapter', () => {
     expect(await fresh.consume('never-there')).toBe(false);
   });
 
+  it('claim stores an id once, even when calls race for one it must first look up in SQL', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await wb.adapter('ReplayDetection').upsert('seen-before', payload({ iss: 'c' }), 600);
+    await wb.flush();
+    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('ReplayDetection');
+    expect(await Promise.all([fresh.claim('seen-before', payload(), 600), fresh.claim('seen-before', payload(), 600)])).toEqual([false, false]);
+    expect((await Promise.all([1, 2, 3].map(() => fresh.claim('new-jti', payload(), 600)))).filter(Boolean)).toHaveLength(1);
+  });
+
   it('answers from memory at once and persists on flush', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     const sessions = wb.adapter('Session');

@@ -19,6 +19,11 @@ import type { Db } from '../store/db.js';
  */
 export interface StoreAdapter extends Omit<Adapter, 'consume'> {
   consume(id: string): Promise<boolean>;
+  /**
+   * Stores the model only if no live one has this id, and answers whether it did: a replay check
+   * (a client assertion's or DPoP proof's jti) that two racing requests cannot both pass.
+   */
+  claim(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean>;
 }
 
 export type AdapterFactory = (name: string) => StoreAdapter;
@@ -43,6 +48,18 @@ export class SqlAdapter implements StoreAdapter {
       .values({ model: this.model, id, ...row })
       .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
       .execute();
+  }
+
+  async claim(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean> {
+    const row = { payload: JSON.stringify(payload), grant_id: null, uid: null, expires_at: new Date(Date.now() + expiresIn * 1000), consumed_at: null };
+    // One statement: of two racing inserts one creates the row, the other finds it and, unless
+    // that row has expired (and may be replaced), changes nothing.
+    const result = await this.db
+      .insertInto('oidc_payloads')
+      .values({ model: this.model, id, ...row })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row).where('oidc_payloads.expires_at', '<=', sql<Date>`now()`))
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows) === 1;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -116,24 +133,23 @@ export class MemoryAdapter implements StoreAdapter {
   private readonly byUid = new Map<string, string>();
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    this.sweep();
-    this.entries.set(id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
-    if (payload.uid) this.byUid.set(payload.uid, id);
+    this.put(id, payload, expiresIn);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAt !== undefined && entry.expiresAt <= epoch()) {
-      this.remove(id);
-      return undefined;
-    }
-    return entry.payload;
+    return this.live(id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     const id = this.byUid.get(uid);
     return id ? this.find(id) : undefined;
+  }
+
+  async claim(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean> {
+    // Looked up and stored without an await between: no other call can run in between.
+    if (this.live(id)) return false;
+    this.put(id, payload, expiresIn);
+    return true;
   }
 
   async findByUserCode(): Promise<AdapterPayload | undefined> {
@@ -153,6 +169,22 @@ export class MemoryAdapter implements StoreAdapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     for (const [id, entry] of this.entries) if (entry.payload.grantId === grantId) this.remove(id);
+  }
+
+  private put(id: string, payload: AdapterPayload, expiresIn: number): void {
+    this.sweep();
+    this.entries.set(id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
+    if (payload.uid) this.byUid.set(payload.uid, id);
+  }
+
+  private live(id: string): AdapterPayload | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= epoch()) {
+      this.remove(id);
+      return undefined;
+    }
+    return entry.payload;
   }
 
   private remove(id: string): void {

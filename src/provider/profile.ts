@@ -95,6 +95,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       findByUid: async () => undefined,
       findByUserCode: async () => undefined,
       consume: async () => false,
+      claim: async () => false,
       destroy: async () => undefined,
       revokeByGrantId: async () => undefined,
     };

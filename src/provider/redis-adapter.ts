@@ -24,6 +24,11 @@ const SCRIPTS = {
     numberOfKeys: 1,
     lua: "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hsetnx', KEYS[1], 'consumed', ARGV[1]) end return 0",
   },
+  /** Stores a model (a hash with its payload) only if the key is free, with a TTL; answers 1 if it did. */
+  portvaktClaim: {
+    numberOfKeys: 1,
+    lua: "if redis.call('exists', KEYS[1]) == 1 then return 0 end redis.call('hset', KEYS[1], 'payload', ARGV[1]) redis.call('expire', KEYS[1], ARGV[2]) return 1",
+  },
   /**
    * Adds a key to its grant's list; the list lives as long as its longest-lived member (0: a member
    * that never expires, so the list does not either). EXPIRE's GT option would need Redis 7.
@@ -107,6 +112,10 @@ export class RedisAdapter implements StoreAdapter {
     if (!stored.payload) return undefined;
     const payload = JSON.parse(stored.payload) as AdapterPayload;
     return stored.consumed ? { ...payload, consumed: Number(stored.consumed) } : payload;
+  }
+
+  async claim(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean> {
+    return (await this.client.portvaktClaim(this.key(id), JSON.stringify(payload), Math.max(1, Math.ceil(expiresIn)))) === 1;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -1,5 +1,5 @@
-// Authorization codes, rotating (ONETIME) refresh tokens and PAR request_uris are used once — also
-// when two requests race with the same one.
+// Authorization codes, rotating (ONETIME) refresh tokens, PAR request_uris and client assertions
+// are used once — also when two requests race with the same one.
 //
 // oidc-provider finds the model, validates the request, checks `consumed`, then consumes. Two token
 // requests sent at once with one code both pass that check before either has consumed it, and both
@@ -7,6 +7,7 @@
 // is atomic and answers whether this call was the one that consumed (adapters.ts): the loser is
 // treated exactly as oidc-provider treats a second, later use — the grant and every token issued
 // from it are revoked, and the request fails with invalid_grant (invalid_request_uri for PAR).
+import { hash } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import type { StoreAdapter } from './adapters.js';
 
@@ -50,4 +51,14 @@ export function makeSingleUse(provider: Provider): void {
   once(provider.PushedAuthorizationRequest, async () => {
     throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
   });
+
+  // A client assertion's jti (and a DPoP proof's) is accepted once. oidc-provider looks it up, then
+  // saves it: two racing requests with one assertion would both find nothing. The adapter's claim()
+  // does both at once.
+  const replay = provider.ReplayDetection as unknown as { adapter: StoreAdapter; unique(iss: string, jti: string, exp: number): Promise<boolean> };
+  replay.unique = async function unique(iss, jti, exp) {
+    const id = hash('sha256', `${iss}${jti}`, 'base64url'); // as oidc-provider keys it
+    const now = Math.floor(Date.now() / 1000);
+    return replay.adapter.claim(id, { iss, jti: id, kind: 'ReplayDetection', iat: now, exp }, Math.max(1, exp - now));
+  };
 }

@@ -41,6 +41,7 @@ export function storingDigests(adapter: StoreAdapter): StoreAdapter {
     findByUid: (uid) => adapter.findByUid(uid),
     findByUserCode: (userCode) => adapter.findByUserCode(userCode),
     consume: (id) => adapter.consume(tokenDigest(id)),
+    claim: (id, payload, expiresIn) => adapter.claim(tokenDigest(id), storedPayload(payload), expiresIn),
     destroy: (id) => adapter.destroy(tokenDigest(id)),
     revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
   };

@@ -112,6 +112,16 @@ export class WriteBehindStore {
       async findByUserCode() {
         return undefined;
       },
+      async claim(id, payload, expiresIn) {
+        // As consume(): memory decides, with no await between its answer and the write.
+        if (store.read(model, id) === undefined) {
+          const stored = store.unlessRevoked(await sqlAdapter.find(id));
+          if (stored && store.read(model, id) === undefined) store.remember(model, id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
+        }
+        if (store.read(model, id)) return false;
+        store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
+        return true;
+      },
       async consume(id) {
         // Memory is the authority in a single process: what it says, and the write below, happen in
         // one turn of the event loop, so of two racing calls only one sees the model unconsumed.
