@@ -37,6 +37,18 @@ describe('write-behind adapter', () => {
     expect(await fresh.consume('never-there')).toBe(false);
   });
 
+  it('a read that SQL answers after a consume does not bring the unconsumed token back', async () => {
+    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await wb.adapter('RefreshToken').upsert('rt-stale', payload({ grantId: 'g-stale' }), 600);
+    await wb.flush();
+    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('RefreshToken');
+    // Three reads of SQL in flight at once; the consume in the middle wins, the last read answers after it.
+    const [, consumed, late] = await Promise.all([fresh.find('rt-stale'), fresh.consume('rt-stale'), fresh.find('rt-stale')]);
+    expect(consumed).toBe(true);
+    expect(late?.consumed).toEqual(expect.any(Number));
+    expect(await fresh.consume('rt-stale')).toBe(false);
+  });
+
   it('claim stores an id once, even when calls race for one it must first look up in SQL', async () => {
     const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
     await wb.adapter('ReplayDetection').upsert('seen-before', payload({ iss: 'c' }), 600);

@@ -105,7 +105,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           }
         }
         const route = providerRoute(pathname);
-        // measured by the onResponse hook below
+        // Fastify's routes (measured by its onResponse hook below), and over plain http the POSTs
+        // to /authorize and /logout that it turns into GETs.
         if (!route || (!options.httpsIssuer && req.method === 'POST' && POST_OR_GET_PATHS.includes(pathname))) return fastifyHandler(req, res);
         const started = performance.now();
         res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));

@@ -87,16 +87,27 @@ export class WriteBehindStore {
   adapter(model: string): StoreAdapter {
     const sqlAdapter = new SqlAdapter(this.db, model);
     const store = this;
+    /**
+     * What SQL had for an id that memory did not know, unless memory learnt something while SQL
+     * answered (another call wrote or consumed it): then memory's newer state, which a stale row
+     * must not overwrite. null or undefined: there is none.
+     */
+    const learn = (id: string, stored: AdapterPayload | undefined) => {
+      const meanwhile = store.read(model, id);
+      if (meanwhile !== undefined) return meanwhile;
+      if (stored) store.remember(model, id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
+      return stored;
+    };
+    const lookUp = async (id: string) => {
+      const known = store.read(model, id);
+      return known !== undefined ? known : learn(id, store.unlessRevoked(await sqlAdapter.find(id)));
+    };
     return {
       async upsert(id, payload, expiresIn) {
         store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
       },
       async find(id) {
-        const hit = store.read(model, id);
-        if (hit !== undefined) return hit ?? undefined;
-        const stored = store.unlessRevoked(await sqlAdapter.find(id));
-        if (stored) store.remember(model, id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
-        return stored;
+        return (await lookUp(id)) ?? undefined;
       },
       async findByUid(uid) {
         const key = store.byUid.get(`${model}\u0000${uid}`);
@@ -105,34 +116,23 @@ export class WriteBehindStore {
           if (hit) return hit;
         }
         const row = await sqlAdapter.findRowByUid(uid);
-        const stored = store.unlessRevoked(row?.payload);
-        if (stored) store.remember(model, row!.id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
-        return stored;
+        return row ? learn(row.id, store.unlessRevoked(row.payload)) ?? undefined : undefined;
       },
       async findByUserCode() {
         return undefined;
       },
+      // claim() and consume() decide on memory's answer and write in the same turn of the event
+      // loop (memory is the authority in a single process), so of two racing calls only one wins.
       async claim(id, payload, expiresIn) {
-        // As consume(): memory decides, with no await between its answer and the write.
-        if (store.read(model, id) === undefined) {
-          const stored = store.unlessRevoked(await sqlAdapter.find(id));
-          if (stored && store.read(model, id) === undefined) store.remember(model, id, { payload: stored, expiresAt: typeof stored.exp === 'number' ? stored.exp : undefined });
-        }
-        if (store.read(model, id)) return false;
+        if (await lookUp(id)) return false;
         store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
         return true;
       },
       async consume(id) {
-        // Memory is the authority in a single process: what it says, and the write below, happen in
-        // one turn of the event loop, so of two racing calls only one sees the model unconsumed.
-        let current = store.read(model, id);
-        if (current === undefined) {
-          const stored = store.unlessRevoked(await sqlAdapter.find(id));
-          current = store.read(model, id) ?? stored; // another call may have consumed it meanwhile
-        }
-        if (!current || current.consumed) return false;
+        const found = await lookUp(id);
+        if (!found || found.consumed) return false;
         const entry = store.cache.get(keyOf(model, id));
-        store.write(model, id, { payload: { ...current, consumed: epoch() }, expiresAt: entry?.expiresAt ?? (typeof current.exp === 'number' ? current.exp : undefined) });
+        store.write(model, id, { payload: { ...found, consumed: epoch() }, expiresAt: entry?.expiresAt ?? (typeof found.exp === 'number' ? found.exp : undefined) });
         return true;
       },
       async destroy(id) {
