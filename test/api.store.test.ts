@@ -274,6 +274,16 @@ describe('bad input', () => {
     }
   });
 
+  it('a key set PUT or POSTed without a body → 400, and the keys stay', async () => {
+    const created = (await api('POST', '/clients', 'a', webClient())).body;
+    for (const method of ['PUT', 'POST']) {
+      const answer = await fetch(`${pv.issuer}/api/v1/clients/${created.client_id}/jwks`, { method, headers: { authorization: `Bearer ${tokens.a}` } });
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { error_description: string }).error_description).toContain('jwks must be a key set');
+    }
+    expect((await api('GET', `/clients/${created.client_id}/jwks`, 'a')).body.keys).toEqual([]);
+  });
+
   it('broken JSON → 400', async () => {
     const answer = await api('POST', '/clients', 'a', '{"client_name": ');
     expect(answer.status).toBe(400);

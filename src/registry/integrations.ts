@@ -166,6 +166,10 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
 
     async setJwks(access, clientId, input, actor) {
       const before = await visible(access, clientId);
+      // The key set replaces the one there: without one (an empty request) there is nothing to put.
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new ClientValidationError(clientId, 'jwks', 'must be a key set: {"keys": [ … ]} with 1 to 5 RSA keys');
+      }
       const registration = { ...(before.registration as ClientInput), jwks: input as ClientInput['jwks'] };
       const client = validate(registration, clientId, before.orgno!);
       const { client_secret: _placeholder, ...withoutSecret } = client;
