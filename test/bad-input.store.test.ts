@@ -1,5 +1,6 @@
 // Every endpoint meets malformed requests calmly: a 4xx that says what was wrong, never a 5xx,
 // a hang, a stack trace or a changed record.
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
 
@@ -59,7 +60,8 @@ const cases: Case[] = [
   { name: 'authorize: no parameters', method: 'GET', path: '/authorize', headers: { accept: 'text/html' }, expect: { text: /invalid_request/ } },
   { name: 'authorize: duplicated client_id', method: 'GET', path: '/authorize?client_id=basic-client&client_id=post-client', headers: { accept: 'text/html' }, expect: { text: /invalid_request/ } },
   { name: 'authorize: PUT', method: 'PUT', path: '/authorize', expect: { error: /invalid_request/ } },
-  { name: 'authorize: huge query', method: 'GET', path: `/authorize?client_id=basic-client&state=${'y'.repeat(20_000)}`, expect: { status: 431 } },
+  { name: 'authorize: huge query', method: 'GET', path: `/authorize?client_id=basic-client&state=${'y'.repeat(20_000)}`, expect: { status: 431, error: /invalid_request/ } },
+  { name: 'huge headers', method: 'GET', path: '/health/live', headers: { 'x-padding': 'z'.repeat(20_000) }, expect: { status: 431, error: /invalid_request/ } },
   // logout, jwks, discovery
   { name: 'logout: broken id_token_hint', method: 'GET', path: `/logout?id_token_hint=${fakeJwt}`, headers: { accept: 'text/html' }, expect: { text: /invalid_(client|request)/ } },
   { name: 'jwks: POST', method: 'POST', path: '/jwks.json', expect: { error: /invalid_request/ } },
@@ -97,6 +99,19 @@ describe('bad input gets a clear 4xx', () => {
       expect(body.error_description, 'says what was wrong').toEqual(expect.any(String));
     }
     if (c.expect.text) expect(text).toMatch(c.expect.text);
+  });
+
+  it('a request that is not HTTP gets a 400 in the same shape, and the connection closes', async () => {
+    const { port, hostname } = new URL(env.pv.issuer);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname, () => socket.write('HELLO / THERE\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => { text += chunk.toString(); });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'invalid_request', error_description: 'the request is not valid HTTP/1.1' });
   });
 
   it('nothing it sent changed a record', async () => {

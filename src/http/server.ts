@@ -19,6 +19,7 @@ import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
 import { lazySerializers } from './lazy-serializers.js';
 import { postAsGet } from './post-as-get.js';
+import { answerUnparsableRequest } from './unparsable-request.js';
 import type { Metrics, MetricsAccess } from './metrics.js';
 
 const gzip = promisify(zlib.gzip);
@@ -126,6 +127,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // What Fastify refuses before routing (a path with a malformed %-escape), answered as every
     // other 4xx is, instead of Fastify's own body ({"error":"Bad Request","code":…}).
     frameworkErrors: (error, request, reply) => answerClientError(request, reply, 400, 'invalid_request', error.message),
+    clientErrorHandler: answerUnparsableRequest,
   });
 
   app.addHook('onRequest', async (request, reply) => {
