@@ -24,10 +24,11 @@ import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
 import { storingDigests } from './provider/token-digests.js';
 import type { RedisStore } from './store/redis.js';
-import { buildServer } from './http/server.js';
+import { buildServer, localAddress } from './http/server.js';
 import { Metrics, metricsAccess } from './http/metrics.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
+import { providerBackChannel } from './rp/first-party.js';
 import { renderErrorPage } from './ui/pages/error-page.js';
 import { renderFrontchannelPage, renderLoggedOutPage, renderLogoutPage } from './ui/pages/logout-pages.js';
 import { chooseLocale } from './provider/locale.js';
@@ -162,9 +163,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       metricsAccess: metricsAccess(config.metricsToken, isTestEnvironment(config)),
     });
     const log = server.log;
-    if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo });
+    const listening = server;
+    const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
+    if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.

@@ -6,6 +6,7 @@ import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js'
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { PERSON } from './helpers/clients.js';
 import { PKCE } from './helpers/headless.js'; // profile §2.2's sample pair
+import { DEMO_ADMIN } from '../src/app.js';
 
 const SECRET = 'session-test-secret-0123456789abcdef';
 
@@ -276,6 +277,33 @@ describe('logout', () => {
 });
 
 describe('behind https (a TLS-terminating proxy)', () => {
+  it('the portal and the demo log in although the node cannot reach its own public address: they ask the node itself', async () => {
+    const port = await freePort();
+    const issuer = 'https://login.portvakt.invalid'; // a name that resolves nowhere, as a node's own public name often does not
+    const secure = await startPortvakt({ env: { PORT: String(port), PORTVAKT_ISSUER: issuer, PORTVAKT_TRUST_PROXY: 'true' } });
+    try {
+      const base = `http://localhost:${port}`;
+      const headers = { 'x-forwarded-proto': 'https' }; // what the proxy adds
+      // The proxy takes https at the public name; this test's requests reach the node as http.
+      const viaProxy = (url: string) => url.replace(/^https:\/\/[^/]+/, base);
+      for (const [start, landing, shows] of [['/portal/login', '/portal', `Logget inn som ${DEMO_ADMIN.pid}`], ['/demo/login', '/demo', 'id-token-claims']] as const) {
+        const browser = new CookieBrowser();
+        let hop = await browser.request(`${base}${start}`, { headers });
+        while (hop.location) hop = await browser.request(viaProxy(hop.location), { headers });
+        hop = await browser.request(hop.url, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: formField(hop.body, 'csrf')!, pid: DEMO_ADMIN.pid, acr: 'idporten-loa-substantial', action: 'login' }).toString(),
+        });
+        while (hop.location) hop = await browser.request(viaProxy(hop.location), { headers });
+        expect(new URL(hop.url).pathname).toBe(landing);
+        expect(hop.body).toContain(shows);
+      }
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('POST /logout works and the cookies are Secure and SameSite=None', async () => {
     const port = await freePort();
     const secure = await startPortvakt({

@@ -4,8 +4,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createRemoteJWKSet } from 'jose';
-import { exchangeCode, firstPartyClient } from '../rp/first-party.js';
+import { firstPartyClient, type ProviderBackChannel } from '../rp/first-party.js';
 import { createCsrf } from '../login/csrf.js';
 import type { ClientInput } from '../registry/client-schema.js';
 import { ACR_VALUES } from '../provider/acr.js';
@@ -28,9 +27,8 @@ export function demoClient(issuer: string): ClientInput {
   });
 }
 
-export async function demoRoutes(app: FastifyInstance, { issuer, client }: { issuer: string; client: ClientInput }) {
+export async function demoRoutes(app: FastifyInstance, { issuer, client, backChannel }: { issuer: string; client: ClientInput; backChannel: ProviderBackChannel }) {
   await app.register(formbody, { bodyLimit: 4 * 1024 });
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
   const sessions = new DemoSessions();
   const secure = issuer.startsWith('https:');
   const csrf = createCsrf(crypto.createSecretKey(crypto.randomBytes(32)), 'demo-logout');
@@ -127,10 +125,10 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client }: { iss
     if (error) return failed(<><code>{error}</code>{description ? `: ${description}` : ''}</>);
     if (!expectedState || state !== expectedState || !code) return failed('state does not match this browser\'s login');
 
-    const exchanged = await exchangeCode(issuer, client, jwks, { code, verifier: verifier!, nonce: nonce! });
+    const exchanged = await backChannel.exchangeCode(client, { code, verifier: verifier!, nonce: nonce! });
     if ('error' in exchanged) return failed(<code>{exchanged.error}</code>, 502);
     const { claims: payload } = exchanged;
-    const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${exchanged.accessToken}` } }).then((r) => r.json());
+    const userinfo = await backChannel.userinfo(exchanged.accessToken);
     const session = sessions.create({ idToken: exchanged.idToken, claims: payload, userinfo, sid: typeof payload.sid === 'string' ? payload.sid : undefined, locale });
     reply.setCookie(SESSION_COOKIE, session.id, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', secure });
     return reply.redirect(`${DEMO_PREFIX}?lang=${locale}`, 303);

@@ -3,6 +3,7 @@
 // (or a logged 500 with a reference, never a stack trace).
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -82,6 +83,17 @@ function providerRoute(pathname: string): string | undefined {
   return undefined;
 }
 
+
+/**
+ * Where this process answers, for requests it makes to itself (providerBackChannel in
+ * rp/first-party.ts): its listening address, a wildcard replaced by loopback.
+ */
+export function localAddress(address: string | AddressInfo | null): string {
+  if (!address || typeof address === 'string') throw new Error('the server is not listening on a TCP port yet');
+  // A dual-stack wildcard (::) takes IPv4 too, and IPv4 loopback exists where IPv6 may be off.
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
 
 /** A 4xx as JSON with an OAuth-style error, or as the error page for a browser. */
 function answerClientError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string) {

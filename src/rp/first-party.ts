@@ -1,7 +1,7 @@
 // What Portvakt's own relying parties (the demo service, the portal) share: their registration as
-// clients of this provider, and the code exchange they make over its public endpoints.
+// clients of this provider, and the code exchange they make with it.
 import crypto from 'node:crypto';
-import { jwtVerify, type JWTPayload, type createRemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { validateClient, type ClientInput } from '../registry/client-schema.js';
 
 export interface FirstPartyOptions {
@@ -32,24 +32,37 @@ export interface CodeExchange {
   claims: JWTPayload;
 }
 
-/** Exchanges a code (with its PKCE verifier) and verifies the id_token; undefined if anything fails. */
-export async function exchangeCode(
-  issuer: string,
-  client: ClientInput,
-  jwks: ReturnType<typeof createRemoteJWKSet>,
-  { code, verifier, nonce }: { code: string; verifier: string; nonce: string },
-): Promise<CodeExchange | { error: string }> {
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret!)}`).toString('base64')}`,
+/**
+ * How the demo service and the portal reach the provider's token, keys and userinfo endpoints: at
+ * this very node, not at the public issuer address. Behind a load balancer a node often cannot reach
+ * its own public name (no hairpin routing, DNS only outside), and the provider these services ask
+ * is this process anyway (its store is shared, or it is the only node). The id_token's issuer is
+ * still the public one.
+ */
+export function providerBackChannel(issuer: string, localAddress: () => string) {
+  let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  return {
+    /** Exchanges a code (with its PKCE verifier) and verifies the id_token. */
+    async exchangeCode(client: ClientInput, { code, verifier, nonce }: { code: string; verifier: string; nonce: string }): Promise<CodeExchange | { error: string }> {
+      const response = await fetch(`${localAddress()}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret!)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: verifier }),
+      });
+      const tokens = (await response.json()) as Record<string, string>;
+      if (!response.ok || !tokens.id_token) return { error: JSON.stringify(tokens) };
+      keys ??= createRemoteJWKSet(new URL(`${localAddress()}/jwks.json`));
+      const { payload } = await jwtVerify(tokens.id_token, keys, { issuer, audience: client.client_id });
+      if (payload.nonce !== nonce) return { error: 'the nonce does not match' };
+      return { idToken: tokens.id_token, accessToken: tokens.access_token!, claims: payload };
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, code_verifier: verifier }),
-  });
-  const tokens = (await response.json()) as Record<string, string>;
-  if (!response.ok || !tokens.id_token) return { error: JSON.stringify(tokens) };
-  const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer, audience: client.client_id });
-  if (payload.nonce !== nonce) return { error: 'the nonce does not match' };
-  return { idToken: tokens.id_token, accessToken: tokens.access_token!, claims: payload };
+    async userinfo(accessToken: string): Promise<unknown> {
+      return (await fetch(`${localAddress()}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).json();
+    },
+  };
 }
+
+export type ProviderBackChannel = ReturnType<typeof providerBackChannel>;

@@ -5,8 +5,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createRemoteJWKSet } from 'jose';
-import { exchangeCode, firstPartyClient } from '../../rp/first-party.js';
+import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
 import type { ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
@@ -34,6 +33,7 @@ export function portalClient(issuer: string): ClientInput {
 
 export interface PortalOptions {
   issuer: string;
+  backChannel: ProviderBackChannel;
   environment: string;
   client: ClientInput;
   secrets: Secrets;
@@ -55,7 +55,6 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   const { issuer, client, integrations, organisations } = options;
   const sessions = portalSessions(options.secrets);
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
   const secure = issuer.startsWith('https:');
   const cookieOptions = { path: PORTAL_PREFIX, httpOnly: true, sameSite: 'lax' as const, secure };
 
@@ -114,7 +113,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     reply.clearCookie(FLOW_COOKIE, { path: PORTAL_PREFIX });
     const { code, state } = request.query;
     if (!flow || !code || state !== flow.state) return reply.redirect(PORTAL_PREFIX, 303);
-    const exchanged = await exchangeCode(issuer, client, jwks, { code, verifier: flow.verifier, nonce: flow.nonce });
+    const exchanged = await options.backChannel.exchangeCode(client, { code, verifier: flow.verifier, nonce: flow.nonce });
     if ('error' in exchanged || typeof exchanged.claims.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
     reply.setCookie(PORTAL_COOKIE, sessions.seal({ pid: exchanged.claims.pid, idToken: exchanged.idToken }), { ...cookieOptions, maxAge: sessions.maxAge });
     return reply.redirect(PORTAL_PREFIX, 303);
