@@ -25,12 +25,17 @@ afterAll(async () => {
 
 const payload = (extra: Partial<AdapterPayload> = {}): AdapterPayload => ({ accountId: '28876895937', iat: 1, exp: Math.floor(Date.now() / 1000) + 600, ...extra });
 
+/** An adapter of a process started after `id` was written and flushed: nothing of it in memory. */
+async function afterRestart(model: string, id: string, stored: AdapterPayload) {
+  const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
+  await wb.adapter(model).upsert(id, stored, 600);
+  await wb.flush();
+  return new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter(model);
+}
+
 describe('write-behind adapter', () => {
   it('consume answers true once, even when calls race for a token it must first read from SQL', async () => {
-    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
-    await wb.adapter('RefreshToken').upsert('rt-race', payload({ grantId: 'g-race' }), 600);
-    await wb.flush();
-    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('RefreshToken'); // a restarted process: nothing cached
+    const fresh = await afterRestart('RefreshToken', 'rt-race', payload({ grantId: 'g-race' }));
     const answers = await Promise.all([fresh.consume('rt-race'), fresh.consume('rt-race'), fresh.consume('rt-race')]);
     expect(answers.filter(Boolean)).toHaveLength(1);
     expect(await fresh.consume('rt-race')).toBe(false);
@@ -38,10 +43,7 @@ describe('write-behind adapter', () => {
   });
 
   it('a read that SQL answers after a consume does not bring the unconsumed token back', async () => {
-    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
-    await wb.adapter('RefreshToken').upsert('rt-stale', payload({ grantId: 'g-stale' }), 600);
-    await wb.flush();
-    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('RefreshToken');
+    const fresh = await afterRestart('RefreshToken', 'rt-stale', payload({ grantId: 'g-stale' }));
     // Three reads of SQL in flight at once; the consume in the middle wins, the last read answers after it.
     const [, consumed, late] = await Promise.all([fresh.find('rt-stale'), fresh.consume('rt-stale'), fresh.find('rt-stale')]);
     expect(consumed).toBe(true);
@@ -50,10 +52,7 @@ describe('write-behind adapter', () => {
   });
 
   it('claim stores an id once, even when calls race for one it must first look up in SQL', async () => {
-    const wb = new WriteBehindStore(store.db, { flushMs: 60_000 });
-    await wb.adapter('ReplayDetection').upsert('seen-before', payload({ iss: 'c' }), 600);
-    await wb.flush();
-    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }).adapter('ReplayDetection');
+    const fresh = await afterRestart('ReplayDetection', 'seen-before', payload({ iss: 'c' }));
     expect(await Promise.all([fresh.claim('seen-before', payload(), 600), fresh.claim('seen-before', payload(), 600)])).toEqual([false, false]);
     expect((await Promise.all([1, 2, 3].map(() => fresh.claim('new-jti', payload(), 600)))).filter(Boolean)).toHaveLength(1);
   });
