@@ -157,9 +157,9 @@ export class MemoryAdapter implements StoreAdapter {
   }
 
   async consume(id: string): Promise<boolean> {
-    const entry = this.entries.get(id);
-    if (!entry || entry.payload.consumed) return false;
-    entry.payload = { ...entry.payload, consumed: epoch() };
+    const payload = this.live(id); // found and marked in one turn: of racing calls, one wins
+    if (!payload || payload.consumed) return false;
+    this.entries.get(id)!.payload = { ...payload, consumed: epoch() };
     return true;
   }
 
