@@ -127,10 +127,19 @@ interface MemoryEntry {
   expiresAt: number | undefined;
 }
 
+/**
+ * Entries per model at most. Interactions live 30 minutes, so a flood of authorization requests
+ * would otherwise grow memory until the process dies; past the bound the oldest go first (a login
+ * that old is abandoned, or gets "expired"). A busy single node starts a few hundred logins a second.
+ */
+export const MAX_MEMORY_ENTRIES = 100_000;
+
 /** Process-local storage with expiry, for short-lived models of a single-process install. */
 export class MemoryAdapter implements StoreAdapter {
   private readonly entries = new Map<string, MemoryEntry>();
   private readonly byUid = new Map<string, string>();
+
+  constructor(private readonly maxEntries = MAX_MEMORY_ENTRIES) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     this.put(id, payload, expiresIn);
@@ -173,6 +182,7 @@ export class MemoryAdapter implements StoreAdapter {
 
   private put(id: string, payload: AdapterPayload, expiresIn: number): void {
     this.sweep();
+    if (!this.entries.has(id) && this.entries.size >= this.maxEntries) this.remove(this.entries.keys().next().value!); // the oldest
     this.entries.set(id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
     if (payload.uid) this.byUid.set(payload.uid, id);
   }
