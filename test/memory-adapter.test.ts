@@ -27,6 +27,15 @@ describe('MemoryAdapter', () => {
     expect(await Promise.all([1, 2, 3].map(() => memory.claim('jti', { iss: 'c' }, 60)))).toEqual([true, false, false]);
   });
 
+  it('take deletes an entry and answers true once, even to calls made at once', async () => {
+    const memory = new MemoryAdapter();
+    await memory.upsert('interaction', { jti: 'interaction', uid: 'interaction' }, 60);
+    expect(await Promise.all([1, 2, 3].map(() => memory.take('interaction')))).toEqual([true, false, false]);
+    expect(await memory.find('interaction')).toBeUndefined();
+    expect(await memory.findByUid('interaction')).toBeUndefined();
+    expect(await memory.take('unknown')).toBe(false);
+  });
+
   it('forgets an entry when it expires', async () => {
     const memory = new MemoryAdapter();
     await memory.upsert('short', { jti: 'short' }, -1);

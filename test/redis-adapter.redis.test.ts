@@ -75,6 +75,15 @@ describe('RedisAdapter', () => {
     expect(await redis.client.exists(`${redis.prefix}AuthorizationCode:${gone}`)).toBe(0);
   });
 
+  it('take deletes a model and answers true once, even when calls race', async () => {
+    const interactions = new RedisAdapter(redis, 'Interaction');
+    const id = newId();
+    await interactions.upsert(id, { jti: id, kind: 'Interaction', uid: id }, 60);
+    expect(await Promise.all([1, 2, 3].map(() => interactions.take(id)))).toEqual([true, false, false]);
+    expect(await interactions.find(id)).toBeUndefined();
+    expect(await interactions.take(newId())).toBe(false);
+  });
+
   it('claim stores a model only if its id is free, once even when calls race, and with a TTL', async () => {
     const seen = new RedisAdapter(redis, 'ReplayDetection');
     const id = newId();

@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
-import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
+import { CookieBrowser, formField } from './helpers/browser.js';
+import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 
 const env = portvaktWithTestClients();
 const RACERS = 6;
@@ -73,6 +74,22 @@ describe('used once, also when requests race', () => {
     const all = await answers(await Promise.all(Array.from({ length: RACERS }, push)));
     expect(all.filter((a) => a.status === 201)).toHaveLength(1);
     for (const loser of all.filter((a) => a.status !== 201)) expect(loser).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it(`a finished login resumed by ${RACERS} requests at once (a double-submitting browser) answers with one code`, async () => {
+    const browser = new CookieBrowser();
+    const authorize = `${env.pv.issuer}/authorize?${new URLSearchParams({ client_id: 'basic-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' })}`;
+    const page = await browser.follow(authorize);
+    expect(page.status).toBe(200);
+    const submitted = await browser.post(page.url, { csrf: formField(page.body, 'csrf') ?? '', pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    expect(submitted.location).toMatch(/\/authorize\//);
+    const resumes = await Promise.all(Array.from({ length: RACERS }, () => browser.request(submitted.location!)));
+    const codes = resumes.map((hop) => hop.location && new URL(hop.location).searchParams.get('code')).filter(Boolean);
+    expect(codes).toHaveLength(1);
+    for (const loser of resumes.filter((hop) => !hop.location?.startsWith(REDIRECT))) {
+      expect(loser.status).toBe(400); // the error page a second, later resume gets
+      expect(loser.body).toMatch(/reference|referanse/i);
+    }
   });
 
   it('the person is still the same person (the winner\'s tokens were real)', async () => {

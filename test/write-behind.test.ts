@@ -9,6 +9,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import { openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { WriteBehindStore } from '../src/provider/write-behind.js';
+import { SqlAdapter } from '../src/provider/adapters.js';
 
 let store: Store;
 let dir: string;
@@ -55,6 +56,26 @@ describe('write-behind adapter', () => {
     const fresh = await afterRestart('ReplayDetection', 'seen-before', payload({ iss: 'c' }));
     expect(await Promise.all([fresh.claim('seen-before', payload(), 600), fresh.claim('seen-before', payload(), 600)])).toEqual([false, false]);
     expect((await Promise.all([1, 2, 3].map(() => fresh.claim('new-jti', payload(), 600)))).filter(Boolean)).toHaveLength(1);
+  });
+
+  it('take answers true once, even when calls race for a model it must first read from SQL; the row is gone after the flush', async () => {
+    const seed = new WriteBehindStore(store.db, { flushMs: 60_000 });
+    await seed.adapter('Session').upsert('taken', payload({ uid: 'taken-uid' }), 600);
+    await seed.flush();
+    const fresh = new WriteBehindStore(store.db, { flushMs: 60_000 }); // a restarted process: nothing in memory
+    const sessions = fresh.adapter('Session');
+    expect((await Promise.all([1, 2, 3].map(() => sessions.take('taken')))).filter(Boolean)).toHaveLength(1);
+    expect(await sessions.take('taken')).toBe(false);
+    expect(await sessions.take('never-there')).toBe(false);
+    await fresh.flush();
+    expect(await new SqlAdapter(store.db, 'Session').find('taken')).toBeUndefined();
+  });
+
+  it('the SQL adapter\'s take deletes a row and answers true once, even when calls race', async () => {
+    const interactions = new SqlAdapter(store.db, 'Interaction');
+    await interactions.upsert('i-race', payload({ uid: 'i-race' }), 600);
+    expect((await Promise.all([1, 2, 3].map(() => interactions.take('i-race')))).filter(Boolean)).toHaveLength(1);
+    expect(await interactions.find('i-race')).toBeUndefined();
   });
 
   it('answers from memory at once and persists on flush', async () => {

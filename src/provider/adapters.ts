@@ -24,6 +24,11 @@ export interface StoreAdapter extends Omit<Adapter, 'consume'> {
    * (a client assertion's or DPoP proof's jti) that two racing requests cannot both pass.
    */
   claim(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean>;
+  /**
+   * Deletes the model and answers whether this call was the one that deleted it: a finished
+   * interaction is resumed once, also when a browser sends its resume twice at once.
+   */
+  take(id: string): Promise<boolean>;
 }
 
 export type AdapterFactory = (name: string) => StoreAdapter;
@@ -109,7 +114,13 @@ export class SqlAdapter implements StoreAdapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+    await this.take(id);
+  }
+
+  async take(id: string): Promise<boolean> {
+    // Of two racing deletes PostgreSQL lets one remove the row; the other then finds none.
+    const result = await this.db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -174,6 +185,12 @@ export class MemoryAdapter implements StoreAdapter {
 
   async destroy(id: string): Promise<void> {
     this.remove(id);
+  }
+
+  async take(id: string): Promise<boolean> {
+    const found = this.live(id) !== undefined; // found and removed in one turn
+    this.remove(id);
+    return found;
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

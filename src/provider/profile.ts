@@ -96,6 +96,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       findByUserCode: async () => undefined,
       consume: async () => false,
       claim: async () => false,
+      take: async () => false,
       destroy: async () => undefined,
       revokeByGrantId: async () => undefined,
     };

@@ -132,7 +132,11 @@ export class RedisAdapter implements StoreAdapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.client.del(this.key(id));
+    await this.take(id);
+  }
+
+  async take(id: string): Promise<boolean> {
+    return (await this.client.del(this.key(id))) === 1; // DEL answers how many keys it removed
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

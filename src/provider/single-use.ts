@@ -1,5 +1,5 @@
-// Authorization codes, rotating (ONETIME) refresh tokens, PAR request_uris and client assertions
-// are used once — also when two requests race with the same one.
+// Authorization codes, rotating (ONETIME) refresh tokens, PAR request_uris, client assertions and
+// finished interactions are used once — also when two requests race with the same one.
 //
 // oidc-provider finds the model, validates the request, checks `consumed`, then consumes. Two token
 // requests sent at once with one code both pass that check before either has consumed it, and both
@@ -51,6 +51,16 @@ export function makeSingleUse(provider: Provider): void {
   once(provider.PushedAuthorizationRequest, async () => {
     throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
   });
+
+  // A finished login is resumed once. oidc-provider finds the interaction, then destroys it and
+  // answers with a code: a browser that sends the resume twice at once (a double click, a retried
+  // request) would get a code from each. The one whose delete removed the interaction goes on; the
+  // other is answered as a later second resume is.
+  const interaction = (provider.Interaction as unknown as { prototype: { destroy(): Promise<void> } }).prototype;
+  interaction.destroy = async function destroy(this: Consumable) {
+    if (!(await this.adapter.take(this.jti))) throw new errors.SessionNotFound('interaction session not found');
+    this.emit('destroyed'); // as oidc-provider's own destroy() does
+  };
 
   // A client assertion's jti (and a DPoP proof's) is accepted once. oidc-provider looks it up, then
   // saves it: two racing requests with one assertion would both find nothing. The adapter's claim()

@@ -43,6 +43,7 @@ export function storingDigests(adapter: StoreAdapter): StoreAdapter {
     consume: (id) => adapter.consume(tokenDigest(id)),
     claim: (id, payload, expiresIn) => adapter.claim(tokenDigest(id), storedPayload(payload), expiresIn),
     destroy: (id) => adapter.destroy(tokenDigest(id)),
+    take: (id) => adapter.take(tokenDigest(id)),
     revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
   };
 }

@@ -121,19 +121,28 @@ export class WriteBehindStore {
       async findByUserCode() {
         return undefined;
       },
-      // claim() and consume() decide on memory's answer and write in the same turn of the event
-      // loop (memory is the authority in a single process), so of two racing calls only one wins.
+      // claim(), consume() and take() first bring what SQL has into memory, then decide on memory's
+      // state and write it without awaiting in between (memory is the authority in a single
+      // process): whatever another call did while SQL answered is seen, so of racing calls one wins.
       async claim(id, payload, expiresIn) {
-        if (await lookUp(id)) return false;
+        await lookUp(id);
+        if (store.read(model, id)) return false;
         store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
         return true;
       },
       async consume(id) {
-        const found = await lookUp(id);
+        await lookUp(id);
+        const found = store.read(model, id);
         if (!found || found.consumed) return false;
         const entry = store.cache.get(keyOf(model, id));
         store.write(model, id, { payload: { ...found, consumed: epoch() }, expiresAt: entry?.expiresAt ?? (typeof found.exp === 'number' ? found.exp : undefined) });
         return true;
+      },
+      async take(id) {
+        await lookUp(id);
+        const found = !!store.read(model, id);
+        store.remove(model, id);
+        return found;
       },
       async destroy(id) {
         store.remove(model, id);
