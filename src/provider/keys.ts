@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { Secrets } from '../store/secrets.js';
 
@@ -19,35 +20,81 @@ export interface SigningKeys {
   currentKid: string;
 }
 
-async function newKey(db: Db, secrets: Secrets, state: 'next' | 'current'): Promise<string> {
+interface NewKey {
+  kid: string;
+  publicJwk: string;
+  privateJwk: string;
+}
+
+async function generateKey(): Promise<NewKey> {
   const { privateKey } = await generateKeyPair('rsa', { modulusLength: 2048 });
   const privateJwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(privateJwk, 'sha256');
   const { kty, n, e } = privateJwk;
-  const now = new Date();
+  return {
+    kid,
+    publicJwk: JSON.stringify({ kty, n, e, kid, alg: 'RS256', use: 'sig' }),
+    privateJwk: JSON.stringify({ ...privateJwk, kid, alg: 'RS256', use: 'sig' }),
+  };
+}
+
+async function storeKey(db: Db, secrets: Secrets, key: NewKey, state: 'next' | 'current', now = new Date()): Promise<string> {
   await db
     .insertInto('signing_keys')
     .values({
-      kid,
+      kid: key.kid,
       alg: 'RS256',
       state,
-      public_jwk: JSON.stringify({ kty, n, e, kid, alg: 'RS256', use: 'sig' }),
-      private_jwk_sealed: secrets.seal(JSON.stringify({ ...privateJwk, kid, alg: 'RS256', use: 'sig' })),
+      public_jwk: key.publicJwk,
+      private_jwk_sealed: secrets.seal(key.privateJwk),
       created_at: now,
       activated_at: state === 'current' ? now : null,
     })
     .execute();
-  return kid;
+  return key.kid;
 }
 
-/** Creates the first current and next keys if the store has none. Safe to call on every start. */
+/**
+ * Runs `change` in a transaction that holds the installation's key lock: nodes starting at once on
+ * an empty database, and rotations run at the same moment, change the keys one after the other,
+ * each seeing what the one before did (one current key, one next), never both from the same start.
+ */
+async function withKeyLock<T>(db: Db, change: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    // Scoped by schema: installations sharing a database in schemas of their own do not wait for each other.
+    await sql`select pg_advisory_xact_lock(hashtext('portvakt.signing_keys.' || current_schema()))`.execute(trx);
+    return change(trx);
+  });
+}
+
+/** The keys that sign or are about to, newest first. */
+const liveKeys = (db: Db) =>
+  db.selectFrom('signing_keys').select(['kid', 'state']).where('state', 'in', ['current', 'next']).orderBy('created_at', 'desc').execute();
+
+type LiveKey = Awaited<ReturnType<typeof liveKeys>>[number];
+const inState = (keys: LiveKey[], state: 'current' | 'next') => keys.filter((key) => key.state === state);
+
+/**
+ * Makes the installation have one current and one next key: creates them on a first start, and
+ * settles more than one in a state (left by nodes that started at once before the key lock) by
+ * keeping the newest and retiring the others, which stay published until what they signed has
+ * expired. Safe to call on every start, on every node at once.
+ */
 export async function ensureSigningKeys(db: Db, secrets: Secrets): Promise<void> {
-  const states = await db.selectFrom('signing_keys').select('state').where('state', 'in', ['current', 'next']).execute();
-  // Generated side by side: on a first start, RSA key generation is a good part of the wait.
-  await Promise.all([
-    states.some((s) => s.state === 'current') ? undefined : newKey(db, secrets, 'current'),
-    states.some((s) => s.state === 'next') ? undefined : newKey(db, secrets, 'next'),
-  ]);
+  const keys = await liveKeys(db);
+  if (inState(keys, 'current').length === 1 && inState(keys, 'next').length === 1) return; // every start but the first
+  // Generated side by side and before the lock (on a first start, RSA key generation is a good part
+  // of the wait); stored only if no other node stored its own meanwhile.
+  const [current, next] = await Promise.all(
+    (['current', 'next'] as const).map((state) => (inState(keys, state).length ? undefined : generateKey())),
+  );
+  await withKeyLock(db, async (trx) => {
+    const now = await liveKeys(trx);
+    const extra = [...inState(now, 'current').slice(1), ...inState(now, 'next').slice(1)];
+    if (extra.length) await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: new Date() }).where('kid', 'in', extra.map((key) => key.kid)).execute();
+    if (current && !inState(now, 'current').length) await storeKey(trx, secrets, current, 'current');
+    if (next && !inState(now, 'next').length) await storeKey(trx, secrets, next, 'next');
+  });
 }
 
 export async function loadSigningKeys(db: Db, secrets: Secrets, now = new Date()): Promise<SigningKeys> {
@@ -77,13 +124,13 @@ export interface RotationResult {
 /** The next key starts signing, the current one retires, and a new next key is published. */
 export async function rotateSigningKeys(db: Db, secrets: Secrets): Promise<RotationResult> {
   await ensureSigningKeys(db, secrets);
-  return db.transaction().execute(async (trx) => {
+  const fresh = await generateKey(); // before the lock: it takes a while, and nothing waits for it
+  return withKeyLock(db, async (trx) => {
     const now = new Date();
     const current = await trx.selectFrom('signing_keys').select('kid').where('state', '=', 'current').executeTakeFirstOrThrow();
     const next = await trx.selectFrom('signing_keys').select('kid').where('state', '=', 'next').executeTakeFirstOrThrow();
     await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('kid', '=', current.kid).execute();
     await trx.updateTable('signing_keys').set({ state: 'current', activated_at: now }).where('kid', '=', next.kid).execute();
-    const fresh = await newKey(trx, secrets, 'next');
-    return { retired: current.kid, current: next.kid, next: fresh };
+    return { retired: current.kid, current: next.kid, next: await storeKey(trx, secrets, fresh, 'next', now) };
   });
 }

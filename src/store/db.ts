@@ -9,6 +9,7 @@ import { seedFromTemplate } from './pglite-template.js';
 import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import { redactUrl } from './redact-url.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { isDuplicateSchema } from './sql-errors.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -181,6 +182,10 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     await admin.connect().catch((err: unknown) => { throw postgresUnavailable(url, err); });
     try {
       await admin.query(`create schema if not exists "${schema}"`);
+    } catch (err) {
+      // Nodes starting at once on a new database: "if not exists" is checked before the schema is
+      // made, so all but one may find that another made it meanwhile. It is there; that is enough.
+      if (!isDuplicateSchema(err)) throw err;
     } finally {
       await admin.end();
     }

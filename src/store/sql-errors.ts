@@ -11,3 +11,9 @@ export const isDataError = (err: unknown) => sqlState(err)?.startsWith('22') ===
 
 /** A row with that key is there already. */
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
+
+/**
+ * CREATE SCHEMA found the schema there: 42P06, or, when another session made it after this one's
+ * "if not exists" had looked, a unique violation in the catalog.
+ */
+export const isDuplicateSchema = (err: unknown) => sqlState(err) === '42P06' || isUniqueViolation(err);
