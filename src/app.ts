@@ -17,6 +17,7 @@ import { createIntegrations, type Integrations } from './registry/integrations.j
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
+import { bindToEnvironment } from './store/environment-binding.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
@@ -78,10 +79,14 @@ async function startData(config: Config, options: OpenOptions) {
   }
 }
 
-/** Waits for the database to open, brings its schema up to date, and loads the data keys kept there. */
-async function openAndMigrate(store: Store, secrets: Secrets): Promise<void> {
+/**
+ * Waits for the database to open, brings its schema up to date, refuses it if it belongs to another
+ * environment, and loads the data keys kept there.
+ */
+async function openAndMigrate(store: Store, secrets: Secrets, environment: string): Promise<void> {
   await store.opened;
   await migrateToLatest(store.db, store.schema);
+  await bindToEnvironment(store.db, environment);
   await secrets.loadDataKeys(store.db);
 }
 
@@ -89,7 +94,7 @@ async function openAndMigrate(store: Store, secrets: Secrets): Promise<void> {
 export async function openData(config: Config, options: OpenOptions = {}) {
   const { store, secrets } = await startData(config, options);
   try {
-    await openAndMigrate(store, secrets);
+    await openAndMigrate(store, secrets, config.environment);
     return { store, secrets };
   } catch (err) {
     await store.close();
@@ -123,7 +128,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // of a second of route building, is built meanwhile; the provider, which signs with the keys
     // stored there, is created once they are loaded and bound to the server before it serves.
     const loadingKeys = (async () => {
-      await openAndMigrate(store, secrets);
+      await openAndMigrate(store, secrets, config.environment);
       await ensureSigningKeys(store.db, secrets);
       return loadSigningKeys(store.db, secrets);
     })();
