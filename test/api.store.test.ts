@@ -162,6 +162,36 @@ describe('creating and using an integration', () => {
   });
 });
 
+describe('changes that race', () => {
+  /** Whether `secret` authenticates the client at /token (a made-up code then fails as invalid_grant, a wrong secret as invalid_client). */
+  async function secretWorks(clientId: string, secret: string) {
+    const response = await redeemCode(pv.issuer, { client_id: clientId, secret, code: 'no-such-code', redirect_uri: 'http://localhost:4000/callback' });
+    return ((await response.json()) as { error: string }).error === 'invalid_grant';
+  }
+
+  it('an integration deleted while a change to it is saved stays deleted', async () => {
+    for (let round = 0; round < 8; round++) {
+      const created = await api('POST', '/clients', 'a', webClient());
+      const id = created.body.client_id as string;
+      const [put, del] = await Promise.all([api('PUT', `/clients/${id}`, 'a', webClient({ client_name: 'Endret' })), api('DELETE', `/clients/${id}`, 'a')]);
+      expect(del.status).toBe(204);
+      expect([200, 404]).toContain(put.status);
+      expect((await api('GET', `/clients/${id}`, 'a')).status).toBe(404);
+    }
+  });
+
+  it('a new secret made while another change is saved is the secret that works', async () => {
+    const created = await api('POST', '/clients', 'a', webClient());
+    const id = created.body.client_id as string;
+    for (let round = 0; round < 8; round++) {
+      const [, secret] = await Promise.all([api('PUT', `/clients/${id}`, 'a', webClient({ client_name: `Runde ${round}` })), api('POST', `/clients/${id}/secret`, 'a')]);
+      expect(secret.status).toBe(200);
+      expect(await secretWorks(id, secret.body.client_secret)).toBe(true);
+    }
+    expect(await secretWorks(id, created.body.client_secret)).toBe(false);
+  });
+});
+
 describe('protocol events', () => {
   it('GET /clients/{id}/events tells what the provider answered the integration, newest first, with the error the client got', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());

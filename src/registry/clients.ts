@@ -26,6 +26,12 @@ export interface UpsertOptions {
 
 export interface ClientRegistry {
   upsert(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient>;
+  /**
+   * Changes a client that exists, and only then (undefined: it is gone, e.g. deleted meanwhile;
+   * an upsert would bring it back). Without a new secret a secret method keeps the stored one as
+   * it is at that moment, so a secret made meanwhile is not overwritten by an older one.
+   */
+  update(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient | undefined>;
   find(clientId: string): Promise<StoredClient | undefined>;
   list(filter?: { orgno?: string }): Promise<StoredClient[]>;
   remove(clientId: string): Promise<void>;
@@ -91,6 +97,23 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
         .execute();
       await changed(input.client_id);
       return (await registry.find(input.client_id))!;
+    },
+
+    async update(input, source, options = {}) {
+      const { client_secret: secret, ...registration } = input;
+      // A new secret replaces the stored one; a method without secrets deletes it (profile §3).
+      const secretColumns = !usesSecret(input)
+        ? { secret_digest: null, secret_expires_at: null }
+        : secret ? { secret_digest: secrets.digest(secret), secret_expires_at: options.secretExpiresAt ?? null } : {};
+      const result = await db
+        .updateTable('clients')
+        .set({ metadata: JSON.stringify(registration), orgno: input.client_orgno ?? null, source, active: input.active, updated_at: new Date(), ...secretColumns })
+        .where('client_id', '=', input.client_id)
+        .where('environment', '=', environment)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      await changed(input.client_id);
+      return registry.find(input.client_id);
     },
 
     async find(clientId) {

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { DomainError, ClientValidationError } from './errors.js';
 import { validateClient, usesSecret, type ClientInput, type ValidationContext } from './client-schema.js';
-import type { ClientRegistry, StoredClient } from './clients.js';
+import type { ClientRegistry, StoredClient, UpsertOptions } from './clients.js';
 import type { AuditLog, Actor } from './audit.js';
 import type { EventQuery, ProtocolEvents, RecordedEvent } from './events.js';
 
@@ -81,6 +81,13 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     return stored;
   }
 
+  /** Saves a change to an integration read before; one deleted meanwhile stays deleted. */
+  async function changeExisting(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient> {
+    const stored = await clients.update(input, source, options);
+    if (!stored) throw new NotFoundError(input.client_id);
+    return stored;
+  }
+
   function validate(input: unknown, clientId: string, orgno: string): ClientInput {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ClientValidationError(clientId, '(body)', 'must be a JSON object');
     // What GET shows but nobody sets may come back in a PUT (read, change, write back); it is ignored.
@@ -131,7 +138,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const hadSecret = !!before.secretDigest;
       const secret = usesSecret(client) && !hadSecret ? newSecretValue() : undefined;
       const { client_secret: _placeholder, ...withoutSecret } = client;
-      const stored = await clients.upsert({ ...withoutSecret, ...(secret ? { client_secret: secret } : {}), ...(client.jwks ? { jwks: stampJwks(client.jwks, before) } : {}) } as ClientInput, before.source, {
+      const stored = await changeExisting({ ...withoutSecret, ...(secret ? { client_secret: secret } : {}), ...(client.jwks ? { jwks: stampJwks(client.jwks, before) } : {}) } as ClientInput, before.source, {
         secretExpiresAt: secret ? new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY) : undefined,
       });
       const after = view(stored);
@@ -151,7 +158,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
         throw new ClientValidationError(clientId, 'token_endpoint_auth_method', `is "${before.registration.token_endpoint_auth_method}", which uses no secret`);
       }
       const secret = newSecretValue();
-      const stored = await clients.upsert({ ...(before.registration as ClientInput), client_secret: secret }, before.source, {
+      const stored = await changeExisting({ ...(before.registration as ClientInput), client_secret: secret }, before.source, {
         secretExpiresAt: new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY),
       });
       await audit.record({ actor, action: 'client.secret.new', orgno: before.orgno, clientId, after: { client_secret_expires_at: stored.secretExpiresAt?.toISOString() } });
@@ -173,7 +180,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const registration = { ...(before.registration as ClientInput), jwks: input as ClientInput['jwks'] };
       const client = validate(registration, clientId, before.orgno!);
       const { client_secret: _placeholder, ...withoutSecret } = client;
-      const stored = await clients.upsert({ ...withoutSecret, jwks: stampJwks(client.jwks!, before) } as ClientInput, before.source);
+      const stored = await changeExisting({ ...withoutSecret, jwks: stampJwks(client.jwks!, before) } as ClientInput, before.source);
       await audit.record({ actor, action: 'client.jwks.set', orgno: before.orgno, clientId, before: { keys: before.registration.jwks?.keys ?? [] }, after: { keys: client.jwks?.keys } });
       const jwks = stored.registration.jwks as StoredJwks;
       return { created: jwks.created, last_updated: jwks.last_updated, keys: jwks.keys };
