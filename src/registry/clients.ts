@@ -70,44 +70,35 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
     else if (key.startsWith(`${environment}:`)) forget(key.slice(environment.length + 1));
   });
 
+  /**
+   * What a save writes. A new secret replaces the stored one and a method without secrets deletes it
+   * (profile §3); otherwise the secret columns are left out, so the stored secret stays as it is at
+   * the moment of writing (a secret made meanwhile is not overwritten by what was read before).
+   */
+  const columnsFor = (input: ClientInput, source: string, options: UpsertOptions) => {
+    const { client_secret: secret, ...registration } = input;
+    const secretColumns = !usesSecret(input)
+      ? { secret_digest: null, secret_expires_at: null }
+      : secret ? { secret_digest: secrets.digest(secret), secret_expires_at: options.secretExpiresAt ?? null } : {};
+    return { metadata: JSON.stringify(registration), orgno: input.client_orgno ?? null, source, active: input.active, updated_at: new Date(), ...secretColumns };
+  };
+
   const registry: ClientRegistry = {
     async upsert(input, source, options = {}) {
-      const { client_secret: secret, ...registration } = input;
-      const now = new Date();
-      const existing = await db.selectFrom('clients').select(['secret_digest', 'secret_expires_at']).where('client_id', '=', input.client_id).executeTakeFirst();
-      // A new secret replaces the stored one; a method without secrets deletes it (profile §3).
-      const keepSecret = usesSecret(input) && !secret;
-      const secretDigest = !usesSecret(input) ? null : secret ? secrets.digest(secret) : (existing?.secret_digest ?? null);
-      const secretExpiresAt = !usesSecret(input) ? null : keepSecret ? (existing?.secret_expires_at ?? null) : (options.secretExpiresAt ?? null);
-      const row = {
-        client_id: input.client_id,
-        environment,
-        metadata: JSON.stringify(registration),
-        secret_digest: secretDigest,
-        secret_expires_at: secretExpiresAt,
-        orgno: input.client_orgno ?? null,
-        source,
-        active: input.active,
-        updated_at: now,
-      };
+      const columns = columnsFor(input, source, options);
       await db
         .insertInto('clients')
-        .values({ ...row, created_at: now })
-        .onConflict((oc) => oc.column('client_id').doUpdateSet(row))
+        .values({ client_id: input.client_id, environment, secret_digest: null, secret_expires_at: null, created_at: columns.updated_at, ...columns })
+        .onConflict((oc) => oc.column('client_id').doUpdateSet({ environment, ...columns }))
         .execute();
       await changed(input.client_id);
       return (await registry.find(input.client_id))!;
     },
 
     async update(input, source, options = {}) {
-      const { client_secret: secret, ...registration } = input;
-      // A new secret replaces the stored one; a method without secrets deletes it (profile §3).
-      const secretColumns = !usesSecret(input)
-        ? { secret_digest: null, secret_expires_at: null }
-        : secret ? { secret_digest: secrets.digest(secret), secret_expires_at: options.secretExpiresAt ?? null } : {};
       const result = await db
         .updateTable('clients')
-        .set({ metadata: JSON.stringify(registration), orgno: input.client_orgno ?? null, source, active: input.active, updated_at: new Date(), ...secretColumns })
+        .set(columnsFor(input, source, options))
         .where('client_id', '=', input.client_id)
         .where('environment', '=', environment)
         .executeTakeFirst();
