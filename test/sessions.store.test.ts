@@ -206,6 +206,19 @@ describe('logout', () => {
     expect(events.find((e) => e.type === 'backchannel_logout')).toMatchObject({ outcome: 'success' });
   });
 
+  it('services that log in by SSO at the same moment (a page with several at once) are all logged out', async () => {
+    const { browser } = await loggedIn('rp-one');
+    // Both SSO answers save the same session at once; neither may drop the other's service from it.
+    const [two, api] = await Promise.all([sso(browser, 'rp-two', { prompt: 'none' }), sso(browser, 'api-client', { prompt: 'none' })]);
+    const twoTokens = await tokens('rp-two', two!);
+    await tokens('api-client', api!);
+    const page = await logout(browser, { id_token_hint: twoTokens.id_token });
+    const done = await browser.post(`${pv.issuer}/logout/confirm`, { xsrf: formField(page.body, 'xsrf')!, logout: 'yes' });
+    const frames = [...done.body.matchAll(/<iframe class="frontchannel" src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(frames.filter((f) => f.includes('/rp-one/') || f.includes('/rp-two/'))).toHaveLength(2);
+    expect(await refresh('rp-two', twoTokens.refresh_token!)).toBe(400); // its login grant was revoked
+  });
+
   it('a failed back-channel delivery is recorded and does not stop the logout', async () => {
     const { browser, tokens: t } = await loggedIn('rp-broken');
     const page = await logout(browser, { id_token_hint: t.id_token });

@@ -10,6 +10,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
+import { SESSION_MODEL, mergedSessionPayloadSql } from './session-merge.js';
 
 /**
  * oidc-provider's adapter, with one promise more: consume() says whether this call was the one that
@@ -51,7 +52,7 @@ export class SqlAdapter implements StoreAdapter {
     await this.db
       .insertInto('oidc_payloads')
       .values({ model: this.model, id, ...row })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(this.model === SESSION_MODEL ? { ...row, payload: mergedSessionPayloadSql() } : row))
       .execute();
   }
 

@@ -12,6 +12,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisStore } from '../store/redis.js';
 import { epoch, type StoreAdapter } from './adapters.js';
+import { SAVE_SESSION_LUA, SESSION_MODEL } from './session-merge.js';
 
 // Scripts for what must be atomic and has no single Redis command.
 const SCRIPTS = {
@@ -37,6 +38,8 @@ const SCRIPTS = {
     numberOfKeys: 1,
     lua: "local length = redis.call('rpush', KEYS[1], ARGV[1]) local ttl = tonumber(ARGV[2]) if ttl == 0 then redis.call('persist', KEYS[1]) return length end local current = redis.call('ttl', KEYS[1]) if length == 1 or (current >= 0 and current < ttl) then redis.call('expire', KEYS[1], ttl) end return length",
   },
+  /** Saves a session's payload, keeping what the stored one lists (session-merge.ts). */
+  portvaktSaveSession: { numberOfKeys: 1, lua: SAVE_SESSION_LUA },
   /** Deletes everything bound to a grant and the list itself, so no token issued meanwhile escapes. */
   portvaktRevokeGrant: {
     numberOfKeys: 1,
@@ -93,8 +96,10 @@ export class RedisAdapter implements StoreAdapter {
     const key = this.key(id);
     const ttl = expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
     const multi = this.client.multi() as ScriptedMulti;
-    // A model saved again keeps `consumed` (as the SQL store keeps consumed_at).
-    multi.hset(key, 'payload', JSON.stringify(payload));
+    // A model saved again keeps `consumed` (as the SQL store keeps consumed_at); a session keeps
+    // the services the stored one lists (session-merge.ts).
+    if (this.model === SESSION_MODEL) multi.portvaktSaveSession(key, JSON.stringify(payload));
+    else multi.hset(key, 'payload', JSON.stringify(payload));
     if (ttl) multi.expire(key, ttl);
     else multi.persist(key);
     if (payload.grantId) {

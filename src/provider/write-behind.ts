@@ -13,6 +13,7 @@ import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
 import { SqlAdapter, epoch, type StoreAdapter } from './adapters.js';
 import { isDataError, isUniqueViolation } from '../store/sql-errors.js';
+import { SESSION_MODEL, withStoredAuthorizations } from './session-merge.js';
 
 export const DEFAULT_FLUSH_MS = 200;
 /**
@@ -104,7 +105,8 @@ export class WriteBehindStore {
     };
     return {
       async upsert(id, payload, expiresIn) {
-        store.write(model, id, { payload, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
+        const saved = model === SESSION_MODEL ? withStoredAuthorizations(payload, store.read(model, id)) : payload;
+        store.write(model, id, { payload: saved, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
       },
       async find(id) {
         return (await lookUp(id)) ?? undefined;
