@@ -17,6 +17,7 @@ import { createIntegrations, type Integrations } from './registry/integrations.j
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
+import { SESSION_MODEL, sessionAdapter } from './provider/session-store.js';
 import { bindToEnvironment } from './store/environment-binding.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
@@ -185,13 +186,15 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       : undefined;
     const ephemeral = new Map<string, MemoryAdapter>();
     // What is kept outside the process is keyed by digests of the token values (token-digests.ts).
-    const adapter: AdapterFactory = (name) => {
+    const stored: AdapterFactory = (name) => {
       if (redis) return storingDigests(new RedisAdapter(redis, name));
       if (!writeBehind) return storingDigests(new SqlAdapter(store.db, name));
       if (!EPHEMERAL_MODELS.has(name)) return storingDigests(writeBehind.adapter(name));
       if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
       return ephemeral.get(name)!;
     };
+    // A destroyed session stays destroyed (session-store.ts).
+    const adapter: AdapterFactory = (name) => (name === SESSION_MODEL ? sessionAdapter(stored(name)) : stored(name));
 
     const keys = await loadingKeys;
     provider = createProvider({

@@ -11,7 +11,7 @@ import { deleteRedisPrefix } from '../src/store/redis.js';
 import { freePort, startPortvakt } from './helpers/portvakt.js';
 import { headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 import { within } from './helpers/wait.js';
-import { sessionMergeCases } from './helpers/session-merge-cases.js';
+import { sessionStoreCases } from './helpers/session-store-cases.js';
 
 let redis: RedisStore;
 
@@ -27,7 +27,7 @@ const keysUnderPrefix = async () => (await redis.client.keys(`${redis.prefix}*`)
 const newId = () => crypto.randomBytes(16).toString('base64url');
 
 describe('RedisAdapter', () => {
-  sessionMergeCases(() => new RedisAdapter(redis, 'Session'));
+  sessionStoreCases(() => new RedisAdapter(redis, 'Session'));
 
   it('finds what was saved, with the TTL it was saved for, and nothing after destroy', async () => {
     const sessions = new RedisAdapter(redis, 'Session');

@@ -219,6 +219,17 @@ describe('logout', () => {
     expect(await refresh('rp-two', twoTokens.refresh_token!)).toBe(400); // its login grant was revoked
   });
 
+  it('a service that logs in by SSO while the person logs out does not bring the session back', async () => {
+    const { browser } = await loggedIn('rp-one');
+    const sessionCookie = browser.cookieHeader();
+    const page = await logout(browser, {});
+    const xsrf = formField(page.body, 'xsrf')!;
+    await Promise.all([browser.post(`${pv.issuer}/logout/confirm`, { xsrf, logout: 'yes' }), sso(browser, 'rp-two', { prompt: 'none' })]);
+    // Whatever the order, the session is over: its cookie logs nobody in.
+    const replay = await fetch(authorizeUrl('rp-two', { prompt: 'none' }), { redirect: 'manual', headers: { cookie: sessionCookie } });
+    expect(new URL(replay.headers.get('location')!).searchParams.get('error')).toBe('login_required');
+  });
+
   it('a failed back-channel delivery is recorded and does not stop the logout', async () => {
     const { browser, tokens: t } = await loggedIn('rp-broken');
     const page = await logout(browser, { id_token_hint: t.id_token });

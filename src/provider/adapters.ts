@@ -10,7 +10,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
-import { SESSION_MODEL, mergedSessionPayloadSql } from './session-merge.js';
+import { SESSION_MODEL, mergedSessionPayloadSql } from './session-store.js';
 
 /**
  * oidc-provider's adapter, with one promise more: consume() says whether this call was the one that
@@ -52,7 +52,11 @@ export class SqlAdapter implements StoreAdapter {
     await this.db
       .insertInto('oidc_payloads')
       .values({ model: this.model, id, ...row })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(this.model === SESSION_MODEL ? { ...row, payload: mergedSessionPayloadSql() } : row))
+      .onConflict((oc) => {
+        if (this.model !== SESSION_MODEL) return oc.columns(['model', 'id']).doUpdateSet(row);
+        // A session keeps the services its stored copy lists, and a destroyed one stays destroyed (session-store.ts).
+        return oc.columns(['model', 'id']).doUpdateSet({ ...row, payload: mergedSessionPayloadSql() }).where('oidc_payloads.consumed_at', 'is', null);
+      })
       .execute();
   }
 
@@ -80,11 +84,16 @@ export class SqlAdapter implements StoreAdapter {
     return (await this.findRowByUid(uid))?.payload;
   }
 
-  /** A model by its uid, with the id it is stored under (which its payload does not carry). */
+  /**
+   * A model by its uid, with the id it is stored under (which its payload does not carry). Only
+   * sessions are found by uid; one that was given a new id leaves a tombstone with the same uid
+   * under the old (session-store.ts), which is not it.
+   */
   async findRowByUid(uid: string): Promise<{ id: string; payload: AdapterPayload } | undefined> {
     const row = await this.live()
       .select(['id', 'payload', 'consumed_at'])
       .where('uid', '=', uid)
+      .where('consumed_at', 'is', null)
       .executeTakeFirst();
     return row ? { id: row.id, payload: parsePayload(row) } : undefined;
   }

@@ -3,6 +3,7 @@
 //
 // Keys, all under the installation's prefix:
 //   <Model>:<id>        a hash: `payload` (oidc-provider's payload as JSON) and, once used, `consumed`
+//                       (for a session: destroyed; session-store.ts)
 //   grant:<grantId>     a list of the keys bound to that grant, so revoking it finds them all
 //   uid:<Model>:<uid>   the id of the model with that uid (sessions are found by uid)
 // The ids it is given are digests of the token values (app.ts wraps it in token-digests.ts).
@@ -12,7 +13,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisStore } from '../store/redis.js';
 import { epoch, type StoreAdapter } from './adapters.js';
-import { SAVE_SESSION_LUA, SESSION_MODEL } from './session-merge.js';
+import { SAVE_SESSION_LUA, SESSION_MODEL } from './session-store.js';
 
 // Scripts for what must be atomic and has no single Redis command.
 const SCRIPTS = {
@@ -38,8 +39,8 @@ const SCRIPTS = {
     numberOfKeys: 1,
     lua: "local length = redis.call('rpush', KEYS[1], ARGV[1]) local ttl = tonumber(ARGV[2]) if ttl == 0 then redis.call('persist', KEYS[1]) return length end local current = redis.call('ttl', KEYS[1]) if length == 1 or (current >= 0 and current < ttl) then redis.call('expire', KEYS[1], ttl) end return length",
   },
-  /** Saves a session's payload, keeping what the stored one lists (session-merge.ts). */
-  portvaktSaveSession: { numberOfKeys: 1, lua: SAVE_SESSION_LUA },
+  /** Saves a session's payload, keeping what the stored one lists (session-store.ts). */
+  portvaktSaveSession: { numberOfKeys: 2, lua: SAVE_SESSION_LUA },
   /** Deletes everything bound to a grant and the list itself, so no token issued meanwhile escapes. */
   portvaktRevokeGrant: {
     numberOfKeys: 1,
@@ -97,15 +98,17 @@ export class RedisAdapter implements StoreAdapter {
     const ttl = expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
     const multi = this.client.multi() as ScriptedMulti;
     // A model saved again keeps `consumed` (as the SQL store keeps consumed_at); a session keeps
-    // the services the stored one lists (session-merge.ts).
-    if (this.model === SESSION_MODEL) multi.portvaktSaveSession(key, JSON.stringify(payload));
+    // the services the stored one lists, and a destroyed one stays destroyed, its uid not pointing
+    // to it (session-store.ts).
+    const session = this.model === SESSION_MODEL;
+    if (session) multi.portvaktSaveSession(key, this.uidKey(String(payload.uid ?? '')), JSON.stringify(payload), id, ttl ?? 0);
     else multi.hset(key, 'payload', JSON.stringify(payload));
     if (ttl) multi.expire(key, ttl);
     else multi.persist(key);
     if (payload.grantId) {
       multi.portvaktBindToGrant(this.grantKey(payload.grantId), key, ttl ?? 0);
     }
-    if (payload.uid) {
+    if (payload.uid && !session) {
       if (ttl) multi.set(this.uidKey(payload.uid), id, 'EX', ttl);
       else multi.set(this.uidKey(payload.uid), id);
     }

@@ -13,7 +13,7 @@ import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
 import { SqlAdapter, epoch, type StoreAdapter } from './adapters.js';
 import { isDataError, isUniqueViolation } from '../store/sql-errors.js';
-import { SESSION_MODEL, withStoredAuthorizations } from './session-merge.js';
+import { SESSION_MODEL, withStoredAuthorizations } from './session-store.js';
 
 export const DEFAULT_FLUSH_MS = 200;
 /**
@@ -105,7 +105,16 @@ export class WriteBehindStore {
     };
     return {
       async upsert(id, payload, expiresIn) {
-        const saved = model === SESSION_MODEL ? withStoredAuthorizations(payload, store.read(model, id)) : payload;
+        let saved = payload;
+        if (model === SESSION_MODEL) {
+          // A session keeps the services its stored copy lists, and a destroyed one stays destroyed
+          // (session-store.ts), decided on memory: a session saved again was found by this request
+          // first, which brought it into memory; one memory does not know is new (its id is random),
+          // and asking SQL about it would put a round trip on every login.
+          const stored = store.read(model, id);
+          if (stored?.consumed) return;
+          saved = withStoredAuthorizations(payload, stored);
+        }
         store.write(model, id, { payload: saved, expiresAt: expiresIn ? epoch() + expiresIn : undefined });
       },
       async find(id) {
@@ -176,7 +185,8 @@ export class WriteBehindStore {
     const key = keyOf(model, id);
     this.cache.delete(key); // re-insert: Map order is our LRU order
     this.cache.set(key, entry);
-    if (entry.payload.uid) this.byUid.set(`${model}\u0000${entry.payload.uid}`, key);
+    // A consumed session is the tombstone of one given a new id; its uid is the live one's (session-store.ts).
+    if (entry.payload.uid && !entry.payload.consumed) this.byUid.set(`${model}\u0000${entry.payload.uid}`, key);
     if (this.cache.size > this.evictAbove) this.evict();
   }
 

@@ -1,7 +1,7 @@
-// Saving a session over the stored one of the same login keeps the services it lists
-// (src/provider/session-merge.ts): in the embedded store's memory, and in SQL (PGlite here, the
-// same statement as PostgreSQL's). Redis: redis-adapter.redis.test.ts. In real logins:
-// sessions.store.test.ts ("services that log in by SSO at the same moment").
+// Sessions that requests race for (src/provider/session-store.ts): a save keeps the services the
+// stored copy lists, and a destroyed session stays destroyed; in the embedded store's memory, and in
+// SQL (PGlite here, the same statements as PostgreSQL's). Redis: redis-adapter.redis.test.ts. In
+// real logins: sessions.store.test.ts ("at the same moment", "while the person logs out").
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { SqlAdapter } from '../src/provider/adapters.js';
 import { WriteBehindStore } from '../src/provider/write-behind.js';
-import { sessionMergeCases } from './helpers/session-merge-cases.js';
+import { sessionStoreCases } from './helpers/session-store-cases.js';
 
 let store: Store;
 let dir: string;
@@ -25,10 +25,10 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('sessions in SQL', () => sessionMergeCases(() => new SqlAdapter(store.db, 'Session')));
+describe('sessions in SQL', () => sessionStoreCases(() => new SqlAdapter(store.db, 'Session')));
 
 describe('sessions in the embedded store\'s memory', () => {
   let writeBehind: WriteBehindStore;
   beforeAll(() => { writeBehind = new WriteBehindStore(store.db, { flushMs: 60_000 }); });
-  sessionMergeCases(() => writeBehind.adapter('Session'));
+  sessionStoreCases(() => writeBehind.adapter('Session'));
 });

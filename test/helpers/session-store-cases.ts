@@ -1,15 +1,18 @@
-// What every store must do when a session is saved over the stored one (src/provider/session-merge.ts),
-// as tests registered for one store's adapter.
+// What every store must do for sessions (src/provider/session-store.ts): a save keeps the services
+// the stored copy lists, and a destroyed session stays destroyed. Tests registered for one store.
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { AdapterPayload } from 'oidc-provider';
 import type { StoreAdapter } from '../../src/provider/adapters.js';
+import { sessionAdapter } from '../../src/provider/session-store.js';
 
 const session = (authorizations: NonNullable<AdapterPayload['authorizations']>, extra: Partial<AdapterPayload> = {}): AdapterPayload => ({
   kind: 'Session', accountId: '28876895937', loginTs: 1_795_000_000, uid: crypto.randomBytes(8).toString('hex'), exp: Math.floor(Date.now() / 1000) + 600, authorizations, ...extra,
 });
 
-export function sessionMergeCases(sessions: () => StoreAdapter) {
+/** `stored`: the store's adapter for the Session model, as oidc-provider gets it wrapped by sessionAdapter(). */
+export function sessionStoreCases(stored: () => StoreAdapter) {
+  const sessions = () => sessionAdapter(stored());
   const id = () => crypto.randomBytes(16).toString('base64url');
 
   it('a session saved over the stored one of the same login keeps the services the stored one lists', async () => {
@@ -37,5 +40,27 @@ export function sessionMergeCases(sessions: () => StoreAdapter) {
     const found = await sessions().find(key);
     expect(found?.state).toEqual({ state: '\ud800' });
     expect(Object.keys(found?.authorizations ?? {})).toContain('two');
+  });
+
+  it('a destroyed session is not found, and a save over it (from a request that loaded it before) is ignored', async () => {
+    const key = id();
+    await sessions().upsert(key, session({ one: { sid: 's1' } }), 600);
+    await sessions().destroy(key);
+    expect(await sessions().find(key)).toBeUndefined();
+    await sessions().upsert(key, session({ one: { sid: 's1' }, two: { sid: 's2' } }), 600);
+    expect(await sessions().find(key)).toBeUndefined();
+  });
+
+  it('a session given a new id (as at a new login) is found by its uid, not the tombstone of its old id', async () => {
+    const [before, after] = [id(), id()];
+    const saved = session({ one: { sid: 's1' } });
+    await sessions().upsert(before, saved, 600);
+    await sessions().upsert(after, { ...saved, authorizations: { one: { sid: 's1' }, two: { sid: 's2' } } }, 600); // oidc-provider saves the new id first,
+    await sessions().destroy(before); // then destroys the old one
+    expect(Object.keys((await sessions().findByUid(String(saved.uid)))?.authorizations ?? {})).toEqual(['one', 'two']);
+    await sessions().upsert(before, saved, 600); // a request still holding the old id saves it
+    expect(Object.keys((await sessions().findByUid(String(saved.uid)))?.authorizations ?? {})).toEqual(['one', 'two']);
+    await sessions().destroy(after); // logout
+    expect(await sessions().findByUid(String(saved.uid))).toBeUndefined();
   });
 }
