@@ -61,6 +61,16 @@ export interface Portvakt {
   close(): Promise<void>;
 }
 
+/** How long /health/ready waits for each dependency. */
+export const READINESS_TIMEOUT_MS = 2_000;
+
+/** `check`'s answer, or false if there is none within `ms`. */
+function answersWithin(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  return Promise.race([check, late]).finally(() => clearTimeout(timer));
+}
+
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   databaseSchema?: string;
@@ -159,9 +169,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       httpsIssuer: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
+        // An answer within READINESS_TIMEOUT_MS, or "unavailable": a database that has stopped
+        // answering must not hold the load balancer's check until its query times out.
         const [database, sessions] = await Promise.all([
-          store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false),
-          redis?.ping(),
+          answersWithin(store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false), READINESS_TIMEOUT_MS),
+          redis && answersWithin(redis.ping(), READINESS_TIMEOUT_MS),
         ]);
         return { database, ...(sessions === undefined ? {} : { redis: sessions }) };
       },

@@ -4,6 +4,7 @@
 // Notifications reach only the connections listening at that moment: after the listening
 // connection is lost, it reconnects and tells its subscribers that anything may have changed
 // (`undefined`), so they drop everything rather than miss what happened meanwhile.
+import { POSTGRES_TIMEOUTS } from './postgres-timeouts.js';
 import type pg from 'pg';
 
 /** A key that changed, or undefined: anything may have changed (notifications were missed). */
@@ -42,7 +43,7 @@ export async function openPostgresChangeFeed(pgModule: typeof pg, pool: pg.Pool,
   };
 
   const connect = async (): Promise<void> => {
-    const next = new pgModule.Client({ connectionString: url, application_name: listenerApplicationName(schema) });
+    const next = new pgModule.Client({ connectionString: url, application_name: listenerApplicationName(schema), ...POSTGRES_TIMEOUTS });
     next.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
       let notice: Notice;

@@ -10,6 +10,7 @@ import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import { redactUrl } from './redact-url.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { isDuplicateSchema } from './sql-errors.js';
+import { POSTGRES_TIMEOUTS } from './postgres-timeouts.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -178,7 +179,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   const [{ default: pg }, { Kysely, PostgresDialect }] = await Promise.all([import('pg'), loadKysely()]);
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   if (schema) {
-    const admin = new pg.Client({ connectionString: url });
+    const admin = new pg.Client({ connectionString: url, ...POSTGRES_TIMEOUTS });
     await admin.connect().catch((err: unknown) => { throw postgresUnavailable(url, err); });
     try {
       await admin.query(`create schema if not exists "${schema}"`);
@@ -194,6 +195,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    ...POSTGRES_TIMEOUTS,
     // Named in pg_stat_activity, so an operator can tell Portvakt's connections (and each schema's) apart.
     application_name: poolApplicationName(schema),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
