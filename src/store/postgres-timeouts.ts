@@ -1,11 +1,14 @@
-// How long Portvakt waits for PostgreSQL. Without limits, a database that stops answering without
-// closing its connections (a network partition, a host that froze, a firewall that drops packets)
-// made a start wait forever without a word, and every request that needed the database hang.
-// With them a start fails with a message naming the database, and a request fails (503) in
-// seconds, so a load balancer's readiness check can take the node out.
+// How long Portvakt waits for PostgreSQL to take a connection. Without a limit, a database that stops
+// answering without closing its connections (a network partition, a host that froze, a firewall
+// that drops packets) made a start wait forever without a word. With it a start fails with a
+// message naming the database, and /health/ready (which bounds its own check, app.ts) lets a load
+// balancer take the node out.
+//
+// Queries get no time limit here: a migration over a large table may rightly take minutes, and
+// pg's limit would apply to it too. A query on a connection that went silent ends when TCP
+// keepalive finds the peer gone.
 export const POSTGRES_TIMEOUTS = {
   /** To open a connection: well above what a reachable server takes, also across a network. */
   connectionTimeoutMillis: 10_000,
-  /** For one query's answer (client-side, so it also covers a server that is gone). */
-  query_timeout: 15_000,
+  keepAlive: true,
 } as const;
