@@ -26,6 +26,8 @@ import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
 import { storingDigests } from './provider/token-digests.js';
 import type { RedisStore } from './store/redis.js';
+import { redisFailure } from './store/unavailable.js';
+import { mappingFailures } from './provider/unavailable.js';
 import { buildServer, localAddress } from './http/server.js';
 import { Metrics, metricsAccess } from './http/metrics.js';
 import { INTERACTION_PREFIX } from './login/interaction-routes.js';
@@ -200,7 +202,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const ephemeral = new Map<string, MemoryAdapter>();
     // What is kept outside the process is keyed by digests of the token values (token-digests.ts).
     const stored: AdapterFactory = (name) => {
-      if (redis) return storingDigests(new RedisAdapter(redis, name));
+      if (redis) return storingDigests(mappingFailures(new RedisAdapter(redis, name), redisFailure));
       if (!writeBehind) return storingDigests(new SqlAdapter(store.db, name));
       if (!EPHEMERAL_MODELS.has(name)) return storingDigests(writeBehind.adapter(name));
       if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
@@ -221,9 +223,12 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
       trustProxy: config.trustProxy,
       sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
+      onStoreUnavailable: (err) => log.warn({ err: err.cause }, `the ${err.store} cannot be reached; the request is answered 503 temporarily_unavailable`),
       renderError: async (ctx, out, error) => {
         const reference = errorReference(ctx); // the one in the client's protocol event, if any
-        ctx.status = ctx.status >= 400 && ctx.status < 500 ? ctx.status : 400;
+        // oidc-provider's status: 400 for what the request got wrong, 503 while the store cannot be
+        // reached (provider/unavailable.ts), 500 for a fault of ours.
+        ctx.status = ctx.status >= 400 ? ctx.status : 400;
         ctx.type = 'html';
         const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
         // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.

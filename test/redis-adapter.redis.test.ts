@@ -193,7 +193,9 @@ describe('when Redis goes away', () => {
       const unready = await fetch(`${pv.issuer}/health/ready`);
       expect(unready.status).toBe(503);
       expect(await unready.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'unavailable' });
-      expect((await login()).status).toBe(500);
+      const failed = await login(); // an outage, said as one (store-outage.postgres.test.ts has the rest)
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toMatchObject({ error: 'temporarily_unavailable' });
       expect(performance.now() - started).toBeLessThan(2000); // not a queue waiting for a reconnect
       expect(stderr).not.toHaveBeenCalled(); // logged through the logger, not printed by Koa
       stderr.mockRestore();

@@ -1,6 +1,6 @@
 // Assembles the HTTP server: the provider (oidc-provider, a Koa app) at its own paths, the login
 // pages, static files, health, and one error handler that turns every failure into a clear 4xx
-// (or a logged 500 with a reference, never a stack trace).
+// (a 503 while the store cannot be reached, or a logged 500 with a reference; never a stack trace).
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,8 @@ import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/in
 import { DEMO_PREFIX } from '../demo/routes.js';
 import { PORTAL_PREFIX } from '../portal/web/routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
+import { RETRY_AFTER_SECONDS, TEMPORARILY_UNAVAILABLE, UNAVAILABLE_DESCRIPTION } from '../provider/unavailable.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
 import { lazySerializers } from './lazy-serializers.js';
@@ -95,9 +97,12 @@ export function localAddress(address: string | AddressInfo | null): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
+/** A browser's request (it takes HTML), which gets an error as a page rather than as JSON. */
+const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
+
 /** A 4xx as JSON with an OAuth-style error, or as the error page for a browser. */
 function answerClientError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string) {
-  if (!(request.headers.accept ?? '').includes('text/html')) return reply.code(status).send({ error, error_description: description });
+  if (!wantsHtml(request)) return reply.code(status).send({ error, error_description: description });
   return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale: 'nb', error, description, reference: newReference() }));
 }
 
@@ -173,22 +178,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const reference = newReference();
     const locale = chooseLocale(undefined, request.cookies?.[LANGUAGE_COOKIE]);
     const isLoginPage = request.url.startsWith(INTERACTION_PREFIX);
+    const page = (status: number, error: string, description: string | undefined) =>
+      reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error, description, reference }));
+    if (isStoreUnavailable(error) || (error as { error?: unknown }).error === TEMPORARILY_UNAVAILABLE) {
+      // Nobody's fault, and over soon (a restart, a failover): a 503 that says so, not a 500.
+      request.log.warn({ reference, err: error }, 'the store cannot be reached');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (isLoginPage || wantsHtml(request)) return page(503, TEMPORARILY_UNAVAILABLE, UNAVAILABLE_DESCRIPTION);
+      return reply.code(503).send({ error: TEMPORARILY_UNAVAILABLE, error_description: `${UNAVAILABLE_DESCRIPTION} (reference ${reference})` });
+    }
     if (isInteractionError(error)) {
       const oidcError = error as { error?: string; error_description?: string; statusCode?: number };
       request.log.info({ reference, err: error }, 'login page error');
-      return reply.code(oidcError.statusCode && oidcError.statusCode < 500 ? oidcError.statusCode : 400).type('text/html; charset=utf-8')
-        .send(renderErrorPage({ locale, error: oidcError.error ?? 'invalid_request', description: oidcError.error_description, reference }));
+      return page(oidcError.statusCode && oidcError.statusCode < 500 ? oidcError.statusCode : 400, oidcError.error ?? 'invalid_request', oidcError.error_description);
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       request.log.info({ reference, err: error }, 'bad request');
-      if (isLoginPage) {
-        return reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error: 'invalid_request', description: error.message, reference }));
-      }
+      if (isLoginPage) return page(status, 'invalid_request', error.message);
       return reply.code(status).send({ error: 'invalid_request', error_description: error.message });
     }
     request.log.error({ reference, err: error }, 'unexpected error');
-    return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });
+    const description = `unexpected error (reference ${reference})`;
+    if (isLoginPage || wantsHtml(request)) return page(500, 'server_error', description);
+    return reply.code(500).send({ error: 'server_error', error_description: description });
   });
 
   // Every route, including those that plugins register later; 404s as 'unmatched', never the raw URL.

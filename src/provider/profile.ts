@@ -3,6 +3,8 @@
 import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 import type { ClientRegistry } from '../registry/clients.js';
+import { answeringUnavailable, providerErrors, reportingUnavailable } from './unavailable.js';
+import type { StoreUnavailableError } from '../store/unavailable.js';
 import type { SigningKeys } from './keys.js';
 import type { AdapterFactory } from './adapters.js';
 import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
@@ -64,6 +66,8 @@ export interface ProviderDependencies {
   adapter: AdapterFactory;
   /** Renders errors that must not go back to the client (unknown client, bad redirect_uri, …). */
   renderError: NonNullable<Configuration['renderError']>;
+  /** The store could not be reached in a request (which is answered temporarily_unavailable, 503). */
+  onStoreUnavailable: (err: StoreUnavailableError) => void;
   logoutPages: LogoutPages;
   sessions: SessionLimits;
   trustProxy: boolean;
@@ -75,13 +79,14 @@ type Client = InstanceType<Provider['Client']> & IdportenClientProperties;
 
 export function createProvider(deps: ProviderDependencies): Provider {
   const { secrets, clients } = deps;
+  const toProviderError = providerErrors(deps.onStoreUnavailable);
   const https = deps.issuer.startsWith('https:');
 
   // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
   // the mapping is remembered per stored record, so a cached client costs no work per request.
   const mapped = new WeakMap<object, ClientMetadata & Record<string, unknown>>();
   const clientMetadata = async (id: string) => {
-    const stored = await clients.find(id);
+    const stored = await clients.find(id).catch((err: unknown) => { throw toProviderError(err); });
     if (!stored) return undefined;
     let metadata = mapped.get(stored);
     if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));
@@ -121,7 +126,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const configuration: Configuration = {
     // Our adapters' consume() also answers whether it consumed (single-use.ts); oidc-provider's
     // types expect nothing back, and it ignores what comes.
-    adapter: adapter as unknown as Configuration['adapter'],
+    adapter: reportingUnavailable(adapter, toProviderError) as unknown as Configuration['adapter'],
     clients: [],
     jwks: { keys: deps.keys.privateJwks as never },
     // Over https the cookies are SameSite=None, so the session is present when a relying party
@@ -297,6 +302,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(securityHeaders);
+  provider.use(answeringUnavailable(deps.renderError));
   provider.use(acceptJwtAccessTokens(provider, deps.keys, secrets));
   provider.use(frontchannelLogout(provider, deps.logoutPages));
   provider.use(async (ctx, next) => {

@@ -1,6 +1,7 @@
 // The SQL store: one Kysely database over PostgreSQL (pg) or the embedded PGlite.
 // Both speak the same SQL, so one set of migrations serves both.
-import type { Kysely, Generated, ColumnType, PostgresPool } from 'kysely';
+import type { Kysely, Generated, ColumnType, PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/error.js';
@@ -11,6 +12,7 @@ import { redactUrl } from './redact-url.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { isDuplicateSchema } from './sql-errors.js';
 import { POSTGRES_TIMEOUTS } from './postgres-timeouts.js';
+import { databaseFailure, isStoreUnavailable } from './unavailable.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -206,7 +208,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   // connection and opens another when it needs one; a query that fails meanwhile fails alone.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool) }) });
   let changes: ChangeFeed;
   try {
     changes = await openPostgresChangeFeed(pg, pool, url, schema); // the first connection
@@ -220,6 +222,39 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
       await changes.close();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * The pool as Kysely uses it, with a failure to reach PostgreSQL thrown as StoreUnavailableError
+ * (unavailable.ts). A connection whose query failed that way is not lent again: it may still be
+ * waiting for the answer to that query, and every query after it would wait behind it.
+ */
+function tellingUnavailable(pool: pg.Pool): PostgresPool {
+  const guarded = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const guard = (client: pg.PoolClient): PostgresPoolClient => {
+    let broken = false;
+    return {
+      async query(sql: string, parameters: unknown[]) {
+        try {
+          return await client.query(sql, parameters);
+        } catch (err) {
+          const failure = databaseFailure(err);
+          if (isStoreUnavailable(failure)) broken = true;
+          throw failure;
+        }
+      },
+      release: () => client.release(broken),
+    } as unknown as PostgresPoolClient;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect().catch((err: unknown) => { throw databaseFailure(err); });
+      let wrapped = guarded.get(client);
+      if (!wrapped) guarded.set(client, (wrapped = guard(client)));
+      return wrapped;
+    },
+    end: () => pool.end(),
   };
 }
 
@@ -260,7 +295,7 @@ function singleConnectionPool(connecting: Promise<PgliteConnection>) {
   let queue: Promise<void> = Promise.resolve();
   const client = {
     async query(sql: string, parameters: unknown[]) {
-      const result = await (await connecting).query(sql, parameters);
+      const result = await (await connecting).query(sql, parameters).catch((err: unknown) => { throw databaseFailure(err); });
       return { command: /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() as 'SELECT', rowCount: result.affectedRows ?? 0, rows: result.rows };
     },
     release: () => undefined as void,

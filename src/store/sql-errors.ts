@@ -1,7 +1,8 @@
 // What kind of failure a database error is, by its SQLSTATE (PostgreSQL's errors and PGlite's, as
 // src/store/pglite-thread.ts passes them on, both carry it as `code`).
 
-const sqlState = (err: unknown) => {
+/** The error's SQLSTATE (or, for a network failure, the system's error code such as ECONNREFUSED). */
+export const sqlState = (err: unknown) => {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 };

@@ -143,4 +143,6 @@ export const en: Catalogue = {
   'error.reference': 'Reference',
   'error.help': 'Give the reference and the client_id if you contact support.',
   'error.notFound': 'The page does not exist.',
+  'error.unavailable.title': 'The service is temporarily unavailable',
+  'error.unavailable.intro': 'Try again in a little while. You did nothing wrong.',
 };

@@ -142,6 +142,8 @@ export const nb = {
   'error.reference': 'Referanse',
   'error.help': 'Oppgi referansen og client_id hvis du kontakter brukerstøtte.',
   'error.notFound': 'Siden finnes ikke.',
+  'error.unavailable.title': 'Tjenesten er midlertidig utilgjengelig',
+  'error.unavailable.intro': 'Prøv igjen om litt. Du har ikke gjort noe feil.',
 } as const;
 
 export type MessageKey = keyof typeof nb;

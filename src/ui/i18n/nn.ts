@@ -143,4 +143,6 @@ export const nn: Catalogue = {
   'error.reference': 'Referanse',
   'error.help': 'Oppgi referansen og client_id dersom du kontaktar brukarstøtte.',
   'error.notFound': 'Sida finst ikkje.',
+  'error.unavailable.title': 'Tenesta er mellombels utilgjengeleg',
+  'error.unavailable.intro': 'Prøv igjen om litt. Du har ikkje gjort noko feil.',
 };

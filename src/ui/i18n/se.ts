@@ -144,4 +144,6 @@ export const se: Catalogue = {
   'error.reference': 'Referánsa',
   'error.help': 'Addde referánssa ja client_id jus váldát oktavuođa doarjagiin.',
   'error.notFound': 'Siidu ii gávdno.',
+  'error.unavailable.title': 'Bálvalus ii leat olámuttus dál',
+  'error.unavailable.intro': 'Geahččal ođđasit veaháš maŋŋel. Don it dahkan maidege boastut.',
 };

@@ -12,10 +12,13 @@ export interface ErrorPageProps {
 
 export function renderErrorPage({ locale, error, description, reference }: ErrorPageProps): string {
   const t = translator(locale);
+  // The store could not be reached: nothing the person did, and it may work in a moment.
+  const unavailable = error === 'temporarily_unavailable';
+  const title = t(unavailable ? 'error.unavailable.title' : 'error.title');
   return renderPage(
-    <Layout locale={locale} t={t} title={t('error.title')}>
-      <h1>{t('error.title')}</h1>
-      <p>{t('error.intro')}</p>
+    <Layout locale={locale} t={t} title={title}>
+      <h1>{title}</h1>
+      <p>{t(unavailable ? 'error.unavailable.intro' : 'error.intro')}</p>
       <div class="ds-alert" data-color="danger">
         <p><code>{error}</code>{description ? <>: <span lang="en">{description}</span></> : null}</p>
       </div>
