@@ -9,7 +9,7 @@ import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.
 import { createClientRegistry, type ClientRegistry } from './registry/clients.js';
 import { validateClient, type ClientInput } from './registry/client-schema.js';
 import { ClientValidationError, DomainError } from './registry/errors.js';
-import { createProtocolEvents, type ProtocolEvents } from './registry/events.js';
+import { createProtocolEvents, deleteProtocolEventsOlderThan, type ProtocolEvents } from './registry/events.js';
 import { describeFailure, errorReference, recordProtocolEvents } from './provider/protocol-events.js';
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
@@ -98,7 +98,7 @@ async function startData(config: Config, options: OpenOptions) {
  */
 async function openAndMigrate(store: Store, secrets: Secrets, environment: string): Promise<void> {
   await store.opened;
-  await migrateToLatest(store.db, store.schema);
+  await migrateToLatest(store.maintenance, store.schema);
   await bindToEnvironment(store.db, environment);
   await secrets.loadDataKeys(store.db);
 }
@@ -263,9 +263,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (event.outcome === 'failure') logFailure({ client_id: event.clientId, event: event.type, ...event.detail }, describeFailure(event));
     }, (err) => log.error({ err }, 'recording a protocol event failed'));
 
+    // Over a large table these may take a while; nobody waits for them (no time limit, db.ts).
     const sweep = () => {
-      void deleteExpiredPayloads(store.db).catch((err) => log.warn({ err }, 'expired payload cleanup failed'));
-      void events.deleteOlderThan(config.eventRetentionDays).catch((err) => log.warn({ err }, 'old protocol event cleanup failed'));
+      void deleteExpiredPayloads(store.maintenance).catch((err) => log.warn({ err }, 'expired payload cleanup failed'));
+      void deleteProtocolEventsOlderThan(store.maintenance, config.eventRetentionDays).catch((err) => log.warn({ err }, 'old protocol event cleanup failed'));
     };
     const sweeper = setInterval(sweep, 10 * 60_000);
     sweeper.unref();

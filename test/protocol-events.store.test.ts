@@ -10,7 +10,7 @@ import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from 
 import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { createProtocolEvents } from '../src/registry/events.js';
+import { createProtocolEvents, deleteProtocolEventsOlderThan } from '../src/registry/events.js';
 import { recordProtocolEvents } from '../src/provider/protocol-events.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
@@ -223,7 +223,7 @@ describe('the event store', () => {
     await events.flush();
     await db.insertInto('protocol_events').values({ environment: 'test', client_id: 'retention-test', type: 'token', outcome: 'failure', detail: '{}', created_at: new Date(Date.now() - 31 * 86_400_000) }).execute();
     expect(await events.forClient('retention-test')).toHaveLength(2);
-    expect(await events.deleteOlderThan(30)).toBeGreaterThanOrEqual(1);
+    expect(await deleteProtocolEventsOlderThan(db, 30)).toBeGreaterThanOrEqual(1);
     expect((await events.forClient('retention-test')).map((e) => e.outcome)).toEqual(['success']);
     await events.close();
   });

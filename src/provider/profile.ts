@@ -4,7 +4,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type ClientMet
 import type { Secrets } from '../store/secrets.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import { answeringUnavailable, providerErrors, reportingUnavailable } from './unavailable.js';
-import type { StoreUnavailableError } from '../store/unavailable.js';
+import { isStoreUnavailable, type StoreUnavailableError } from '../store/unavailable.js';
 import type { SigningKeys } from './keys.js';
 import type { AdapterFactory } from './adapters.js';
 import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
@@ -85,8 +85,18 @@ export function createProvider(deps: ProviderDependencies): Provider {
   // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
   // the mapping is remembered per stored record, so a cached client costs no work per request.
   const mapped = new WeakMap<object, ClientMetadata & Record<string, unknown>>();
+  // A lookup that found the store unreachable is not made again in the same request: oidc-provider
+  // looks the client up once more to render the error, and with a database gone silent each attempt
+  // would wait out the query time limit (postgres-timeouts.ts) before the person is answered.
+  const unreachableIn = new WeakMap<object, unknown>();
   const clientMetadata = async (id: string) => {
-    const stored = await clients.find(id).catch((err: unknown) => { throw toProviderError(err); });
+    const ctx = Provider.ctx as object | undefined;
+    if (ctx && unreachableIn.has(ctx)) throw unreachableIn.get(ctx);
+    const stored = await clients.find(id).catch((err: unknown) => {
+      const failure = toProviderError(err);
+      if (ctx && isStoreUnavailable(err)) unreachableIn.set(ctx, failure);
+      throw failure;
+    });
     if (!stored) return undefined;
     let metadata = mapped.get(stored);
     if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));

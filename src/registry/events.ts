@@ -60,8 +60,6 @@ export interface ProtocolEvents {
   forClient(clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
   /** Writes what is queued now. */
   flush(): Promise<void>;
-  /** Deletes events older than `days`; returns how many. */
-  deleteOlderThan(days: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -214,19 +212,21 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       }));
     },
     flush,
-    async deleteOlderThan(days) {
-      const result = await db
-        .deleteFrom('protocol_events')
-        .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows ?? 0);
-    },
     async close() {
       clearTimeout(minuteTimer);
       closeMinute();
       await flush();
     },
   };
+}
+
+/** Deletes the events (of every environment) older than `days`; returns how many. */
+export async function deleteProtocolEventsOlderThan(db: Db, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom('protocol_events')
+    .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
 }
 
 /**

@@ -11,7 +11,7 @@ import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import { redactUrl } from './redact-url.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { isDuplicateSchema } from './sql-errors.js';
-import { POSTGRES_TIMEOUTS } from './postgres-timeouts.js';
+import { POSTGRES_TIMEOUTS, QUERY_TIMEOUT_MS } from './postgres-timeouts.js';
 import { databaseFailure, isStoreUnavailable } from './unavailable.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -122,7 +122,14 @@ export interface StoreOptions {
 }
 
 export interface Store {
+  /** For requests: with PostgreSQL, a query that gets no answer within QUERY_TIMEOUT_MS fails (postgres-timeouts.ts). */
   db: Db;
+  /**
+   * The same database without that limit, for work that may rightly take long over a large table
+   * and that nobody waits for: migrations, deleting what has expired. (The embedded store has no
+   * limit: it is `db`.)
+   */
+  maintenance: Db;
   kind: 'postgres' | 'pglite';
   /** The PostgreSQL schema in use, when not the default. */
   schema?: string | undefined;
@@ -208,7 +215,9 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   // connection and opens another when it needs one; a query that fails meanwhile fails alone.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool, { queryTimeoutMs: QUERY_TIMEOUT_MS }) }) });
+  // The pool is db's to end: this handle's end() leaves it.
+  const maintenance = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool, { endsPool: false }) }) });
   let changes: ChangeFeed;
   try {
     changes = await openPostgresChangeFeed(pg, pool, url, schema); // the first connection
@@ -217,27 +226,37 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     throw postgresUnavailable(url, err);
   }
   return {
-    db, kind: 'postgres', schema, changes, opened: Promise.resolve(),
+    db, maintenance, kind: 'postgres', schema, changes, opened: Promise.resolve(),
     async close() {
       await changes.close();
+      await maintenance.destroy();
       await db.destroy();
     },
   };
 }
 
+interface PoolUse {
+  /** Each query's time limit (pg's query_timeout); none if undefined. */
+  queryTimeoutMs?: number;
+  /** Whether ending this handle ends the pool (false for a second handle over the same pool). */
+  endsPool?: boolean;
+}
+
 /**
- * The pool as Kysely uses it, with a failure to reach PostgreSQL thrown as StoreUnavailableError
- * (unavailable.ts). A connection whose query failed that way is not lent again: it may still be
- * waiting for the answer to that query, and every query after it would wait behind it.
+ * The pool as Kysely uses it: queries within `queryTimeoutMs`, and a failure to reach PostgreSQL
+ * thrown as StoreUnavailableError (unavailable.ts). A connection whose query failed that way is not
+ * lent again: it may still be waiting for the answer to that query, and every query after it would
+ * wait behind it.
  */
-function tellingUnavailable(pool: pg.Pool): PostgresPool {
+function tellingUnavailable(pool: pg.Pool, { queryTimeoutMs, endsPool = true }: PoolUse): PostgresPool {
   const guarded = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const guard = (client: pg.PoolClient): PostgresPoolClient => {
     let broken = false;
     return {
       async query(sql: string, parameters: unknown[]) {
         try {
-          return await client.query(sql, parameters);
+          // query_timeout per query is pg's (Client.query reads it), though its typings leave it out.
+          return await client.query({ text: sql, values: parameters, query_timeout: queryTimeoutMs } as pg.QueryConfig);
         } catch (err) {
           const failure = databaseFailure(err);
           if (isStoreUnavailable(failure)) broken = true;
@@ -254,7 +273,7 @@ function tellingUnavailable(pool: pg.Pool): PostgresPool {
       if (!wrapped) guarded.set(client, (wrapped = guard(client)));
       return wrapped;
     },
-    end: () => pool.end(),
+    end: async () => { if (endsPool) await pool.end(); },
   };
 }
 
@@ -273,6 +292,7 @@ async function startOpeningPglite(dir: string): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleConnectionPool(connecting) as unknown as PostgresPool }) });
   return {
     db,
+    maintenance: db,
     kind: 'pglite',
     opened: connecting.then(() => undefined),
     async close() {
