@@ -107,6 +107,20 @@ describe(`while ${away} cannot be reached`, () => {
     expect(new URL(callback.location!).searchParams.get('code')).toBeTruthy();
   }, 60_000);
 
+  it.runIf(withRedis)('a Redis that stops answering (frozen, connections open) gets the same answer once its command time limit passes', async () => {
+    relay.freeze();
+    try {
+      const started = Date.now();
+      const authorization = await fetch(authorizeUrl('basic-client'), { redirect: 'manual', headers: { accept: 'text/html' } });
+      expect(authorization.status).toBe(303);
+      expect(new URL(authorization.headers.get('location')!).searchParams.get('error')).toBe('temporarily_unavailable');
+      expect(Date.now() - started).toBeLessThan(10_000); // ioredis' command timeout is 3 s (store/redis.ts)
+    } finally {
+      relay.thaw();
+    }
+    await expect.poll(async () => (await fetch(`${pv.issuer}/health/ready`)).status, { timeout: 20_000, interval: 250 }).toBe(200);
+  }, 30_000);
+
   it.skipIf(withRedis)('a client it cannot look up gets the page, not a redirect to an unchecked redirect_uri; the self-service API answers 503', async () => {
     relay.down();
     try {
