@@ -20,6 +20,7 @@ import { testPersons } from './identity/test-persons.js';
 import { SESSION_MODEL, sessionAdapter } from './provider/session-store.js';
 import { bindToEnvironment } from './store/environment-binding.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
+import { announceKeyChange, watchSigningKeys } from './provider/key-watch.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
 import { WriteBehindStore } from './provider/write-behind.js';
@@ -55,8 +56,12 @@ export interface Portvakt {
   organisations: Organisations;
   audit: AuditLog;
   integrations: Integrations;
-  keys: SigningKeys;
-  provider: Provider;
+  /** The keys it signs with now (they change when `portvakt keys rotate` runs; key-watch.ts). */
+  readonly keys: SigningKeys;
+  /** The provider serving requests now (a new one after the keys change). */
+  readonly provider: Provider;
+  /** Takes up a change of signing keys now, rather than when told or at the next periodic check. */
+  checkSigningKeys(): Promise<void>;
   server: FastifyInstance;
   metrics: Metrics;
   demoClient: ClientInput | undefined;
@@ -142,7 +147,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // stored there, is created once they are loaded and bound to the server before it serves.
     const loadingKeys = (async () => {
       await openAndMigrate(store, secrets, config.environment);
-      await ensureSigningKeys(store.db, secrets);
+      // Keys made or repaired here reach the nodes already running (key-watch.ts).
+      if (await ensureSigningKeys(store.db, secrets)) await announceKeyChange(store.changes).catch(() => undefined);
       return loadSigningKeys(store.db, secrets);
     })();
     loadingKeys.catch(() => undefined); // awaited below
@@ -211,46 +217,51 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // A destroyed session stays destroyed (session-store.ts).
     const adapter: AdapterFactory = (name) => (name === SESSION_MODEL ? sessionAdapter(stored(name)) : stored(name));
 
-    const keys = await loadingKeys;
-    provider = createProvider({
-      issuer: config.issuer,
-      testEnvironment,
-      secrets,
-      keys,
-      clients,
-      adapter,
-      interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
-      logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
-      trustProxy: config.trustProxy,
-      sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
-      onStoreUnavailable: (err) => log.warn({ err: err.cause }, `the ${err.store} cannot be reached; the request is answered 503 temporarily_unavailable`),
-      renderError: async (ctx, out, error) => {
-        const reference = errorReference(ctx); // the one in the client's protocol event, if any
-        // oidc-provider's status: 400 for what the request got wrong, 503 while the store cannot be
-        // reached (provider/unavailable.ts), 500 for a fault of ours.
-        ctx.status = ctx.status >= 400 ? ctx.status : 400;
-        ctx.type = 'html';
-        const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
-        // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.
-        const detail = (error as { error_detail?: string }).error_detail;
-        const description = [out.error_description, detail].filter(Boolean).join(': ') || undefined;
-        // A request's own fault (an OAuth error meant for the caller) needs no stack trace in the log;
-        // anything else keeps it.
-        const expected = (error as { expose?: boolean }).expose === true;
-        log.info({ reference, error: out.error, description, ...(expected ? {} : { err: error }) }, 'authorization error page');
-        ctx.body = renderErrorPage({ locale, error: String(out.error), description, reference });
-      },
-    });
-    await declaring;
-
-    provider.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
-    // What fails outside oidc-provider's own error handling (e.g. saving the session after the
-    // response, with the store gone) reaches Koa (the provider is its Koa app), which would print it
-    // to stderr: log it.
-    (provider as unknown as { on(event: 'error', listener: (err: Error & { expose?: boolean; status?: number }) => void): void }).on('error', (err) => {
-      if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
-    });
-    metrics.watch(provider);
+    /** A provider signing with `keys`, with the listeners that log, count and record what it does. */
+    const buildProvider = (keys: SigningKeys): Provider => {
+      const built = createProvider({
+        issuer: config.issuer,
+        testEnvironment,
+        secrets,
+        keys,
+        clients,
+        adapter,
+        interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
+        logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
+        trustProxy: config.trustProxy,
+        sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
+        onStoreUnavailable: (err) => log.warn({ err: err.cause }, `the ${err.store} cannot be reached; the request is answered 503 temporarily_unavailable`),
+        renderError: async (ctx, out, error) => {
+          const reference = errorReference(ctx); // the one in the client's protocol event, if any
+          // oidc-provider's status: 400 for what the request got wrong, 503 while the store cannot be
+          // reached (provider/unavailable.ts), 500 for a fault of ours.
+          ctx.status = ctx.status >= 400 ? ctx.status : 400;
+          ctx.type = 'html';
+          const locale = chooseLocale(ctx.oidc?.params?.ui_locales as string | undefined, undefined);
+          // error_detail says what exactly was wrong (e.g. which client_id is unknown); safe to show.
+          const detail = (error as { error_detail?: string }).error_detail;
+          const description = [out.error_description, detail].filter(Boolean).join(': ') || undefined;
+          // A request's own fault (an OAuth error meant for the caller) needs no stack trace in the log;
+          // anything else keeps it.
+          const expected = (error as { expose?: boolean }).expose === true;
+          log.info({ reference, error: out.error, description, ...(expected ? {} : { err: error }) }, 'authorization error page');
+          ctx.body = renderErrorPage({ locale, error: String(out.error), description, reference });
+        },
+      });
+      built.on('server_error', (_ctx, err) => log.error({ err }, 'provider server_error'));
+      // What fails outside oidc-provider's own error handling (e.g. saving the session after the
+      // response, with the store gone) reaches Koa (the provider is its Koa app), which would print it
+      // to stderr: log it.
+      (built as unknown as { on(event: 'error', listener: (err: Error & { expose?: boolean; status?: number }) => void): void }).on('error', (err) => {
+        if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
+      });
+      metrics.watch(built);
+      recordProtocolEvents(built, (event) => {
+        events.record(event);
+        if (event.outcome === 'failure') logFailure({ client_id: event.clientId, event: event.type, ...event.detail }, describeFailure(event));
+      }, (err) => log.error({ err }, 'recording a protocol event failed'));
+      return built;
+    };
     warn = (err, lost) => {
       metrics.protocolEventsLost(lost);
       log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
@@ -258,10 +269,23 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Each failure is also logged: at info in test environments, where a developer watching the
     // terminal of `npm start` learns at once why the token call failed; at debug in production.
     const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);
-    recordProtocolEvents(provider, (event) => {
-      events.record(event);
-      if (event.outcome === 'failure') logFailure({ client_id: event.clientId, event: event.type, ...event.detail }, describeFailure(event));
-    }, (err) => log.error({ err }, 'recording a protocol event failed'));
+
+    let keys = await loadingKeys;
+    provider = buildProvider(keys);
+    await declaring;
+    // `portvakt keys rotate` on another node or in the CLI: requests from now on are served by a
+    // provider with the new keys (key-watch.ts).
+    const keyWatch = watchSigningKeys({
+      initial: keys,
+      load: () => loadSigningKeys(store.db, secrets),
+      changes: store.changes,
+      onChange: (changed) => {
+        provider = buildProvider(changed);
+        keys = changed;
+        log.info({ signingKid: changed.currentKid, published: changed.privateJwks.map((jwk) => jwk.kid) }, 'signing keys changed; now signing with the current key');
+      },
+      onError: (err) => log.warn({ err }, 'checking the signing keys failed; trying again later'),
+    });
 
     // Over a large table these may take a while; nobody waits for them (no time limit, db.ts).
     const sweep = () => {
@@ -273,8 +297,12 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, keys, provider, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, server: running, metrics, demoClient: demo,
+      get keys() { return keys; },
+      get provider() { return boundProvider(); },
+      checkSigningKeys: () => keyWatch.check(),
       async close() {
+        keyWatch.stop();
         clearInterval(sweeper);
         await running.close();
         await writeBehind?.close();

@@ -59,6 +59,7 @@ async function main(argv: string[]): Promise<void> {
   interrupted.storeIs(opening);
   const { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
   const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
+  const { announceKeyChange } = await import('./provider/key-watch.js');
   const { createClientRegistry } = await import('./registry/clients.js');
   const { createOrganisations } = await import('./registry/organisations.js');
   const { createAuditLog } = await import('./registry/audit.js');
@@ -109,7 +110,9 @@ async function main(argv: string[]): Promise<void> {
       try {
         if (sub === 'rotate') {
           const result = await rotateSigningKeys(store.db, secrets);
-          process.stdout.write(`signing with ${result.current}; published next ${result.next}; retired ${result.retired} (stays in the JWKS until its tokens expire)\nrestart running nodes to pick up the change\n`);
+          await announceKeyChange(store.changes);
+          process.stdout.write(`signing with ${result.current}; published next ${result.next}; retired ${result.retired} (stays in the JWKS until its tokens expire)\n`);
+          if (store.changes) process.stdout.write('running nodes on this database take up the change now\n');
         } else if (sub === 'list' || sub === undefined) {
           await ensureSigningKeys(store.db, secrets);
           const rows = await store.db.selectFrom('signing_keys').select(['kid', 'state', 'created_at', 'retired_at']).orderBy('created_at', 'desc').execute();

@@ -8,6 +8,9 @@ import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
 import { within } from './helpers/wait.js';
 import { sql } from 'kysely';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { rotateSigningKeys } from '../src/provider/keys.js';
+import { announceKeyChange } from '../src/provider/key-watch.js';
 import { CLIENT_CACHE_SECONDS_SHARED } from '../src/app.js';
 import { listenerApplicationName } from '../src/store/change-feed.js';
 import { poolApplicationName } from '../src/store/db.js';
@@ -133,4 +136,55 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     const sso = await browser.request(nodeB(url));
     expect(sso.location).toContain('code=');
   });
+
+  it('keys rotate reaches both running nodes without a restart: they sign with the new key and publish the new next one, and what was signed or begun before still works', async () => {
+    const redirect = 'http://localhost:3000/cb';
+    const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { client_name: 'Nøkler', redirect_uris: [redirect], scopes: ['openid', 'profile'] }, { kind: 'cli', id: 'test' });
+    const basic = `Basic ${Buffer.from(`${integration.client_id}:${client_secret}`).toString('base64')}`;
+    const tokensAt = async (node: string, code: string) => {
+      const response = await fetch(`${node}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: PKCE.verifier }) });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { id_token: string; access_token: string };
+    };
+    const loginAt = async (node: string) => tokensAt(node, (await headlessCode(headlessAuthorizeUrl(node, { client_id: integration.client_id, redirect_uri: redirect, scope: 'openid profile' })))!);
+    const kidsAt = async (node: string) => ((await (await fetch(`${node}/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+    const verifiedAt = async (node: string, jwt: string) => {
+      const jwks = createLocalJWKSet((await (await fetch(`${node}/jwks.json`)).json()) as JSONWebKeySet);
+      return (await jwtVerify(jwt, jwks, { issuer: a.issuer })).protectedHeader.kid;
+    };
+    const nodeBIssuer = nodeB(a.issuer);
+
+    const before = a.portvakt.keys;
+    const [signing, next] = [before.currentKid, before.privateJwks[1]!.kid!];
+    const earlier = await loginAt(a.issuer);
+    expect(decodeProtectedHeader(earlier.id_token).kid).toBe(signing);
+    // A person on the TestID page of node B while the keys change.
+    const browser = new CookieBrowser();
+    const underWay = await browser.follow(headlessAuthorizeUrl(nodeBIssuer, { client_id: integration.client_id, redirect_uri: redirect, hint: false }));
+    expect(underWay.body).toContain('name="pid"');
+
+    // What `portvakt keys rotate` does (src/cli.ts), from a third process as far as the nodes know.
+    const rotated = await rotateSigningKeys(a.portvakt.store.db, a.portvakt.secrets);
+    await announceKeyChange(a.portvakt.store.changes);
+    expect(rotated).toMatchObject({ retired: signing, current: next });
+
+    for (const node of [a.issuer, nodeBIssuer]) {
+      expect(await within(5_000, async () => (await kidsAt(node)).includes(rotated.next))).toBe(true);
+      expect(await kidsAt(node)).toEqual(expect.arrayContaining([next, rotated.next, signing])); // the retired key stays published
+      const after = await loginAt(node);
+      expect(decodeProtectedHeader(after.id_token).kid).toBe(next);
+      expect(decodeProtectedHeader(after.access_token).kid).toBe(next);
+      expect(await verifiedAt(node, after.id_token)).toBe(next);
+      // Signed before the change: still verifies, and its access token still works.
+      expect(await verifiedAt(node, earlier.id_token)).toBe(signing);
+      expect((await fetch(`${node}/userinfo`, { headers: { authorization: `Bearer ${earlier.access_token}` } })).status).toBe(200);
+    }
+
+    // The login begun before the change ends after it, signed with the new key.
+    const callback = await loginWithTestId(browser, headlessAuthorizeUrl(nodeBIssuer, { client_id: integration.client_id, redirect_uri: redirect, hint: false }), redirect);
+    const resumed = await tokensAt(nodeBIssuer, new URL(callback).searchParams.get('code')!);
+    expect(decodeProtectedHeader(resumed.id_token).kid).toBe(next);
+    expect(b.portvakt.keys.currentKid).toBe(next);
+  });
 });
+

@@ -30,7 +30,7 @@ const gzip = promisify(zlib.gzip);
 let gzippedStylesheet: Promise<Buffer> | undefined;
 
 export interface ServerOptions {
-  /** The provider, by the time the server serves; built after the server, once the signing keys are loaded (see app.ts). */
+  /** The provider serving requests now: built after the server once the signing keys are loaded, and anew when they change (app.ts). */
   provider: () => Provider;
   logLevel: string;
   csrfKey: KeyObject;
@@ -107,7 +107,13 @@ function answerClientError(request: FastifyRequest, reply: FastifyReply, status:
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  let providerCallback: ReturnType<Provider['callback']> | undefined;
+  // The provider's request handler, made once per provider (a new one serves after the signing keys change).
+  let handling: { provider: Provider; callback: ReturnType<Provider['callback']> } | undefined;
+  const providerCallback = () => {
+    const provider = options.provider();
+    if (handling?.provider !== provider) handling = { provider, callback: provider.callback() };
+    return handling.callback;
+  };
   const app = Fastify({
     // oidc-provider's own paths go straight from the HTTP server to its Koa app: routing them
     // through Fastify's request pipeline first cost a tenth of a login's CPU and added nothing
@@ -128,7 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (!route || (!options.httpsIssuer && req.method === 'POST' && POST_OR_GET_PATHS.includes(pathname))) return fastifyHandler(req, res);
         const started = performance.now();
         res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
-        return (providerCallback ??= options.provider().callback())(req, res);
+        return providerCallback()(req, res);
       });
       // Fastify's default: longer than the idle timeout of common load balancers, so they never
       // reuse a connection we are closing.

@@ -78,22 +78,24 @@ const inState = (keys: LiveKey[], state: 'current' | 'next') => keys.filter((key
  * Makes the installation have one current and one next key: creates them on a first start, and
  * settles more than one in a state (left by nodes that started at once before the key lock) by
  * keeping the newest and retiring the others, which stay published until what they signed has
- * expired. Safe to call on every start, on every node at once.
+ * expired. Safe to call on every start, on every node at once. Answers whether it changed anything.
  */
-export async function ensureSigningKeys(db: Db, secrets: Secrets): Promise<void> {
+export async function ensureSigningKeys(db: Db, secrets: Secrets): Promise<boolean> {
   const keys = await liveKeys(db);
-  if (inState(keys, 'current').length === 1 && inState(keys, 'next').length === 1) return; // every start but the first
+  if (inState(keys, 'current').length === 1 && inState(keys, 'next').length === 1) return false; // every start but the first
   // Generated side by side and before the lock (on a first start, RSA key generation is a good part
   // of the wait); stored only if no other node stored its own meanwhile.
   const [current, next] = await Promise.all(
     (['current', 'next'] as const).map((state) => (inState(keys, state).length ? undefined : generateKey())),
   );
-  await withKeyLock(db, async (trx) => {
+  return withKeyLock(db, async (trx) => {
     const now = await liveKeys(trx);
     const extra = [...inState(now, 'current').slice(1), ...inState(now, 'next').slice(1)];
     if (extra.length) await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: new Date() }).where('kid', 'in', extra.map((key) => key.kid)).execute();
-    if (current && !inState(now, 'current').length) await storeKey(trx, secrets, current, 'current');
-    if (next && !inState(now, 'next').length) await storeKey(trx, secrets, next, 'next');
+    let changed = extra.length > 0;
+    if (current && !inState(now, 'current').length) changed = !!(await storeKey(trx, secrets, current, 'current'));
+    if (next && !inState(now, 'next').length) changed = !!(await storeKey(trx, secrets, next, 'next'));
+    return changed;
   });
 }
 
