@@ -173,7 +173,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     server = await buildServer({
       provider: boundProvider,
       logLevel: config.logLevel,
-      csrfKey: secrets.formKey,
+      csrfKeys: secrets.formKeys,
       httpsIssuer: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {

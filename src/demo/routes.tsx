@@ -31,7 +31,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
   await app.register(formbody, { bodyLimit: 4 * 1024 });
   const sessions = new DemoSessions();
   const secure = issuer.startsWith('https:');
-  const csrf = createCsrf(crypto.createSecretKey(crypto.randomBytes(32)), 'demo-logout');
+  const csrf = createCsrf([crypto.createSecretKey(crypto.randomBytes(32))], 'demo-logout');
 
   const localeOf = (request: FastifyRequest<{ Querystring: { lang?: string } }>): Locale =>
     isLocale(request.query?.lang) ? request.query.lang : chooseLocale(undefined, undefined);

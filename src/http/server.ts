@@ -33,7 +33,8 @@ export interface ServerOptions {
   /** The provider serving requests now: built after the server once the signing keys are loaded, and anew when they change (app.ts). */
   provider: () => Provider;
   logLevel: string;
-  csrfKey: KeyObject;
+  /** Sign the login forms' CSRF tokens: the first signs, all verify (secrets.ts). */
+  csrfKeys: [KeyObject, ...KeyObject[]];
   /**
    * The issuer is https: cookies are Secure, and every answer tells browsers to use nothing else
    * (HSTS). Never over http, where HSTS would pin localhost.
@@ -217,7 +218,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await app.register(cookie);
   if (!options.httpsIssuer) await app.register(postAsGet, { paths: POST_OR_GET_PATHS });
-  await app.register(loginRoutes, { provider: options.provider, csrfKey: options.csrfKey, secureCookies: options.httpsIssuer });
+  await app.register(loginRoutes, { provider: options.provider, csrfKeys: options.csrfKeys, secureCookies: options.httpsIssuer });
 
   app.get(STYLESHEET_PATH, async (request, reply) => {
     // Pages link it with its content's digest (?v=…): that address never changes meaning.

@@ -9,10 +9,11 @@ export interface Csrf {
   matches(uid: string, presented: unknown): boolean;
 }
 
-export function createCsrf(key: crypto.KeyObject, purpose = 'login-form'): Csrf {
-  const tokenFor = (uid: string) => hmacSha256(key, `${purpose}:${uid}`).toString('base64url');
+/** `keys`: the first signs, every one verifies (the previous root secret's key, while it changes). */
+export function createCsrf(keys: readonly [crypto.KeyObject, ...crypto.KeyObject[]], purpose = 'login-form'): Csrf {
+  const tokenWith = (key: crypto.KeyObject, uid: string) => hmacSha256(key, `${purpose}:${uid}`).toString('base64url');
   return {
-    tokenFor,
-    matches: (uid, presented) => equalInConstantTime(presented, tokenFor(uid)),
+    tokenFor: (uid) => tokenWith(keys[0], uid),
+    matches: (uid, presented) => keys.some((key) => equalInConstantTime(presented, tokenWith(key, uid))),
   };
 }

@@ -21,7 +21,7 @@ export interface LoginOptions {
   /** The provider, by the time requests come (it is created after the routes, see app.ts). */
   provider: () => Provider;
   /** Keys the CSRF token of each login form. */
-  csrfKey: KeyObject;
+  csrfKeys: [KeyObject, ...KeyObject[]];
   secureCookies: boolean;
 }
 
@@ -42,7 +42,7 @@ async function finish(details: Details, result: InteractionResult): Promise<stri
 }
 
 export async function loginRoutes(app: FastifyInstance, options: LoginOptions): Promise<void> {
-  const csrf = createCsrf(options.csrfKey);
+  const csrf = createCsrf(options.csrfKeys);
   await app.register(formbody, { bodyLimit: 8 * 1024 });
 
   const localeOf = (request: FastifyRequest, details: Details): Locale =>

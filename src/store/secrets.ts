@@ -32,8 +32,8 @@ export interface Secrets {
   pairwise(sector: string, value: string): string;
   /** Sign oidc-provider's cookies: the first signs, all verify (the previous root secret's too). */
   cookieKeys: crypto.KeyObject[];
-  /** Signs the CSRF tokens of our forms. */
-  formKey: crypto.KeyObject;
+  /** Sign the CSRF tokens of our forms: the first signs, all verify (so a form shown before the root secret changed can still be sent). */
+  formKeys: [crypto.KeyObject, ...crypto.KeyObject[]];
   /** Turns an access token's public jti into the handle it is stored under (access-token-jwt.ts). */
   accessTokenKey: crypto.KeyObject;
   /**
@@ -92,8 +92,8 @@ export async function createSecrets(root: string, previous?: string): Promise<Se
   const [sealKey, cookieKey, formKey] = await Promise.all(
     ['seal-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(root, p))),
   );
-  const [previousSealKey, previousCookieKey] = previous
-    ? await Promise.all(['seal-v1', 'cookies-v1'].map(async (p) => crypto.createSecretKey(await derive(previous, p))))
+  const [previousSealKey, previousCookieKey, previousFormKey] = previous
+    ? await Promise.all(['seal-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(previous, p))))
     : [];
   let digestKey: crypto.KeyObject | undefined;
   let pairwiseKey: crypto.KeyObject | undefined;
@@ -136,7 +136,7 @@ export async function createSecrets(root: string, previous?: string): Promise<Se
       return hmacSha256(loaded(pairwiseKey), `${sector}\u0000${value}`).toString('base64url');
     },
     cookieKeys: previousCookieKey ? [cookieKey!, previousCookieKey] : [cookieKey!],
-    formKey: formKey!,
+    formKeys: previousFormKey ? [formKey!, previousFormKey] : [formKey!],
     get accessTokenKey() {
       return loaded(accessTokenKey);
     },
