@@ -60,8 +60,6 @@ export interface Portvakt {
   readonly keys: SigningKeys;
   /** The provider serving requests now (a new one after the keys change). */
   readonly provider: Provider;
-  /** Takes up a change of signing keys now, rather than when told or at the next periodic check. */
-  checkSigningKeys(): Promise<void>;
   server: FastifyInstance;
   metrics: Metrics;
   demoClient: ClientInput | undefined;
@@ -300,7 +298,6 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       config, store, redis, secrets, clients, events, organisations, audit, integrations, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
-      checkSigningKeys: () => keyWatch.check(),
       async close() {
         keyWatch.stop();
         clearInterval(sweeper);

@@ -206,9 +206,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.code(status).send({ error: 'invalid_request', error_description: error.message });
     }
     request.log.error({ reference, err: error }, 'unexpected error');
-    const description = `unexpected error (reference ${reference})`;
-    if (isLoginPage || wantsHtml(request)) return page(500, 'server_error', description);
-    return reply.code(500).send({ error: 'server_error', error_description: description });
+    if (isLoginPage || wantsHtml(request)) return page(500, 'server_error', 'unexpected error'); // the page shows the reference
+    return reply.code(500).send({ error: 'server_error', error_description: `unexpected error (reference ${reference})` });
   });
 
   // Every route, including those that plugins register later; 404s as 'unmatched', never the raw URL.
