@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
 import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
+import { renderErrorPage } from '../../src/ui/pages/error-page.js';
+import { translator } from '../../src/ui/i18n/index.js';
+import { LOCALES } from '../../src/provider/locale.js';
+import { UNAVAILABLE_DESCRIPTION } from '../../src/provider/unavailable.js';
 
 let pv: TestPortvakt;
 let browser: Browser;
@@ -150,4 +154,20 @@ describe.skipIf(!hasChromium)('TestID in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });
+
+  it('the page for a store that cannot be reached has no serious accessibility violations, in each language', async () => {
+    // What Portvakt answers while its database is away (store-outage.postgres.test.ts), at its own
+    // address so that its stylesheet applies; this browser test runs on the embedded store.
+    for (const locale of LOCALES) {
+      const page = await newPage();
+      const html = renderErrorPage({ locale, error: 'temporarily_unavailable', description: UNAVAILABLE_DESCRIPTION, reference: '0123456789ab' });
+      await page.route(`${pv.issuer}/login/unavailable`, (route) => route.fulfill({ status: 503, contentType: 'text/html; charset=utf-8', body: html }));
+      await page.goto(`${pv.issuer}/login/unavailable`);
+      expect(await page.locator('html').getAttribute('lang')).toBe(locale);
+      expect((await page.locator('h1').innerText()).trim()).toBe(translator(locale)('error.unavailable.title'));
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.context().close();
+    }
+  });
 });
+
