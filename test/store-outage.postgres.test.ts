@@ -89,6 +89,14 @@ describe(`while ${away} cannot be reached`, () => {
     // Logging out in the browser: the page, in the language asked for.
     await expectUnavailablePage(await fetch(`${pv.issuer}/logout?client_id=basic-client&ui_locales=en`, { redirect: 'manual', headers: { cookie: browser.cookieHeader(), accept: 'text/html' } }), 'The service is temporarily unavailable');
 
+    // Logging in to the portal (Portvakt's own service) says so too, rather than showing the front
+    // page again: at /authorize if the portal's registration is not in memory, else back at the portal.
+    const portal = new CookieBrowser();
+    let hop = await portal.request(`${pv.issuer}/portal/login`);
+    while (hop.location) hop = await portal.request(hop.location);
+    expect(hop.status).toBe(503);
+    expect(hop.body).toContain('<h1>Tjenesten er midlertidig utilgjengelig</h1>');
+
     const ready = await fetch(`${pv.issuer}/health/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ [withRedis ? 'redis' : 'database']: 'unavailable' });

@@ -12,6 +12,7 @@ import { NotFoundError, type Access, type Integrations, type IntegrationView } f
 import type { Organisations } from '../../registry/organisations.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
+import { StoreUnavailableError } from '../../store/unavailable.js';
 import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
@@ -111,7 +112,10 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   app.get<{ Querystring: Record<string, string | undefined> }>(`${PORTAL_PREFIX}/callback`, async (request, reply) => {
     const flow = sessions.openFlow(request.cookies[FLOW_COOKIE]);
     reply.clearCookie(FLOW_COOKIE, { path: PORTAL_PREFIX });
-    const { code, state } = request.query;
+    const { code, state, error } = request.query;
+    // Portvakt itself could not log the person in for want of its store: say so (a 503 page), not
+    // the front page again as if nothing had been tried.
+    if (flow && state === flow.state && error === 'temporarily_unavailable') throw new StoreUnavailableError('database', new Error('the provider answered temporarily_unavailable'));
     if (!flow || !code || state !== flow.state) return reply.redirect(PORTAL_PREFIX, 303);
     const exchanged = await options.backChannel.exchangeCode(client, { code, verifier: flow.verifier, nonce: flow.nonce });
     if ('error' in exchanged || typeof exchanged.claims.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
