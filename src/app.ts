@@ -228,7 +228,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
         trustProxy: config.trustProxy,
         sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },
-        onStoreUnavailable: (err) => log.warn({ err: err.cause }, `the ${err.store} cannot be reached; the request is answered 503 temporarily_unavailable`),
+        onStoreUnavailable: (err) => {
+          metrics.storeUnavailable(err.store);
+          log.warn({ err: err.cause }, `the ${err.store} cannot be reached; the request is answered 503 temporarily_unavailable`);
+        },
         renderError: async (ctx, out, error) => {
           const reference = errorReference(ctx); // the one in the client's protocol event, if any
           // oidc-provider's status: 400 for what the request got wrong, 503 while the store cannot be
@@ -254,6 +257,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         if (!err.expose && err.status !== 404) log.error({ err }, 'provider error');
       });
       metrics.watch(built);
+      metrics.signingWith(keys.currentKid);
       recordProtocolEvents(built, (event) => {
         events.record(event);
         if (event.outcome === 'failure') logFailure({ client_id: event.clientId, event: event.type, ...event.detail }, describeFailure(event));

@@ -175,6 +175,7 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
       expect(decodeProtectedHeader(after.id_token).kid).toBe(next);
       expect(decodeProtectedHeader(after.access_token).kid).toBe(next);
       expect(await verifiedAt(node, after.id_token)).toBe(next);
+      expect(await (await fetch(`${node}/metrics`)).text()).toContain(`portvakt_signing_key_info{kid="${next}"} 1`);
       // Signed before the change: still verifies, and its access token still works.
       expect(await verifiedAt(node, earlier.id_token)).toBe(signing);
       expect((await fetch(`${node}/userinfo`, { headers: { authorization: `Bearer ${earlier.access_token}` } })).status).toBe(200);

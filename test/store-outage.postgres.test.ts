@@ -97,6 +97,11 @@ describe(`while ${away} cannot be reached`, () => {
     expect(hop.status).toBe(503);
     expect(hop.body).toContain('<h1>Tjenesten er midlertidig utilgjengelig</h1>');
 
+    // … and the operator's dashboard counts them.
+    const counted = /portvakt_store_unavailable_total\{store="(\w+)"\} (\d+)/.exec(await (await fetch(`${pv.issuer}/metrics`)).text());
+    expect(counted?.[1]).toBe(withRedis ? 'redis' : 'database');
+    expect(Number(counted?.[2])).toBeGreaterThanOrEqual(8);
+
     const ready = await fetch(`${pv.issuer}/health/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ [withRedis ? 'redis' : 'database']: 'unavailable' });

@@ -53,6 +53,8 @@ export class Metrics {
   private readonly events = new Counter({ name: 'portvakt_oidc_events_total', help: 'What the OpenID provider did: oidc-provider events by name, errors by OAuth error code', labelNames: ['event', 'error'] as const, registers: [this.registry] });
   private readonly eventsLost = new Counter({ name: 'portvakt_protocol_events_lost_total', help: 'Protocol events given up: refused by the database, or pushed out of a full queue while it was away', registers: [this.registry] });
   private readonly logins = new Counter({ name: 'portvakt_logins_total', help: 'Completed logins, by login method and level of assurance', labelNames: ['method', 'acr'] as const, registers: [this.registry] });
+  private readonly unavailable = new Counter({ name: 'portvakt_store_unavailable_total', help: 'Requests answered 503 because the database or Redis could not be reached', labelNames: ['store'] as const, registers: [this.registry] });
+  private readonly signingKey = new Gauge({ name: 'portvakt_signing_key_info', help: 'The key this node signs with (1 for its kid): after `portvakt keys rotate`, every node should show the new one', labelNames: ['kid'] as const, registers: [this.registry] });
 
   constructor(options: MetricsOptions) {
     new Gauge({ name: 'portvakt_info', help: 'This Portvakt: environment, SQL store and where the provider keeps sessions', labelNames: ['environment', 'store', 'sessions'] as const, registers: [this.registry] })
@@ -71,6 +73,17 @@ export class Metrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });
     this.durations.observe({ route }, seconds);
+  }
+
+  /** A request answered 503 because `store` could not be reached. */
+  storeUnavailable(store: 'database' | 'redis'): void {
+    this.unavailable.inc({ store });
+  }
+
+  /** The kid this node signs with from now on. */
+  signingWith(kid: string): void {
+    this.signingKey.reset();
+    this.signingKey.set({ kid }, 1);
   }
 
   /** Protocol events that were recorded and will never be written. */

@@ -190,6 +190,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (isStoreUnavailable(error) || (error as { error?: unknown }).error === TEMPORARILY_UNAVAILABLE) {
       // Nobody's fault, and over soon (a restart, a failover): a 503 that says so, not a 500.
       request.log.warn({ reference, err: error }, 'the store cannot be reached');
+      // (The provider's adapters count what they turned into temporarily_unavailable themselves.)
+      if (isStoreUnavailable(error)) options.metrics.storeUnavailable(error.store);
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       if (isLoginPage || wantsHtml(request)) return page(503, TEMPORARILY_UNAVAILABLE, UNAVAILABLE_DESCRIPTION);
       return reply.code(503).send({ error: TEMPORARILY_UNAVAILABLE, error_description: `${UNAVAILABLE_DESCRIPTION} (reference ${reference})` });
