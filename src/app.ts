@@ -87,7 +87,7 @@ export interface OpenOptions {
 async function startData(config: Config, options: OpenOptions) {
   const store = await (options.store ?? startOpeningStore({ databaseUrl: config.databaseUrl, databaseSchema: options.databaseSchema, dataDir: config.dataDir }));
   try {
-    const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir), config.previousSecret);
+    const secrets = await createSecrets(await resolveRootSecret(config.secret, config.dataDir), { previous: config.previousSecret, next: config.nextSecret });
     return { store, secrets };
   } catch (err) {
     await store.close();

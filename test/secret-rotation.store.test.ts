@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { PERSON, REDIRECT, secrets as clientSecrets, testClients } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl } from './helpers/headless.js';
-import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, formField } from './helpers/browser.js';
 
 const OLD = 'old-root-secret-0123456789abcdefghijklmnop';
@@ -82,6 +82,51 @@ describe('changing PORTVAKT_SECRET', () => {
 
     pv = await pv.restart({ PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: '' });
     expect((await shownBeforeToo.send()).status).toBe(400);
+  });
+
+  it.runIf(process.env.PORTVAKT_TEST_STORE === 'postgres')('node by node: with the new secret first given as PORTVAKT_NEXT_SECRET, a node already changed and one not yet changed carry on each other\'s logins', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    // Step 1, done on every node: the old secret, with the new one beside it as next.
+    const notYet = await startPortvakt({ clients: (await testClients()).clients, env: { PORT: String(port), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: OLD, PORTVAKT_NEXT_SECRET: NEW } });
+    // Step 2, under way: this node has the new secret (and the old one as previous).
+    const changed = await startPortvakt({ schema: notYet.schema!, redisPrefix: notYet.redisPrefix, env: { PORT: String(await freePort()), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: OLD } });
+    // Each request sent to the node named, whatever origin its URL has (a load balancer's choice).
+    const at = (node: TestPortvakt, url: string) => { const moved = new URL(url); moved.port = String(node.portvakt.config.port); return moved.toString(); };
+    try {
+      const browser = new CookieBrowser();
+      const url = headlessAuthorizeUrl(issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false });
+      // Begun at the changed node (its interaction cookie signed with the new secret), shown by the other.
+      const begun = await browser.request(at(changed, url));
+      const page = await browser.request(at(notYet, begun.location!));
+      expect(page.body).toContain('name="pid"');
+      // Sent to the changed node (the form signed with the old secret), and resumed at the other.
+      const sent = await browser.post(at(changed, page.url), { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+      expect(sent.status).toBe(303);
+      const resumed = await browser.request(at(notYet, sent.location!));
+      expect(resumed.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
+      // The session the node not yet changed made (signed with the old secret) is the changed node's
+      // too (SSO), and the changed node's answer (signed with the new) is the other's.
+      const sso = await browser.request(at(changed, url));
+      expect(sso.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
+      const ssoBack = await browser.request(at(notYet, url));
+      expect(ssoBack.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
+
+      // The changed node has sealed the keys again under the new secret; the node not yet changed
+      // still starts (and without the next secret it would not: the other test's last step).
+      const restarted = await notYet.restart();
+      const again = await new CookieBrowser().follow(headlessAuthorizeUrl(restarted.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }), (to) => to.startsWith(REDIRECT));
+      expect(new URL(again.location!).searchParams.get('code')).toEqual(expect.any(String));
+      await restarted.close();
+    } finally {
+      await changed.close();
+      await notYet.close().catch(() => undefined);
+    }
+  });
+
+  it('PORTVAKT_NEXT_SECRET needs PORTVAKT_SECRET beside it, and not PORTVAKT_PREVIOUS_SECRET too', async () => {
+    await expect(startPortvakt({ env: { PORTVAKT_NEXT_SECRET: NEW } })).rejects.toThrow(/PORTVAKT_NEXT_SECRET: set it together with PORTVAKT_SECRET/);
+    await expect(startPortvakt({ env: { PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: OLD, PORTVAKT_NEXT_SECRET: `${NEW}-2` } })).rejects.toThrow(/finish one change of PORTVAKT_SECRET before the next/);
   });
 
   it('PORTVAKT_PREVIOUS_SECRET needs PORTVAKT_SECRET beside it', async () => {

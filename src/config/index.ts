@@ -26,6 +26,8 @@ const ConfigSchema = Type.Object({
   secret: Type.Optional(Type.String({ minLength: 32 })),
   /** The root secret being replaced by `secret`: what it sealed is opened and sealed again under the new one. */
   previousSecret: Type.Optional(Type.String({ minLength: 32 })),
+  /** The root secret that is to replace `secret`: already accepted, not yet used (the first step of changing it on many nodes). */
+  nextSecret: Type.Optional(Type.String({ minLength: 32 })),
   /** Bearer token that reads /metrics; without one, /metrics is open in test environments and off in production. */
   metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   clientsFile: Type.Optional(Type.String({ minLength: 1 })),
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisPrefix: env.PORTVAKT_REDIS_PREFIX ?? `portvakt:${env.PORTVAKT_ENVIRONMENT ?? 'test'}:`,
     secret: env.PORTVAKT_SECRET || undefined,
     previousSecret: env.PORTVAKT_PREVIOUS_SECRET || undefined,
+    nextSecret: env.PORTVAKT_NEXT_SECRET || undefined,
     metricsToken: env.PORTVAKT_METRICS_TOKEN || undefined,
     clientsFile: env.PORTVAKT_CONFIG || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
@@ -96,6 +99,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.previousSecret && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_PREVIOUS_SECRET: set it together with PORTVAKT_SECRET, the secret that replaces it');
   }
+  if (config.nextSecret && !config.secret) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_NEXT_SECRET: set it together with PORTVAKT_SECRET, the secret it is to replace');
+  }
+  if (config.nextSecret && config.previousSecret) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_NEXT_SECRET: not together with PORTVAKT_PREVIOUS_SECRET; finish one change of PORTVAKT_SECRET before the next');
+  }
   if (config.issuer.startsWith('https:') && !config.trustProxy) {
     // Portvakt speaks plain http; only a TLS-terminating proxy's X-Forwarded-Proto tells it that a
     // request came over https. Without believing it, no Secure cookie can be set: every login fails.
@@ -119,6 +128,7 @@ const NAMES: Record<string, string> = {
   '/redisPrefix': 'PORTVAKT_REDIS_PREFIX',
   '/secret': 'PORTVAKT_SECRET',
   '/previousSecret': 'PORTVAKT_PREVIOUS_SECRET',
+  '/nextSecret': 'PORTVAKT_NEXT_SECRET',
   '/metricsToken': 'PORTVAKT_METRICS_TOKEN',
   '/clientsFile': 'PORTVAKT_CONFIG',
   '/logLevel': 'LOG_LEVEL',

@@ -9,7 +9,9 @@
 // (from the root secret of that day, so an installation that predates them keeps its subjects),
 // kept sealed in the database, and loaded at start (`loadDataKeys`). The root secret can then be
 // changed: start with the new one as PORTVAKT_SECRET and the old one as PORTVAKT_PREVIOUS_SECRET,
-// and what is sealed under the old one is opened and sealed again under the new.
+// and what is sealed under the old one is opened and sealed again under the new. Nodes changed one by
+// one first get the new one as PORTVAKT_NEXT_SECRET beside the old, so that a node already changed
+// and one not yet changed read what the other signs and seals (OtherSecrets).
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -30,9 +32,9 @@ export interface Secrets {
   digestMatches(value: string, digest: string): boolean;
   /** Stable, opaque identifier for `value` within `sector` (pairwise subject identifiers). */
   pairwise(sector: string, value: string): string;
-  /** Sign oidc-provider's cookies: the first signs, all verify (the previous root secret's too). */
+  /** Sign oidc-provider's cookies: the first signs, all verify (the previous or next root secret's too). */
   cookieKeys: crypto.KeyObject[];
-  /** Sign the CSRF tokens of our forms: the first signs, all verify (so a form shown before the root secret changed can still be sent). */
+  /** Sign the CSRF tokens of our forms: the first signs, all verify (so a form shown before the root secret changed, or by a node already on the next one, can be sent). */
   formKeys: [crypto.KeyObject, ...crypto.KeyObject[]];
   /** Turns an access token's public jti into the handle it is stored under (access-token-jwt.ts). */
   accessTokenKey: crypto.KeyObject;
@@ -87,14 +89,26 @@ export function hmacSha256(key: crypto.KeyObject, value: string): Buffer {
   return crypto.createHmac('sha256', key).update(value).digest();
 }
 
-export async function createSecrets(root: string, previous?: string): Promise<Secrets> {
+/**
+ * Besides the root secret, while it is being changed on many nodes (README, *Operating it*): the one
+ * it replaces (`previous`: still read, what it sealed is sealed again under the root), or the one
+ * that is to replace it (`next`: already read, so that nodes moved on to it and nodes not yet moved
+ * understand each other's cookies, forms and sealed keys while they are changed one by one).
+ */
+export interface OtherSecrets {
+  previous?: string | undefined;
+  next?: string | undefined;
+}
+
+const ROOT_KEY_PURPOSES = ['seal-v1', 'cookies-v1', 'forms-v1'];
+const rootKeys = (secret: string) => Promise.all(ROOT_KEY_PURPOSES.map(async (p) => crypto.createSecretKey(await derive(secret, p))));
+
+export async function createSecrets(root: string, { previous, next }: OtherSecrets = {}): Promise<Secrets> {
   let self: Secrets;
-  const [sealKey, cookieKey, formKey] = await Promise.all(
-    ['seal-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(root, p))),
-  );
-  const [previousSealKey, previousCookieKey, previousFormKey] = previous
-    ? await Promise.all(['seal-v1', 'cookies-v1', 'forms-v1'].map(async (p) => crypto.createSecretKey(await derive(previous, p))))
-    : [];
+  const [sealKey, cookieKey, formKey] = await rootKeys(root);
+  const [previousSealKey, previousCookieKey, previousFormKey] = previous ? await rootKeys(previous) : [];
+  const [nextSealKey, nextCookieKey, nextFormKey] = next ? await rootKeys(next) : [];
+  const alsoRead = <T>(...keys: Array<T | undefined>) => keys.filter((key): key is T => key !== undefined);
   let digestKey: crypto.KeyObject | undefined;
   let pairwiseKey: crypto.KeyObject | undefined;
   let accessTokenKey: crypto.KeyObject | undefined;
@@ -115,11 +129,15 @@ export async function createSecrets(root: string, previous?: string): Promise<Se
       if (version !== 'v1' || !iv || !body || !tag) throw new Error('sealed value has an unknown format');
       const current = openWith(sealKey!, iv, body, tag);
       if (current !== undefined) return { plaintext: current, sealedWithPrevious: false };
+      // Sealed by a node already on the next secret: read, and left so (sealing it again under this
+      // node's root would undo that node's work).
+      const ahead = nextSealKey && openWith(nextSealKey, iv, body, tag);
+      if (ahead !== undefined) return { plaintext: ahead, sealedWithPrevious: false };
       const plaintext = previousSealKey && openWith(previousSealKey, iv, body, tag);
       if (plaintext === undefined) {
         throw new ConfigError(
-          previous
-            ? 'cannot decrypt a stored key with PORTVAKT_SECRET or PORTVAKT_PREVIOUS_SECRET: neither is the secret it was sealed with'
+          previous || next
+            ? `cannot decrypt a stored key with PORTVAKT_SECRET or ${previous ? 'PORTVAKT_PREVIOUS_SECRET' : 'PORTVAKT_NEXT_SECRET'}: neither is the secret it was sealed with`
             : 'cannot decrypt a stored key: PORTVAKT_SECRET differs from the one it was sealed with (to change it, give the old one as PORTVAKT_PREVIOUS_SECRET)',
         );
       }
@@ -135,8 +153,8 @@ export async function createSecrets(root: string, previous?: string): Promise<Se
     pairwise(sector, value) {
       return hmacSha256(loaded(pairwiseKey), `${sector}\u0000${value}`).toString('base64url');
     },
-    cookieKeys: previousCookieKey ? [cookieKey!, previousCookieKey] : [cookieKey!],
-    formKeys: previousFormKey ? [formKey!, previousFormKey] : [formKey!],
+    cookieKeys: [cookieKey!, ...alsoRead(previousCookieKey, nextCookieKey)],
+    formKeys: [formKey!, ...alsoRead(previousFormKey, nextFormKey)],
     get accessTokenKey() {
       return loaded(accessTokenKey);
     },
