@@ -215,6 +215,14 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // A destroyed session stays destroyed (session-store.ts).
     const adapter: AdapterFactory = (name) => (name === SESSION_MODEL ? sessionAdapter(stored(name)) : stored(name));
 
+    warn = (err, lost) => {
+      metrics.protocolEventsLost(lost);
+      log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
+    };
+    // Each failure is also logged: at info in test environments, where a developer watching the
+    // terminal of `npm start` learns at once why the token call failed; at debug in production.
+    const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);
+
     /** A provider signing with `keys`, with the listeners that log, count and record what it does. */
     const buildProvider = (keys: SigningKeys): Provider => {
       const built = createProvider({
@@ -264,14 +272,6 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       }, (err) => log.error({ err }, 'recording a protocol event failed'));
       return built;
     };
-    warn = (err, lost) => {
-      metrics.protocolEventsLost(lost);
-      log.warn({ err, lost }, lost ? 'protocol events were lost' : 'writing protocol events failed; retrying');
-    };
-    // Each failure is also logged: at info in test environments, where a developer watching the
-    // terminal of `npm start` learns at once why the token call failed; at debug in production.
-    const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);
-
     let keys = await loadingKeys;
     provider = buildProvider(keys);
     await declaring;

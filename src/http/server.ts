@@ -16,7 +16,7 @@ import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/in
 import { DEMO_PREFIX } from '../demo/routes.js';
 import { PORTAL_PREFIX } from '../portal/web/routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
-import { RETRY_AFTER_SECONDS, TEMPORARILY_UNAVAILABLE, UNAVAILABLE_DESCRIPTION } from '../provider/unavailable.js';
+import { RETRY_AFTER_SECONDS, TEMPORARILY_UNAVAILABLE, UNAVAILABLE_DESCRIPTION, isTemporarilyUnavailable } from '../provider/unavailable.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
 import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
@@ -187,7 +187,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const isLoginPage = request.url.startsWith(INTERACTION_PREFIX);
     const page = (status: number, error: string, description: string | undefined) =>
       reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error, description, reference }));
-    if (isStoreUnavailable(error) || (error as { error?: unknown }).error === TEMPORARILY_UNAVAILABLE) {
+    if (isStoreUnavailable(error) || isTemporarilyUnavailable(error)) {
       // Nobody's fault, and over soon (a restart, a failover): a 503 that says so, not a 500.
       request.log.warn({ reference, err: error }, 'the store cannot be reached');
       // (The provider's adapters count what they turned into temporarily_unavailable themselves.)

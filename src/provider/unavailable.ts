@@ -16,6 +16,9 @@ export const TEMPORARILY_UNAVAILABLE = 'temporarily_unavailable';
 
 export const UNAVAILABLE_DESCRIPTION = 'the service cannot reach its store right now; try again in a few seconds';
 
+/** The OAuth error below (from the provider's adapters, as an OAuth error of any kind may carry it). */
+export const isTemporarilyUnavailable = (err: unknown): boolean => (err as { error?: unknown } | undefined)?.error === TEMPORARILY_UNAVAILABLE;
+
 /** The OAuth error a request gets while the store cannot be reached. */
 export function temporarilyUnavailable(cause: unknown): InstanceType<typeof errors.TemporarilyUnavailable> {
   const err = new errors.TemporarilyUnavailable(UNAVAILABLE_DESCRIPTION, { cause });
@@ -64,7 +67,7 @@ export function answeringUnavailable(renderError: NonNullable<Configuration['ren
     try {
       await next();
     } catch (err) {
-      if ((err as { error?: unknown }).error !== TEMPORARILY_UNAVAILABLE) throw err;
+      if (!isTemporarilyUnavailable(err)) throw err;
       const out = { error: TEMPORARILY_UNAVAILABLE, error_description: UNAVAILABLE_DESCRIPTION };
       ctx.status = 503;
       ctx.remove('location'); // a redirect made before the save failed does not go out
