@@ -33,10 +33,10 @@ beforeAll(async () => {
 });
 afterAll(async () => pv?.close());
 
-async function api(method: string, path: string, as: string | undefined, body?: unknown) {
+async function api(method: string, path: string, as: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${pv.issuer}/api/v1${path}`, {
     method,
-    headers: { ...(as ? { authorization: `Bearer ${tokens[as] ?? as}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(as ? { authorization: `Bearer ${tokens[as] ?? as}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -162,12 +162,13 @@ describe('creating and using an integration', () => {
   });
 });
 
+/** Whether `secret` authenticates the client at /token (a made-up code then fails as invalid_grant, a wrong secret as invalid_client). */
+async function secretWorks(clientId: string, secret: string) {
+  const response = await redeemCode(pv.issuer, { client_id: clientId, secret, code: 'no-such-code', redirect_uri: 'http://localhost:4000/callback' });
+  return ((await response.json()) as { error: string }).error === 'invalid_grant';
+}
+
 describe('changes that race', () => {
-  /** Whether `secret` authenticates the client at /token (a made-up code then fails as invalid_grant, a wrong secret as invalid_client). */
-  async function secretWorks(clientId: string, secret: string) {
-    const response = await redeemCode(pv.issuer, { client_id: clientId, secret, code: 'no-such-code', redirect_uri: 'http://localhost:4000/callback' });
-    return ((await response.json()) as { error: string }).error === 'invalid_grant';
-  }
 
   it('an integration deleted while a change to it is saved stays deleted', async () => {
     for (let round = 0; round < 8; round++) {
@@ -189,6 +190,53 @@ describe('changes that race', () => {
       expect(await secretWorks(id, secret.body.client_secret)).toBe(true);
     }
     expect(await secretWorks(id, created.body.client_secret)).toBe(false);
+  });
+});
+
+describe('If-Match: a change only to the version read', () => {
+  it('GET and every change answer the ETag; a change sent with an older one is refused (412) and nothing changes', async () => {
+    const created = await api('POST', '/clients', 'a', webClient());
+    const id = created.body.client_id as string;
+    const read = await api('GET', `/clients/${id}`, 'a');
+    const first = read.headers.get('etag')!;
+    expect(first).toMatch(/^"[0-9a-z]+"$/);
+    const changed = await api('PUT', `/clients/${id}`, 'a', webClient({ client_name: 'Første' }), { 'if-match': first });
+    expect(changed.status).toBe(200);
+    const second = changed.headers.get('etag')!;
+    expect(second).not.toBe(first);
+    expect((await api('GET', `/clients/${id}`, 'a')).headers.get('etag')).toBe(second);
+
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    for (const [method, path, body] of [['PUT', '', webClient({ client_name: 'Andre' })], ['DELETE', '', undefined], ['POST', '/secret', undefined], ['PUT', '/jwks', { keys: [jwk] }]] as const) {
+      const stale = await api(method, `/clients/${id}${path}`, 'a', body, { 'if-match': first });
+      expect(stale.status, `${method} ${path}`).toBe(412);
+      expect(stale.body).toMatchObject({ error: 'precondition_failed', error_description: expect.stringContaining('changed since you read it') });
+    }
+    const now = await api('GET', `/clients/${id}`, 'a');
+    expect(now.body.client_name).toBe('Første');
+    expect(now.headers.get('etag')).toBe(second);
+    expect(await secretWorks(id, created.body.client_secret)).toBe(true);
+
+    // A list naming the version, or *, lets the change go on; a weak tag never matches.
+    expect((await api('PUT', `/clients/${id}`, 'a', webClient({ client_name: 'Tredje' }), { 'if-match': `W/${second}` })).status).toBe(412);
+    const listed = await api('PUT', `/clients/${id}`, 'a', webClient({ client_name: 'Tredje' }), { 'if-match': `"0", ${second}` });
+    expect(listed.status).toBe(200);
+    expect((await api('POST', `/clients/${id}/secret`, 'a', undefined, { 'if-match': '*' })).status).toBe(200);
+    expect((await api('DELETE', `/clients/${id}`, 'a', undefined, { 'if-match': (await api('GET', `/clients/${id}`, 'a')).headers.get('etag')! })).status).toBe(204);
+  });
+
+  it('two changes sent at once with the same If-Match: one is made, the other is refused', async () => {
+    const created = await api('POST', '/clients', 'a', webClient());
+    const id = created.body.client_id as string;
+    for (let round = 0; round < 8; round++) {
+      const etag = (await api('GET', `/clients/${id}`, 'a')).headers.get('etag')!;
+      const names = [`A ${round}`, `B ${round}`];
+      const answers = await Promise.all(names.map((name) => api('PUT', `/clients/${id}`, 'a', webClient({ client_name: name }), { 'if-match': etag })));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 412]);
+      const winner = names[answers.findIndex((answer) => answer.status === 200)];
+      expect((await api('GET', `/clients/${id}`, 'a')).body.client_name).toBe(winner);
+    }
   });
 });
 

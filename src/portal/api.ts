@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
 import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
-import { ForbiddenError, MAX_EVENTS, NotFoundError, type Access, type Integrations } from '../registry/integrations.js';
+import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, etagOf, type Access, type Integrations } from '../registry/integrations.js';
 import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { Actor } from '../registry/audit.js';
@@ -61,7 +61,7 @@ const EventView = Type.Object({
 });
 const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 412: ErrorBody };
 
 export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { clients, integrations } = options;
@@ -109,6 +109,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   app.setErrorHandler(async (error, _request, reply) => {
     if (error instanceof NotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
     if (error instanceof ForbiddenError) return reply.code(403).send({ error: 'forbidden', error_description: error.message });
+    if (error instanceof PreconditionFailedError) return reply.code(412).send({ error: 'precondition_failed', error_description: error.message });
     if (error instanceof ClientValidationError) return reply.code(400).send({ error: 'invalid_client_metadata', error_description: error.message });
     if (error instanceof DomainError) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });
     throw error; // the server's handler turns the rest into clear 4xx or a logged 500
@@ -132,27 +133,27 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id`, {
     schema: { tags, summary: 'Read an integration', params: ClientIdParams, response: { 200: ClientView, ...errors } },
     preHandler: guard('idporten:dcr.read'),
-  }, async (request) => integrations.get(request.caller!.access, request.params.client_id));
+  }, async (request, reply) => versioned(reply, await integrations.get(request.caller!.access, request.params.client_id)));
 
   app.put<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id`, {
-    schema: { tags, summary: 'Replace an integration (integration_type cannot change)', params: ClientIdParams, body: ClientBody, response: { 200: ClientView, ...errors } },
+    schema: { tags, summary: 'Replace an integration (integration_type cannot change)', params: ClientIdParams, headers: IfMatch, body: ClientBody, response: { 200: ClientView, ...errors } },
     preHandler: guard('idporten:dcr.modify'),
-  }, async (request) => integrations.update(request.caller!.access, request.params.client_id, request.body, request.caller!.actor));
+  }, async (request, reply) => versioned(reply, await integrations.update(request.caller!.access, request.params.client_id, request.body, request.caller!.actor, ifMatch(request))));
 
   app.delete<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id`, {
-    schema: { tags, summary: 'Delete an integration', params: ClientIdParams, response: { 204: Type.Null(), ...errors } },
+    schema: { tags, summary: 'Delete an integration', params: ClientIdParams, headers: IfMatch, response: { 204: Type.Null(), ...errors } },
     preHandler: guard('idporten:dcr.modify'),
   }, async (request, reply) => {
-    await integrations.remove(request.caller!.access, request.params.client_id, request.caller!.actor);
+    await integrations.remove(request.caller!.access, request.params.client_id, request.caller!.actor, ifMatch(request));
     return reply.code(204).send();
   });
 
   app.post<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/secret`, {
-    schema: { tags, summary: 'Make a new client_secret (shown in this answer only; valid 360 days)', params: ClientIdParams, response: { 200: ClientView, ...errors } },
+    schema: { tags, summary: 'Make a new client_secret (shown in this answer only; valid 360 days)', params: ClientIdParams, headers: IfMatch, response: { 200: ClientView, ...errors } },
     preHandler: guard('idporten:dcr.modify'),
-  }, async (request) => {
-    const { integration, client_secret } = await integrations.newSecret(request.caller!.access, request.params.client_id, request.caller!.actor);
-    return { ...integration, client_secret };
+  }, async (request, reply) => {
+    const { integration, client_secret } = await integrations.newSecret(request.caller!.access, request.params.client_id, request.caller!.actor, ifMatch(request));
+    return versioned(reply, { ...integration, client_secret });
   });
 
   app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/jwks`, {
@@ -180,10 +181,30 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
 
   for (const method of ['post', 'put'] as const) {
     app[method]<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/jwks`, {
-      schema: { tags, summary: 'Replace the key set (at most 5 RSA keys; valid a year from upload)', params: ClientIdParams, body: Jwks, response: { 200: JwksView, ...errors } },
+      schema: { tags, summary: 'Replace the key set (at most 5 RSA keys; valid a year from upload)', params: ClientIdParams, headers: IfMatch, body: Jwks, response: { 200: JwksView, ...errors } },
       preHandler: guard('idporten:dcr.modify'),
-    }, async (request) => integrations.setJwks(request.caller!.access, request.params.client_id, request.body, request.caller!.actor));
+    }, async (request) => integrations.setJwks(request.caller!.access, request.params.client_id, request.body, request.caller!.actor, ifMatch(request)));
   }
+}
+
+/**
+ * Optimistic concurrency: GET (and every change) answers the integration's version as its ETag, and a
+ * change sent with If-Match is made only if the integration is still that version (else 412), so
+ * two callers that read, change and write back cannot undo each other's change unawares.
+ */
+const IfMatch = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'the ETag of GET /clients/{client_id} (or *): change only that version; 412 if it has changed since' })),
+});
+
+function ifMatch(request: FastifyRequest): string | undefined {
+  const header = request.headers['if-match'];
+  return Array.isArray(header) ? header.join(',') : header;
+}
+
+/** The integration, with its version as the ETag. */
+function versioned<T extends { last_updated: string }>(reply: FastifyReply, integration: T): T {
+  reply.header('etag', etagOf({ updatedAt: new Date(integration.last_updated) }));
+  return integration;
 }
 
 /** `limit` and `outcome` as sent (the route's schema documents them; the domain validates bodies only). */

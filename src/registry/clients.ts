@@ -1,6 +1,7 @@
 // The client registry: integrations of one environment, as ID-porten registers them.
 // Secrets are kept only as keyed digests; the provider reads clients through `find`, which is
 // cached in memory and invalidated on every change made through this registry.
+import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Secrets } from '../store/secrets.js';
@@ -24,17 +25,27 @@ export interface UpsertOptions {
   secretExpiresAt?: Date | undefined;
 }
 
+export interface ChangeOptions extends UpsertOptions {
+  /** Change it only if it is still as it was when read (its updatedAt): a change made meanwhile wins. */
+  unchangedSince?: Date | undefined;
+}
+
+/** What a change of an existing client came to. */
+export type ChangeOutcome = StoredClient | 'gone' | 'changed meanwhile';
+
 export interface ClientRegistry {
   upsert(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient>;
   /**
-   * Changes a client that exists, and only then (undefined: it is gone, e.g. deleted meanwhile;
-   * an upsert would bring it back). Without a new secret a secret method keeps the stored one as
-   * it is at that moment, so a secret made meanwhile is not overwritten by an older one.
+   * Changes a client that exists, and only then ('gone': deleted meanwhile, say; an upsert would
+   * bring it back), and with `unchangedSince` only if nobody changed it since ('changed meanwhile').
+   * Without a new secret a secret method keeps the stored one as it is at that moment, so a secret
+   * made meanwhile is not overwritten by an older one.
    */
-  update(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient | undefined>;
+  update(input: ClientInput, source: string, options?: ChangeOptions): Promise<ChangeOutcome>;
   find(clientId: string): Promise<StoredClient | undefined>;
   list(filter?: { orgno?: string }): Promise<StoredClient[]>;
-  remove(clientId: string): Promise<void>;
+  /** Deletes it ('gone': it was not there; 'changed meanwhile': it changed since `unchangedSince`, and stays). */
+  remove(clientId: string, options?: Pick<ChangeOptions, 'unchangedSince'>): Promise<'removed' | 'gone' | 'changed meanwhile'>;
 }
 
 export interface CacheOptions {
@@ -49,6 +60,9 @@ export interface CacheOptions {
 }
 
 const TOPIC = 'clients';
+
+/** updated_at as JavaScript reads it back (to the millisecond), for comparing with what was read. */
+const toTheMillisecond = sql<Date>`date_trunc('milliseconds', updated_at)`;
 
 export function createClientRegistry(db: Db, secrets: Secrets, environment: string, { cacheSeconds = Infinity, changes }: CacheOptions = {}): ClientRegistry {
   const cache = new Map<string, StoredClient & { cachedAt: number }>();
@@ -83,6 +97,10 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
     return { metadata: JSON.stringify(registration), orgno: input.client_orgno ?? null, source, active: input.active, updated_at: new Date(), ...secretColumns };
   };
 
+  /** Whether the client is there now (asked of the database, not the cache). */
+  const exists = async (clientId: string) =>
+    !!(await db.selectFrom('clients').select('client_id').where('client_id', '=', clientId).where('environment', '=', environment).executeTakeFirst());
+
   const registry: ClientRegistry = {
     async upsert(input, source, options = {}) {
       const columns = columnsFor(input, source, options);
@@ -96,15 +114,18 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
     },
 
     async update(input, source, options = {}) {
-      const result = await db
+      let query = db
         .updateTable('clients')
-        .set(columnsFor(input, source, options))
+        // Every change moves updated_at on, also two in the same millisecond: it is what a change
+        // made "unchanged since" a time it read checks (and the self-service API's ETag).
+        .set({ ...columnsFor(input, source, options), updated_at: sql<Date>`greatest(${new Date()}::timestamptz, updated_at + interval '1 millisecond')` })
         .where('client_id', '=', input.client_id)
-        .where('environment', '=', environment)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return undefined;
+        .where('environment', '=', environment);
+      if (options.unchangedSince) query = query.where(toTheMillisecond, '=', options.unchangedSince);
+      const result = await query.executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return (await exists(input.client_id)) ? 'changed meanwhile' : 'gone';
       await changed(input.client_id);
-      return registry.find(input.client_id);
+      return (await registry.find(input.client_id)) ?? 'gone';
     },
 
     async find(clientId) {
@@ -126,9 +147,13 @@ export function createClientRegistry(db: Db, secrets: Secrets, environment: stri
       return rows.map(toStored);
     },
 
-    async remove(clientId) {
-      await db.deleteFrom('clients').where('client_id', '=', clientId).where('environment', '=', environment).execute();
+    async remove(clientId, { unchangedSince } = {}) {
+      let query = db.deleteFrom('clients').where('client_id', '=', clientId).where('environment', '=', environment);
+      if (unchangedSince) query = query.where(toTheMillisecond, '=', unchangedSince);
+      const result = await query.executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return (await exists(clientId)) ? 'changed meanwhile' : 'gone';
       await changed(clientId);
+      return 'removed';
     },
   };
   return registry;

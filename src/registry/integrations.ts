@@ -22,6 +22,28 @@ export class NotFoundError extends DomainError {
   }
 }
 export class ForbiddenError extends DomainError {}
+/** The integration changed since the caller read it (If-Match named another version). */
+export class PreconditionFailedError extends DomainError {
+  constructor(clientId: string, current: string) {
+    super('client.changed', `integration ${clientId} was changed since you read it (it is ${current} now); read it again and make your change on what is there`);
+  }
+}
+
+/**
+ * An integration's version, as the self-service API's ETag: its last change, to the millisecond
+ * (every change moves it on; registry/clients.ts).
+ */
+export const etagOf = (stored: Pick<StoredClient, 'updatedAt'>): string => `"${stored.updatedAt.getTime().toString(36)}"`;
+
+/**
+ * Whether an If-Match header lets a change of `stored` go on: none given, `*`, or a list naming its
+ * ETag (compared as strong tags: a weak one never matches).
+ */
+function preconditionHolds(ifMatch: string | undefined, stored: StoredClient): boolean {
+  if (ifMatch === undefined) return true;
+  const tags = ifMatch.split(',').map((tag) => tag.trim());
+  return tags.includes('*') || tags.includes(etagOf(stored));
+}
 
 /** An integration as the API and portal show it: ID-porten's fields, no secret. */
 export type IntegrationView = Omit<ClientInput, 'client_secret'> & {
@@ -42,11 +64,12 @@ export interface Integrations {
   list(access: Access, filter?: { orgno?: string; includeInactive?: boolean }): Promise<IntegrationView[]>;
   get(access: Access, clientId: string): Promise<IntegrationView>;
   create(access: Access, orgno: string, input: unknown, actor: Actor): Promise<{ integration: IntegrationView; client_secret?: string }>;
-  update(access: Access, clientId: string, input: unknown, actor: Actor): Promise<IntegrationView>;
-  remove(access: Access, clientId: string, actor: Actor): Promise<void>;
-  newSecret(access: Access, clientId: string, actor: Actor): Promise<{ integration: IntegrationView; client_secret: string }>;
+  /** `ifMatch` (the API's If-Match header) makes a change conditional on the version read (etagOf). */
+  update(access: Access, clientId: string, input: unknown, actor: Actor, ifMatch?: string): Promise<IntegrationView>;
+  remove(access: Access, clientId: string, actor: Actor, ifMatch?: string): Promise<void>;
+  newSecret(access: Access, clientId: string, actor: Actor, ifMatch?: string): Promise<{ integration: IntegrationView; client_secret: string }>;
   getJwks(access: Access, clientId: string): Promise<JwksView>;
-  setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor): Promise<JwksView>;
+  setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor, ifMatch?: string): Promise<JwksView>;
   /** What the provider did for this integration lately, newest first (protocol events). */
   events(access: Access, clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
 }
@@ -81,10 +104,24 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     return stored;
   }
 
-  /** Saves a change to an integration read before; one deleted meanwhile stays deleted. */
-  async function changeExisting(input: ClientInput, source: string, options?: UpsertOptions): Promise<StoredClient> {
-    const stored = await clients.update(input, source, options);
-    if (!stored) throw new NotFoundError(input.client_id);
+  /**
+   * The integration as read for a change, once the caller's If-Match is seen to hold for it (a
+   * precondition is checked again, atomically, when the change is written: changeExisting).
+   */
+  async function readForChange(access: Access, clientId: string, ifMatch: string | undefined): Promise<StoredClient> {
+    const before = await visible(access, clientId);
+    if (!preconditionHolds(ifMatch, before)) throw new PreconditionFailedError(clientId, etagOf(before));
+    return before;
+  }
+
+  /**
+   * Saves a change to `before`, an integration read for it: one deleted meanwhile stays deleted, and
+   * with an If-Match one changed meanwhile is not changed again over it.
+   */
+  async function changeExisting(before: StoredClient, input: ClientInput, ifMatch: string | undefined, options: UpsertOptions = {}): Promise<StoredClient> {
+    const stored = await clients.update(input, before.source, { ...options, unchangedSince: ifMatch === undefined ? undefined : before.updatedAt });
+    if (stored === 'gone') throw new NotFoundError(input.client_id);
+    if (stored === 'changed meanwhile') throw new PreconditionFailedError(input.client_id, 'another version');
     return stored;
   }
 
@@ -122,8 +159,8 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       return { integration, ...(secret ? { client_secret: secret } : {}) };
     },
 
-    async update(access, clientId, input, actor) {
-      const before = await visible(access, clientId);
+    async update(access, clientId, input, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
       const orgno = before.orgno!;
       const body = input as Record<string, unknown>;
       if (body && typeof body === 'object' && body.client_id !== undefined && body.client_id !== clientId) {
@@ -138,7 +175,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const hadSecret = !!before.secretDigest;
       const secret = usesSecret(client) && !hadSecret ? newSecretValue() : undefined;
       const { client_secret: _placeholder, ...withoutSecret } = client;
-      const stored = await changeExisting({ ...withoutSecret, ...(secret ? { client_secret: secret } : {}), ...(client.jwks ? { jwks: stampJwks(client.jwks, before) } : {}) } as ClientInput, before.source, {
+      const stored = await changeExisting(before, { ...withoutSecret, ...(secret ? { client_secret: secret } : {}), ...(client.jwks ? { jwks: stampJwks(client.jwks, before) } : {}) } as ClientInput, ifMatch, {
         secretExpiresAt: secret ? new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY) : undefined,
       });
       const after = view(stored);
@@ -146,19 +183,21 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       return after;
     },
 
-    async remove(access, clientId, actor) {
-      const before = await visible(access, clientId);
-      await clients.remove(clientId);
+    async remove(access, clientId, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
+      const removed = await clients.remove(clientId, { unchangedSince: ifMatch === undefined ? undefined : before.updatedAt });
+      if (removed === 'changed meanwhile') throw new PreconditionFailedError(clientId, 'another version');
+      if (removed === 'gone') return; // deleted by someone else meanwhile: what was asked is so
       await audit.record({ actor, action: 'client.delete', orgno: before.orgno, clientId, before: view(before) });
     },
 
-    async newSecret(access, clientId, actor) {
-      const before = await visible(access, clientId);
+    async newSecret(access, clientId, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
       if (!usesSecret(before.registration)) {
         throw new ClientValidationError(clientId, 'token_endpoint_auth_method', `is "${before.registration.token_endpoint_auth_method}", which uses no secret`);
       }
       const secret = newSecretValue();
-      const stored = await changeExisting({ ...(before.registration as ClientInput), client_secret: secret }, before.source, {
+      const stored = await changeExisting(before, { ...(before.registration as ClientInput), client_secret: secret }, ifMatch, {
         secretExpiresAt: new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY),
       });
       await audit.record({ actor, action: 'client.secret.new', orgno: before.orgno, clientId, after: { client_secret_expires_at: stored.secretExpiresAt?.toISOString() } });
@@ -171,8 +210,8 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       return { created: jwks?.created, last_updated: jwks?.last_updated, keys: jwks?.keys ?? [] };
     },
 
-    async setJwks(access, clientId, input, actor) {
-      const before = await visible(access, clientId);
+    async setJwks(access, clientId, input, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
       // The key set replaces the one there: without one (an empty request) there is nothing to put.
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new ClientValidationError(clientId, 'jwks', 'must be a key set: {"keys": [ … ]} with 1 to 5 RSA keys');
@@ -180,7 +219,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const registration = { ...(before.registration as ClientInput), jwks: input as ClientInput['jwks'] };
       const client = validate(registration, clientId, before.orgno!);
       const { client_secret: _placeholder, ...withoutSecret } = client;
-      const stored = await changeExisting({ ...withoutSecret, jwks: stampJwks(client.jwks!, before) } as ClientInput, before.source);
+      const stored = await changeExisting(before, { ...withoutSecret, jwks: stampJwks(client.jwks!, before) } as ClientInput, ifMatch);
       await audit.record({ actor, action: 'client.jwks.set', orgno: before.orgno, clientId, before: { keys: before.registration.jwks?.keys ?? [] }, after: { keys: client.jwks?.keys } });
       const jwks = stored.registration.jwks as StoredJwks;
       return { created: jwks.created, last_updated: jwks.last_updated, keys: jwks.keys };
