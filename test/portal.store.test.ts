@@ -103,3 +103,30 @@ describe('the service desk', () => {
     expect(narrow.body.match(/Mange tjenester \d+/g)).toHaveLength(6);
   });
 });
+
+describe('two people (or a person and a script) changing one integration', () => {
+  it('the later save of a form opened before the other change is refused and shows what is there now; sent again, it is saved', async () => {
+    const admin = new CookieBrowser();
+    const start = await admin.request(`${pv.issuer}/portal/login`);
+    await admin.request(await loginWithTestId(admin, start.location!, `${pv.issuer}/portal/callback`, { pid: testPersons[0]!.pid }));
+    const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Felles', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
+    const opened = await admin.request(url);
+    const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+    const form = (html: string, clientName: string) => ({ csrf: field(html, 'csrf')!, version: field(html, 'version')!.replace(/&quot;/g, '"'), client_name: clientName, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:3000/cb', post_logout_redirect_uris: '' });
+    expect(field(opened.body, 'version')).toBeTruthy();
+
+    // Meanwhile a script changes it through the API's domain.
+    await pv.portvakt.integrations.update('all', integration.client_id, { client_name: 'Endret av skript', redirect_uris: ['http://localhost:3000/cb', 'http://localhost:3000/cb2'] }, { kind: 'cli', id: 'script' });
+
+    const refused = await admin.post(url, form(opened.body, 'Endret av person'));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('Noen andre endret integrasjonen mens du redigerte den');
+    expect(refused.body).toContain('value="Endret av skript"');
+    expect(await pv.portvakt.integrations.get('all', integration.client_id)).toMatchObject({ client_name: 'Endret av skript', redirect_uris: ['http://localhost:3000/cb', 'http://localhost:3000/cb2'] });
+
+    const saved = await admin.post(url, form(refused.body, 'Endret av person'));
+    expect(saved.status).toBe(303);
+    expect((await pv.portvakt.integrations.get('all', integration.client_id)).client_name).toBe('Endret av person');
+  });
+});

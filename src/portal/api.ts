@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
 import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
-import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, etagOf, type Access, type Integrations } from '../registry/integrations.js';
+import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, versionOf, type Access, type Integrations } from '../registry/integrations.js';
 import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { Actor } from '../registry/audit.js';
@@ -203,7 +203,7 @@ function ifMatch(request: FastifyRequest): string | undefined {
 
 /** The integration, with its version as the ETag. */
 function versioned<T extends { last_updated: string }>(reply: FastifyReply, integration: T): T {
-  reply.header('etag', etagOf({ updatedAt: new Date(integration.last_updated) }));
+  reply.header('etag', versionOf(integration));
   return integration;
 }
 

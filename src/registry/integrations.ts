@@ -35,6 +35,9 @@ export class PreconditionFailedError extends DomainError {
  */
 export const etagOf = (stored: Pick<StoredClient, 'updatedAt'>): string => `"${stored.updatedAt.getTime().toString(36)}"`;
 
+/** The version (etagOf) of an integration as shown. */
+export const versionOf = (integration: Pick<IntegrationView, 'last_updated'>): string => etagOf({ updatedAt: new Date(integration.last_updated) });
+
 /**
  * Whether an If-Match header lets a change of `stored` go on: none given, `*`, or a list naming its
  * ETag (compared as strong tags: a weak one never matches).

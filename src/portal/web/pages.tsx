@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { Locale } from '../../provider/locale.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { Layout, renderPage } from '../../ui/layout.js';
-import type { IntegrationView } from '../../registry/integrations.js';
+import { versionOf, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
 import type { RecordedEvent } from '../../registry/events.js';
@@ -188,6 +188,8 @@ export function integrationFormPage(p: {
   keyError?: string | undefined;
   events?: RecordedEvent[] | undefined;
   failuresOnly?: boolean;
+  /** The integration was changed by someone else while this person edited it: shown as it is now. */
+  changedMeanwhile?: boolean;
 }): string {
   const t = translator(p.locale);
   const expires = p.integration?.client_secret_expires_at;
@@ -233,8 +235,11 @@ export function integrationFormPage(p: {
           <p><a href={`#${p.error.field.split(/[.[]/)[0] === 'grant_types' ? 'refresh' : p.error.field.split(/[.[]/)[0]}`}>{p.error.message}</a></p>
         </div>
       )}
+      {p.changedMeanwhile && <div class="ds-alert" data-color="warning" role="alert"><p>{t('portal.changedMeanwhile')}</p></div>}
       <form method="post" action={p.action} class="portal-form">
         <input type="hidden" name="csrf" value={p.csrf} />
+        {/* The version edited: saved only if nobody changed the integration since (If-Match in the API). */}
+        {p.integration && <input type="hidden" name="version" value={versionOf(p.integration)} />}
         {text('client_name')}
         {select('integration_type', !p.creating)}
         {select('application_type')}

@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
 import type { ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
-import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
+import { NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
@@ -184,11 +184,12 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     keyError?: string;
     /** List only the failures among the events (`?events=failures`). */
     failuresOnly?: boolean;
+    changedMeanwhile?: boolean;
   }
-  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, failuresOnly = false }: EditPageExtras = {}) =>
+  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, failuresOnly = false, changedMeanwhile = false }: EditPageExtras = {}) =>
     integrationFormPage({
       ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
-      action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError,
+      action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError, changedMeanwhile,
       keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
       events: await integrations.events(p.access, integration.client_id, { limit: EVENTS_ON_PAGE, ...(failuresOnly ? { outcome: 'failure' } : {}) }),
       failuresOnly,
@@ -230,10 +231,17 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     if (!p) return reply;
     const before = await integrations.get(p.access, request.params.id);
     const values = { ...formValues(request.body), integration_type: before.integration_type };
+    // The version the person edited (a form from before versions were sent has none: saved as before).
+    const edited = typeof request.body?.version === 'string' && request.body.version ? request.body.version : undefined;
     try {
-      await integrations.update(p.access, before.client_id, { ...before, ...toInput(values) }, p.actor);
+      await integrations.update(p.access, before.client_id, { ...before, ...toInput(values) }, p.actor, edited);
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(before.client_id)}`, 303);
     } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        // Someone else saved first: show what is there now, and let the person make the change again.
+        const current = await integrations.get(p.access, before.client_id);
+        return html(reply, await editPage(p, current, valuesOf(current), { changedMeanwhile: true }), 409);
+      }
       if (!(err instanceof ClientValidationError)) throw err;
       return html(reply, await editPage(p, before, values, { error: problem(err, p.locale) }), 400);
     }

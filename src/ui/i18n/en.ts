@@ -98,6 +98,7 @@ export const en: Catalogue = {
   'portal.problem.notFound': 'We could not find what you asked for. It may have been deleted, or you do not have access to it.',
   'portal.problem.expired': 'The form had expired or came from another site. Go back, reload the page and try again.',
   'portal.problem.invalid': 'This could not be carried out.',
+  'portal.changedMeanwhile': 'Someone else changed the integration while you were editing it. Here it is as it is now: make your change again.',
   'portal.desk': 'Service desk',
   'portal.desk.search': 'Search by client_id, organisation number or name',
   'portal.desk.results': 'Results',

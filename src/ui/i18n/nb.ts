@@ -97,6 +97,7 @@ export const nb = {
   'portal.problem.notFound': 'Vi fant ikke det du ba om. Det kan være slettet, eller du har ikke tilgang til det.',
   'portal.problem.expired': 'Skjemaet var utløpt eller kom fra et annet nettsted. Gå tilbake, last siden på nytt og prøv igjen.',
   'portal.problem.invalid': 'Dette kunne ikke utføres.',
+  'portal.changedMeanwhile': 'Noen andre endret integrasjonen mens du redigerte den. Her er den slik den er nå: gjør endringen din på nytt.',
   'portal.desk': 'Brukerstøtte',
   'portal.desk.search': 'Søk etter client_id, organisasjonsnummer eller navn',
   'portal.desk.results': 'Treff',

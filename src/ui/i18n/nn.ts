@@ -98,6 +98,7 @@ export const nn: Catalogue = {
   'portal.problem.notFound': 'Vi fann ikkje det du bad om. Det kan vere sletta, eller du har ikkje tilgang til det.',
   'portal.problem.expired': 'Skjemaet var utgått eller kom frå ein annan nettstad. Gå tilbake, last sida på nytt og prøv igjen.',
   'portal.problem.invalid': 'Dette kunne ikkje utførast.',
+  'portal.changedMeanwhile': 'Nokon andre endra integrasjonen medan du redigerte han. Her er han slik han er no: gjer endringa di på nytt.',
   'portal.desk': 'Brukarstøtte',
   'portal.desk.search': 'Søk etter client_id, organisasjonsnummer eller namn',
   'portal.desk.results': 'Treff',

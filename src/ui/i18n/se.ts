@@ -99,6 +99,7 @@ export const se: Catalogue = {
   'portal.problem.notFound': 'Mii eat gávdnan dan maid jerret. Dat sáhttá leat sihkkojuvvon, dahje dus ii leat beassan dasa.',
   'portal.problem.expired': 'Skovvi lei vássán dahje bođii eará neahttabáikkis. Mana ruovttoluotta, viečča siiddu ođđasit ja geahččal fas.',
   'portal.problem.invalid': 'Dán ii sáhttán čađahit.',
+  'portal.changedMeanwhile': 'Muhtun eará rievdadii integrašuvnna dan botta go don rievdadit dan. Dás lea dat nugo dat lea dál: dagat rievdadusat ođđasit.',
   'portal.desk': 'Geavaheaddjidoarja',
   'portal.desk.search': 'Oza client_id, organisašuvdnanummira dahje nama mielde',
   'portal.desk.results': 'Gávdnosat',
