@@ -177,7 +177,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       ready: async () => {
         // An answer within READINESS_TIMEOUT_MS, or "unavailable": a database that has stopped
         // answering must not hold the load balancer's check (a query on a connection that went
-        // silent waits until TCP gives up; postgres-timeouts.ts).
+        // silent waits out QUERY_TIMEOUT_MS, longer than such a check waits; postgres-timeouts.ts).
         const [database, sessions] = await Promise.all([
           answersWithin(store.db.selectFrom('settings').select('name').limit(1).execute().then(() => true, () => false), READINESS_TIMEOUT_MS),
           redis && answersWithin(redis.ping(), READINESS_TIMEOUT_MS),

@@ -1,4 +1,4 @@
-// How long Portvakt waits for PostgreSQL to take a connection. Without a limit, a database that stops
+// How long Portvakt waits for PostgreSQL to take a connection, and to answer. Without a limit, a database that stops
 // answering without closing its connections (a network partition, a host that froze, a firewall
 // that drops packets) made a start wait forever without a word. With it a start fails with a
 // message naming the database, and /health/ready (which bounds its own check, app.ts) lets a load
