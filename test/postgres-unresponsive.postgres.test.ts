@@ -8,6 +8,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { startRelay, type Relay } from './helpers/tcp-relay.js';
+import { headlessAuthorizeUrl } from './helpers/headless.js';
+import { REDIRECT } from './helpers/clients.js';
 import { POSTGRES_TIMEOUTS, QUERY_TIMEOUT_MS } from '../src/store/postgres-timeouts.js';
 import { READINESS_TIMEOUT_MS } from '../src/app.js';
 
@@ -41,7 +43,7 @@ describe('a PostgreSQL that stops answering', () => {
 
     // A client never looked up must be read from the database, on the connection the pool holds
     // open: the request is not held until TCP gives up (hours), it is told to try again.
-    const authorize = (clientId: string) => fetch(`${pv!.issuer}/authorize?${new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:7777/callback', state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256' })}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    const authorize = (clientId: string) => fetch(headlessAuthorizeUrl(pv!.issuer, { client_id: clientId, redirect_uri: REDIRECT, hint: false }), { redirect: 'manual', headers: { accept: 'text/html' } });
     relay.freeze();
     const started = Date.now();
     const held = await authorize('never-seen-client');

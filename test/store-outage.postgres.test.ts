@@ -11,7 +11,7 @@ import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { startRelay, type Relay } from './helpers/tcp-relay.js';
 import { REDIRECT, secrets, testClients } from './helpers/clients.js';
 import { CookieBrowser, formField } from './helpers/browser.js';
-import { headlessAuthorizeUrl, headlessCode, redeemCode, PKCE } from './helpers/headless.js';
+import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { RETRY_AFTER_SECONDS } from '../src/provider/unavailable.js';
 
 const withRedis = process.env.PORTVAKT_TEST_REDIS === 'true';
@@ -37,8 +37,8 @@ const form = (body: Record<string, string>, headers: Record<string, string> = {}
   headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
   body: new URLSearchParams(body).toString(),
 });
-const authorizeUrl = (clientId: string) =>
-  `${pv.issuer}/authorize?${new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 'st8', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' })}`;
+/** An authorization request a person sends from the browser (no TestID hint: the login page). */
+const authorizeUrl = (clientId: string) => headlessAuthorizeUrl(pv.issuer, { client_id: clientId, redirect_uri: REDIRECT, hint: false });
 
 async function expectUnavailableJson(response: Response) {
   expect(response.status).toBe(503);
@@ -74,7 +74,7 @@ describe(`while ${away} cannot be reached`, () => {
     expect(authorization.status).toBe(303);
     const back = new URL(authorization.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
-    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'temporarily_unavailable', state: 'st8', iss: pv.issuer });
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'temporarily_unavailable', state: 's', iss: pv.issuer });
 
     // The person on the login page gets a page that says so, for showing it and for sending it.
     await expectUnavailablePage(await fetch(loginPage.url, { headers: { cookie: browser.cookieHeader(), accept: 'text/html' } }), 'Tjenesten er midlertidig utilgjengelig');

@@ -44,8 +44,9 @@ export function watchSigningKeys({ initial, load, onChange, onError, changes, in
 
   const loadAndApply = async () => {
     const keys = await load();
-    if (stopped || fingerprint(keys) === known) return;
-    known = fingerprint(keys);
+    const loaded = fingerprint(keys);
+    if (stopped || loaded === known) return;
+    known = loaded;
     onChange(keys);
   };
   const check = (): Promise<void> => {
