@@ -22,6 +22,7 @@ import { PAGE_CSP } from '../ui/page-policy.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../ui/stylesheet.js';
 import { lazySerializers } from './lazy-serializers.js';
 import { postAsGet } from './post-as-get.js';
+import { mayNameNoClient, namingJwtBearerClient } from './jwt-bearer-client.js';
 import { answerUnparsableRequest } from './unparsable-request.js';
 import type { Metrics, MetricsAccess } from './metrics.js';
 
@@ -98,6 +99,13 @@ export function localAddress(address: string | AddressInfo | null): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
+/** A token request refused before oidc-provider saw it, in the shape of its own errors. */
+function refuseToken(res: http.ServerResponse, description: string): void {
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 /** A browser's request (it takes HTML), which gets an error as a page rather than as JSON. */
 const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
 
@@ -135,6 +143,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (!route || (!options.httpsIssuer && req.method === 'POST' && POST_OR_GET_PATHS.includes(pathname))) return fastifyHandler(req, res);
         const started = performance.now();
         res.once('finish', () => options.metrics.observeRequest(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
+        if (route === ROUTES.token && mayNameNoClient(req)) {
+          // Maskinporten's JWT grant names its client only inside the JWT (jwt-bearer-client.ts).
+          return void namingJwtBearerClient(req).then(
+            (named) => ('request' in named ? providerCallback()(named.request, res) : refuseToken(res, named.refused)),
+            () => req.destroy(), // the client went away while sending
+          );
+        }
         return providerCallback()(req, res);
       });
       // Fastify's default: longer than the idle timeout of common load balancers, so they never

@@ -1,6 +1,6 @@
 // The self-service REST API (/api/v1, profile §7.3): an organisation's machine clients manage its
-// integrations with bearer tokens from Portvakt's own token endpoint (client credentials with
-// private_key_jwt, scopes idporten:dcr.read / .write / .modify). Validation, ownership and the audit
+// integrations with bearer tokens from Portvakt's own token endpoint (Maskinporten's JWT grant, or
+// client credentials with private_key_jwt; scopes idporten:dcr.read / .write / .modify). Validation, ownership and the audit
 // log live in the domain (registry/integrations.ts); this plugin is HTTP only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -71,7 +71,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
       info: { title: 'Portvakt self-service API', version: '1', description: 'Integrations (clients) of your organisation, as in ID-porten\'s self-service API.' },
       servers: [{ url: options.issuer }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token (client_credentials, private_key_jwt) with idporten:dcr.* scopes` } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with idporten:dcr.* scopes: Maskinporten's JWT grant (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer), or client_credentials with private_key_jwt` } },
       },
       security: [{ bearer: [] }],
     },

@@ -1,7 +1,7 @@
 // From an ID-porten registration (profile §7.2) to the client metadata oidc-provider understands.
 import type { ClientMetadata } from 'oidc-provider';
 import type { StoredClient } from '../registry/clients.js';
-import { SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
+import { JWT_BEARER_GRANT, SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 import { KEY_LIFETIME_DAYS } from '../registry/integrations.js';
 
 /** Keys uploaded by self-service are valid a year from their last upload (profile §7.3). */
@@ -51,9 +51,22 @@ export interface IdportenClientProperties {
   onbehalfof?: OnBehalfOfEntry[];
 }
 
+/**
+ * How oidc-provider is to authenticate the client at its endpoints. A client of Maskinporten's JWT
+ * grant authenticates by the grant itself: it sends no credentials beside it, so to oidc-provider it
+ * is a client without any ("none"), which the grant's own check (jwt-bearer-grant.ts) makes good.
+ * That grant is the only one such a client may use (client-schema.ts), so "none" opens nothing else:
+ * it has no redirect URIs or response types, and introspection wants a scope it cannot have.
+ */
+function oidcAuthMethod(r: StoredClient['registration']): ClientMetadata['token_endpoint_auth_method'] {
+  if (r.grant_types.length === 1 && r.grant_types[0] === JWT_BEARER_GRANT) return 'none';
+  return r.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'];
+}
+
 export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMetadata | undefined {
   if (!stored.active) return undefined;
   const r = stored.registration;
+  const authMethod = oidcAuthMethod(r);
   const hosts = new Set(r.redirect_uris.map((u) => new URL(u).host));
   const metadata: ClientMetadata = {
     client_id: r.client_id,
@@ -63,7 +76,7 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     post_logout_redirect_uris: r.post_logout_redirect_uris,
     response_types: r.integration_type === 'maskinporten' ? [] : ['code'],
     grant_types: r.grant_types,
-    token_endpoint_auth_method: r.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'],
+    token_endpoint_auth_method: authMethod,
     scope: r.scopes.filter((scope) => PROVIDER_SCOPES.includes(scope)).join(' '),
     subject_type: 'pairwise',
     require_auth_time: true,
@@ -73,7 +86,8 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     // ID-porten's), so the sector is only a name, never fetched; oidc-provider wants it https, also
     // when the issuer is plain http on a laptop.
     ...(hosts.size > 1 ? { sector_identifier_uri: `https://${new URL(issuer).host}/sector/${encodeURIComponent(r.client_id)}` } : {}),
-    ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256', jwks: liveJwks(r.jwks) ?? { keys: [] } } : {}),
+    ...(authMethod === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'RS256' } : {}),
+    ...(r.token_endpoint_auth_method === 'private_key_jwt' ? { jwks: liveJwks(r.jwks) ?? { keys: [] } } : {}),
     // ID-porten sets backchannel_logout_session_required itself when a URI is registered (profile §6.3).
     ...(r.backchannel_logout_uri ? { backchannel_logout_uri: r.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
     // The stored digest stands in for the secret; Client#compareClientSecret compares against it.

@@ -12,6 +12,8 @@ import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
 import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported, RESPONSE_MODES } from './policies.js';
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { makeSingleUse } from './single-use.js';
+import { registerJwtBearerGrant } from './jwt-bearer-grant.js';
+import { JWT_BEARER_GRANT } from '../registry/client-schema.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
 import { CookieSigner } from './cookie-signer.js';
@@ -282,7 +284,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       const orgno = client?.client_orgno;
       return {
         ...(source?.acr ? { acr: source.acr } : {}),
-        ...(client ? { client_amr: client.clientAuthMethod } : {}),
+        // A client of the JWT grant authenticates with its key, though oidc-provider knows it as "none" (client-mapping.ts).
+        ...(client ? { client_amr: client.grantTypeAllowed(JWT_BEARER_GRANT) ? 'private_key_jwt' : client.clientAuthMethod } : {}),
         ...(pid ? { pid } : {}),
         ...(orgno ? { consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${orgno}` } } : {}),
         ...onBehalfOfClaims(ctx.oidc.entities.Grant, 'access_token'),
@@ -309,6 +312,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
   makeSingleUse(provider);
+  registerJwtBearerGrant(provider);
   rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets);
   provider.use(securityHeaders);
@@ -343,7 +347,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     if (ctx.oidc?.route === 'discovery') {
       body.response_modes_supported = [...RESPONSE_MODES];
       body.scopes_supported = ['openid', 'profile'];
-      body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials');
+      // The machine grants serve Portvakt's own API (Maskinporten's job at ID-porten), not logins.
+      body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials' && g !== JWT_BEARER_GRANT);
     }
   });
   return provider;

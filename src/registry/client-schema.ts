@@ -7,6 +7,11 @@ import { isValidOrgno } from './orgno.js';
 import { unstorableText } from '../store/storable-text.js';
 
 const Url = Type.String({ minLength: 1, maxLength: 2000 });
+
+/** Maskinporten's grant (RFC 7523 §2.1): the client's signed JWT is both the request and its authentication. */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** What ID-porten's self-service also accepts for it (profile §7.2); stored as the URN. */
+const JWT_BEARER_ALIAS = 'jwt_bearer_token';
 const Lifetime = (defaultSeconds: number, maximum = 31_536_000) => Type.Integer({ minimum: 1, maximum, default: defaultSeconds });
 
 export const RsaJwk = Type.Object(
@@ -43,7 +48,9 @@ export const ClientInputSchema = Type.Object(
     frontchannel_logout_session_required: Type.Boolean({ default: false }),
     backchannel_logout_uri: Type.Optional(Url),
     scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { default: ['openid', 'profile'], maxItems: 100 }),
-    grant_types: Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token'), Type.Literal('client_credentials')]), {
+    grant_types: Type.Array(Type.Union([
+      Type.Literal('authorization_code'), Type.Literal('refresh_token'), Type.Literal('client_credentials'), Type.Literal(JWT_BEARER_GRANT), Type.Literal(JWT_BEARER_ALIAS),
+    ]), {
       default: ['authorization_code'],
       minItems: 1,
     }),
@@ -94,7 +101,7 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   }
   const unstorable = unstorableTextIn(input, '');
   if (unstorable) throw new ClientValidationError(clientId, unstorable.path || '(entry)', unstorable.why);
-  const candidate = Value.Default(ClientInputSchema, structuredClone(input));
+  const candidate = Value.Default(ClientInputSchema, withMaskinportenGrant(structuredClone(input)));
   const first = Value.Errors(ClientInputSchema, candidate).First();
   if (first) {
     const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
@@ -102,8 +109,15 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
     throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`, 'schema');
   }
   const client = candidate as ClientInput;
+  client.grant_types = client.grant_types.map((grant) => (grant === JWT_BEARER_ALIAS ? JWT_BEARER_GRANT : grant));
   checkRules(client, context);
   return client;
+}
+
+/** A machine client that names no grant gets Maskinporten's (the default login grant would not do for it). */
+function withMaskinportenGrant(input: object): object {
+  const entry = input as { integration_type?: unknown; grant_types?: unknown };
+  return entry.integration_type === 'maskinporten' && entry.grant_types === undefined ? { ...entry, grant_types: [JWT_BEARER_GRANT] } : input;
 }
 
 /**
@@ -170,8 +184,8 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
   if (!client.grant_types.includes('authorization_code')) {
     fail(client, 'grant_types', 'must include "authorization_code"');
   }
-  if (client.grant_types.includes('client_credentials')) {
-    fail(client, 'grant_types', 'may include "client_credentials" only for integration_type "maskinporten"');
+  for (const machineGrant of ['client_credentials', JWT_BEARER_GRANT] as const) {
+    if (client.grant_types.includes(machineGrant)) fail(client, 'grant_types', `may include "${machineGrant}" only for integration_type "maskinporten"`);
   }
   if (client.integration_type === 'idporten') {
     if (!client.scopes.includes('openid')) fail(client, 'scopes', 'must include "openid" for integration_type "idporten"');
@@ -202,13 +216,17 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
 /** Scopes of Portvakt's own self-service API, as ID-porten names them (profile §7.3). */
 export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
 
-/** A machine client of an organisation (like Maskinporten's): private_key_jwt, client credentials, no people. */
+/**
+ * A machine client of an organisation (like Maskinporten's): keys, no people. It gets its tokens
+ * with Maskinporten's JWT grant, or (as Portvakt first offered) by client credentials with
+ * private_key_jwt — one or the other, since the JWT grant is its own authentication.
+ */
 function checkApiClientRules(client: ClientInput): void {
   if (client.token_endpoint_auth_method !== 'private_key_jwt') {
     fail(client, 'token_endpoint_auth_method', 'must be "private_key_jwt" for integration_type "maskinporten"');
   }
-  if (client.grant_types.length !== 1 || client.grant_types[0] !== 'client_credentials') {
-    fail(client, 'grant_types', 'must be ["client_credentials"] for integration_type "maskinporten"');
+  if (client.grant_types.length !== 1 || (client.grant_types[0] !== JWT_BEARER_GRANT && client.grant_types[0] !== 'client_credentials')) {
+    fail(client, 'grant_types', `must be ["${JWT_BEARER_GRANT}"] (Maskinporten's JWT grant) or ["client_credentials"] for integration_type "maskinporten"`);
   }
   if (client.redirect_uris.length) fail(client, 'redirect_uris', 'must be empty for integration_type "maskinporten" (no person logs in)');
   if (!client.client_orgno) fail(client, 'client_orgno', 'is required for integration_type "maskinporten" (the organisation it acts for)');

@@ -1,0 +1,189 @@
+// Maskinporten's JWT grant (RFC 7523 §2.1): a machine client declared as ID-porten registers it
+// (grant_types ["urn:ietf:params:oauth:grant-type:jwt-bearer"], private_key_jwt, its keys) gets a
+// token for the self-service API with one signed JWT, as a tool built for Maskinporten sends it —
+// and every rule of that JWT is enforced.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { validateClient, JWT_BEARER_GRANT } from '../src/registry/client-schema.js';
+
+const ORG = '312000008';
+const SCOPES = ['idporten:dcr.read', 'idporten:dcr.write'];
+
+let pv: TestPortvakt;
+let key: CryptoKey;
+let otherKey: CryptoKey;
+const KID = 'mp-key';
+
+function maskinportenClient(id: string, extra: Record<string, unknown> = {}) {
+  return { client_id: id, integration_type: 'maskinporten', client_orgno: ORG, token_endpoint_auth_method: 'private_key_jwt', scopes: SCOPES, ...extra };
+}
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  key = pair.privateKey;
+  otherKey = (await generateKeyPair('RS256')).privateKey;
+  const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: KID, alg: 'RS256', use: 'sig' }] };
+  pv = await startPortvakt({
+    clients: [
+      // As ID-porten's self-service registers a Maskinporten client, with no grant_types given.
+      maskinportenClient('mp-client', { jwks }),
+      maskinportenClient('mp-alias', { jwks, grant_types: ['jwt_bearer_token'] }),
+      maskinportenClient('cc-client', { jwks, grant_types: ['client_credentials'] }),
+    ],
+  });
+});
+afterAll(async () => pv?.close());
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A JWT grant as Maskinporten's documentation shows it (aud with its trailing slash). */
+function grant(claims: JWTPayload = {}, options: { signWith?: CryptoKey; header?: Record<string, unknown> } = {}) {
+  return new SignJWT({ aud: `${pv.issuer}/`, iss: 'mp-client', scope: SCOPES.join(' '), iat: now(), exp: now() + 60, jti: crypto.randomUUID(), ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: KID, ...options.header } as never)
+    .sign(options.signWith ?? key);
+}
+
+async function token(form: Record<string, string>) {
+  const response = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+}
+
+const jwtGrant = async (assertion: string, extra: Record<string, string> = {}) => token({ grant_type: JWT_BEARER_GRANT, assertion, ...extra });
+
+describe('a token from a JWT grant', () => {
+  it('is issued for the JWT alone, as Maskinporten\'s clients send it, and opens the self-service API', async () => {
+    const answer = await jwtGrant(await grant());
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 120, scope: SCOPES.join(' ') });
+
+    const api = await fetch(`${pv.issuer}/api/v1/clients`, { headers: { authorization: `Bearer ${answer.body.access_token}` } });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as Array<{ client_id: string }>).map((c) => c.client_id)).toContain('mp-client');
+  });
+
+  it('is issued through openid-client too (which sends client_id beside the JWT), for the scopes asked for', async () => {
+    const config = await oidc.discovery(new URL(pv.issuer), 'mp-client', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const answer = await oidc.genericGrantRequest(config, JWT_BEARER_GRANT, { assertion: await grant({ aud: pv.issuer, scope: 'idporten:dcr.read' }) });
+    expect(answer.scope).toBe('idporten:dcr.read');
+    const write = await fetch(`${pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${answer.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(write.status).toBe(403); // the token carries only the scope asked for
+  });
+
+  it('takes the scope from the form when the JWT has none (RFC 7523), and the token endpoint as aud', async () => {
+    const answer = await jwtGrant(await grant({ scope: undefined, aud: `${pv.issuer}/token` }), { scope: 'idporten:dcr.write' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.scope).toBe('idporten:dcr.write');
+  });
+
+  it('is issued to a client registered with ID-porten\'s alias jwt_bearer_token', async () => {
+    expect((await jwtGrant(await grant({ iss: 'mp-alias' }))).status).toBe(200);
+  });
+
+  it('is not advertised in discovery (ID-porten lists its login grants only)', async () => {
+    const discovery = (await (await fetch(`${pv.issuer}/.well-known/openid-configuration`)).json()) as { grant_types_supported: string[] };
+    expect(discovery.grant_types_supported).not.toContain(JWT_BEARER_GRANT);
+  });
+});
+
+describe('a JWT grant is used once', () => {
+  it('by its jti: the same JWT again is refused, and so is a new JWT with a jti already used', async () => {
+    const jti = crypto.randomUUID();
+    const assertion = await grant({ jti });
+    expect((await jwtGrant(assertion)).status).toBe(200);
+    const again = await jwtGrant(assertion);
+    expect(again).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringMatching(/used already/) } });
+    expect((await jwtGrant(await grant({ jti }))).status).toBe(400);
+  });
+
+  it('without a jti, by the JWT itself', async () => {
+    const first = await grant({ jti: undefined });
+    expect((await jwtGrant(first)).status).toBe(200);
+    expect((await jwtGrant(first)).body.error).toBe('invalid_grant');
+    expect((await jwtGrant(await grant({ jti: undefined, iat: now() - 1 }))).status).toBe(200);
+  });
+
+  it('also when the same JWT is sent several times at once: one token', async () => {
+    const assertion = await grant();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => jwtGrant(assertion)));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.error === 'invalid_grant')).toHaveLength(5);
+  });
+});
+
+describe('a JWT grant that breaks a rule gets a clear error and no token', () => {
+  const cases: Array<[string, () => Promise<Record<string, string>>, number, string, RegExp]> = [
+    ['signed by another key under the registered kid', async () => ({ assertion: await grant({}, { signWith: otherKey }) }), 400, 'invalid_grant', /signature does not verify/],
+    ['naming a kid that is not registered', async () => ({ assertion: await grant({}, { header: { kid: 'other' } }) }), 400, 'invalid_grant', /kid names none/],
+    ['with no kid (a certificate alone)', async () => ({ assertion: await grant({}, { header: { kid: undefined } }) }), 400, 'invalid_grant', /kid/],
+    ['for another audience', async () => ({ assertion: await grant({ aud: 'https://maskinporten.no/' }) }), 400, 'invalid_grant', /aud must be this issuer/],
+    ['living longer than 120 s', async () => ({ assertion: await grant({ exp: now() + 121 }) }), 400, 'invalid_grant', /at most 120 seconds/],
+    ['expired', async () => ({ assertion: await grant({ iat: now() - 100, exp: now() - 30 }) }), 400, 'invalid_grant', /expired/],
+    ['made a minute ago by the client\'s clock', async () => ({ assertion: await grant({ iat: now() - 60, exp: now() + 50 }) }), 400, 'invalid_grant', /within 10 seconds/],
+    ['without exp', async () => ({ assertion: await grant({ exp: undefined }) }), 400, 'invalid_grant', /exp/],
+    ['asking for a scope the client is not registered for', async () => ({ assertion: await grant({ scope: 'idporten:dcr.read idporten:dcr.modify' }) }), 400, 'invalid_scope', /not registered for idporten:dcr.modify/],
+    ['asking for no scope', async () => ({ assertion: await grant({ scope: undefined }) }), 400, 'invalid_scope', /scope/],
+    ['with scope in JWT and form that differ', async () => ({ assertion: await grant(), scope: 'idporten:dcr.read' }), 400, 'invalid_request', /different values/],
+    ['asking for an audience-restricted token', async () => ({ assertion: await grant({ resource: ['https://api.example.no'] }) }), 400, 'invalid_grant', /resource/],
+    ['on behalf of another organisation', async () => ({ assertion: await grant({ consumer_org: '974760673' }) }), 400, 'invalid_grant', /consumer_org/],
+    ['whose iss is not the client_id sent with it', async () => ({ assertion: await grant({ iss: 'mp-alias' }), client_id: 'mp-client' }), 400, 'invalid_grant', /iss must be the client_id/],
+    ['naming a client that does not exist', async () => ({ assertion: await grant({ iss: 'nobody' }) }), 401, 'invalid_client', /client/],
+    ['from a client registered for client credentials', async () => ({ assertion: await grant({ iss: 'cc-client' }) }), 401, 'invalid_client', /authentication/],
+    ['that is not a JWT', async () => ({ assertion: 'not-a-jwt' }), 400, 'invalid_request', /assertion must be a JWT/],
+    ['signed with a shared secret (HS256)', async () => ({
+      assertion: await new SignJWT({ aud: pv.issuer, iss: 'mp-client', scope: 'idporten:dcr.read', jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuedAt().setExpirationTime('60s').sign(new TextEncoder().encode('a'.repeat(32))),
+    }), 400, 'invalid_grant', /RS256/],
+  ];
+  it.each(cases)('%s', async (_name, form, status, error, description) => {
+    const answer = await token({ grant_type: JWT_BEARER_GRANT, ...(await form()) });
+    expect(answer.status).toBe(status);
+    expect(answer.body.error).toBe(error);
+    expect(answer.body.error_description).toMatch(description);
+    expect(answer.body.access_token).toBeUndefined();
+  });
+
+  it('a request with client_id but no assertion is told what is missing', async () => {
+    const answer = await token({ grant_type: JWT_BEARER_GRANT, client_id: 'mp-client' });
+    expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: expect.stringMatching(/assertion/) } });
+  });
+});
+
+describe('a JWT-grant client can do nothing else with its client_id alone', () => {
+  it('no client credentials, no introspection, no login', async () => {
+    const cc = await token({ grant_type: 'client_credentials', client_id: 'mp-client', scope: 'idporten:dcr.read' });
+    expect(cc).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: expect.stringMatching(/grant type is not allowed/) } });
+
+    const issued = (await jwtGrant(await grant())).body.access_token as string;
+    const introspect = await fetch(`${pv.issuer}/token/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'mp-client', token: issued }) });
+    expect(introspect.status).toBe(400);
+    expect(((await introspect.json()) as { error: string }).error).toBe('unauthorized_client');
+
+    const query = new URLSearchParams({ client_id: 'mp-client', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n' });
+    const authorize = await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' });
+    expect(authorize.status).toBeGreaterThanOrEqual(400); // no redirect anywhere: it has no redirect_uris
+    expect(authorize.headers.get('location')).toBeNull();
+  });
+
+  it('a client-credentials client still needs its own client assertion (its grant is unchanged)', async () => {
+    const cc = await token({ grant_type: 'client_credentials', client_id: 'cc-client', scope: 'idporten:dcr.read' });
+    expect(cc.status).toBe(401);
+    expect(cc.body.error).toBe('invalid_client');
+  });
+});
+
+describe('registering a Maskinporten client', () => {
+  const context = { testEnvironment: true };
+  it('takes the JWT grant when no grant is named, and stores the alias as the URN', () => {
+    expect(validateClient(maskinportenClient('mp-a'), { ...context, keysLater: true }).grant_types).toEqual([JWT_BEARER_GRANT]);
+    expect(validateClient(maskinportenClient('mp-a', { grant_types: ['jwt_bearer_token'] }), { ...context, keysLater: true }).grant_types).toEqual([JWT_BEARER_GRANT]);
+  });
+
+  it('refuses both machine grants at once, and the JWT grant for a login client', () => {
+    expect(() => validateClient(maskinportenClient('mp-a', { grant_types: [JWT_BEARER_GRANT, 'client_credentials'] }), { ...context, keysLater: true })).toThrow(/grant_types.*must be \["urn:ietf:params:oauth:grant-type:jwt-bearer"\]/);
+    expect(() => validateClient({ client_id: 'web', client_secret: 's', redirect_uris: ['http://localhost/cb'], grant_types: ['authorization_code', JWT_BEARER_GRANT] }, context))
+      .toThrow(/may include "urn:ietf:params:oauth:grant-type:jwt-bearer" only for integration_type "maskinporten"/);
+  });
+});
