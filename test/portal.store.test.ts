@@ -130,3 +130,28 @@ describe('two people (or a person and a script) changing one integration', () =>
     expect((await pv.portvakt.integrations.get('all', integration.client_id)).client_name).toBe('Endret av person');
   });
 });
+
+describe('an API client (integration_type maskinporten) in the portal', () => {
+  it('registered for client credentials, keeps that grant when its name and access are changed on its page', async () => {
+    const admin = new CookieBrowser();
+    const start = await admin.request(`${pv.issuer}/portal/login`);
+    await admin.request(await loginWithTestId(admin, start.location!, `${pv.issuer}/portal/callback`, { pid: testPersons[0]!.pid }));
+    const { integration } = await pv.portvakt.integrations.create('all', ORG_A, {
+      client_name: 'Gammel robot', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scopes: ['idporten:dcr.read', 'idporten:dcr.modify'],
+    }, { kind: 'cli', id: 'test' });
+    const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
+    const page = await admin.request(url);
+    expect(page.body).not.toContain('name="redirect_uris"'); // a machine has none
+    expect(page.body).toMatch(/name="scopes" value="idporten:dcr.modify" checked/);
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1];
+    const body = new URLSearchParams({ csrf: field('csrf')!, version: field('version')!.replace(/&quot;/g, '"'), client_name: 'Ny robot' });
+    body.append('scopes', 'idporten:dcr.read');
+    body.append('scopes', 'idporten:dcr.write');
+    body.append('scopes', 'openid'); // no box offers it: dropped
+    const saved = await admin.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(saved.status).toBe(303);
+    expect(await pv.portvakt.integrations.get('all', integration.client_id)).toMatchObject({
+      client_name: 'Ny robot', scopes: ['idporten:dcr.read', 'idporten:dcr.write'], grant_types: ['client_credentials'], integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt',
+    });
+  });
+});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
+import { SignJWT } from 'jose';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
 import { hasChromium, launchChromium, seriousViolations } from '../helpers/chromium.js';
 import { PKCE, redeemCode } from '../helpers/headless.js';
@@ -125,6 +126,47 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
     expect(tokens.claims()!.pid).toBe('28876895937');
+    await page.context().close();
+  });
+
+  it('an API client (Maskinporten): made with its scopes, given a key, gets a token with a JWT grant and uses the self-service API', async () => {
+    const page = await loggedIn(DEMO_ADMIN);
+    await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    await page.getByRole('link', { name: 'Ny API-klient (Maskinporten)' }).click();
+    // A machine client's form: its name and its access, none of a login's fields.
+    expect(await page.getByLabel('Redirect-URI-er').count()).toBe(0);
+    expect(await page.locator('#machine-intro').innerText()).toContain(`${pv.issuer}/token`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Navn på tjenesten').fill('Integrasjonsrobot');
+    await page.getByLabel('idporten:dcr.read').check();
+    await page.getByLabel('idporten:dcr.write').check();
+    await page.getByRole('button', { name: 'Opprett' }).click();
+    const clientId = await page.locator('#client-id').innerText();
+
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await page.getByLabel('Nøkkel-ID (kid)').fill('robot-1');
+    await page.getByLabel('Offentlig nøkkel').fill(publicKey.export({ format: 'pem', type: 'spki' }) as string);
+    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    expect(await page.locator('section[aria-labelledby="keys-title"]').innerText()).toContain('robot-1');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The client, as a tool built for Maskinporten: one signed JWT, no client_id.
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ aud: pv.issuer, iss: clientId, scope: 'idporten:dcr.read idporten:dcr.write', iat: now, exp: now + 60, jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'RS256', kid: 'robot-1' }).sign(privateKey);
+    const token = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }) });
+    expect(token.status).toBe(200);
+    const { access_token } = (await token.json()) as { access_token: string };
+    const created = await fetch(`${pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Laget av roboten', redirect_uris: ['http://localhost:3000/cb'] }) });
+    expect(created.status).toBe(201);
+
+    // Its page shows its access, which the administrator can narrow; the grant stays the JWT grant.
+    await page.reload();
+    expect(await page.getByLabel('idporten:dcr.write').isChecked()).toBe(true);
+    await page.getByLabel('idporten:dcr.write').uncheck();
+    await page.getByRole('button', { name: 'Lagre' }).click();
+    expect(await page.getByLabel('idporten:dcr.write').isChecked()).toBe(false);
+    expect(await pv.portvakt.integrations.get('all', clientId)).toMatchObject({ scopes: ['idporten:dcr.read'], grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], integration_type: 'maskinporten' });
     await page.context().close();
   });
 

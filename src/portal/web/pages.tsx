@@ -7,6 +7,7 @@ import { versionOf, type IntegrationView } from '../../registry/integrations.js'
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
 import type { RecordedEvent } from '../../registry/events.js';
+import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
 
 export const PORTAL_PREFIX = '/portal';
 
@@ -156,7 +157,10 @@ export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceD
     <Frame locale={p.locale} title={`${p.org.name} (${p.org.orgno})`} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       <h2>{t('portal.integrations', { env: p.environment })}</h2>
       <IntegrationTable t={t} integrations={p.integrations} />
-      <p><a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a></p>
+      <p class="actions">
+        <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a>
+        <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new?type=${MACHINE_TYPE}`}>{t('portal.newApiClient')}</a>
+      </p>
     </Frame>,
   );
 }
@@ -172,7 +176,12 @@ export interface IntegrationFormValues {
   frontchannel_logout_uri: string;
   refresh: boolean;
   sso_disabled: boolean;
+  /** A machine client's (maskinporten) access to the self-service API. */
+  scopes: string[];
 }
+
+/** The integration type of machine clients: the form shows what such a client has, not a login's fields. */
+export const MACHINE_TYPE = 'maskinporten';
 
 const SELECTS: Record<string, string[]> = {
   integration_type: ['idporten', 'api_klient'],
@@ -190,17 +199,20 @@ export function integrationFormPage(p: {
   failuresOnly?: boolean;
   /** The integration was changed by someone else while this person edited it: shown as it is now. */
   changedMeanwhile?: boolean;
+  /** Where a machine client sends its JWT grant, and the audience it names: shown on its form. */
+  issuer: string;
 }): string {
   const t = translator(p.locale);
   const expires = p.integration?.client_secret_expires_at;
   const expiresSoon = expires && Date.parse(expires) - Date.now() < 30 * 86_400_000;
-  const field = (name: keyof IntegrationFormValues, control: (id: string, describedBy: string, invalid: boolean) => ComponentChildren) => {
+  const machine = p.values.integration_type === MACHINE_TYPE;
+  const field = (name: keyof IntegrationFormValues, control: (id: string, describedBy: string, invalid: boolean) => ComponentChildren, help = `portal.help.${name}` as MessageKey) => {
     const invalid = p.error?.field.split(/[.[]/)[0] === name || (name === 'refresh' && p.error?.field === 'grant_types');
     const describedBy = `${name}-help${invalid ? ` ${name}-error` : ''}`;
     return (
       <div class="ds-field">
         <label class="ds-label" for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
-        <p id={`${name}-help`} class="hint">{t(`portal.help.${name}` as MessageKey)}</p>
+        <p id={`${name}-help`} class="hint">{t(help)}</p>
         {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
         {control(name, describedBy, invalid)}
       </div>
@@ -212,10 +224,31 @@ export function integrationFormPage(p: {
         {SELECTS[name]!.map((v) => <option value={v} selected={p.values[name] === v}>{v}</option>)}
       </select>
     ));
-  const text = (name: 'client_name' | 'frontchannel_logout_uri') =>
-    field(name, (id, describedBy, invalid) => <input type="text" id={id} name={name} value={p.values[name]} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide" />);
+  const text = (name: 'client_name' | 'frontchannel_logout_uri', help?: MessageKey) =>
+    field(name, (id, describedBy, invalid) => <input type="text" id={id} name={name} value={p.values[name]} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide" />, help);
   const lines = (name: 'redirect_uris' | 'post_logout_redirect_uris') =>
     field(name, (id, describedBy, invalid) => <textarea id={id} name={name} rows={3} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide">{p.values[name]}</textarea>);
+  const scopesInvalid = p.error?.field.split(/[.[]/)[0] === 'scopes';
+  const machineFields = (
+    <>
+      {/* The type of a new machine client is chosen by the link that opened this form; later it cannot change. */}
+      {p.creating && <input type="hidden" name="integration_type" value={MACHINE_TYPE} />}
+      <p class="note" id="machine-intro">{t('portal.machine.intro', { token: `${p.issuer}/token`, issuer: p.issuer })}</p>
+      <fieldset class="ds-fieldset" aria-describedby={`scopes-help${scopesInvalid ? ' scopes-error' : ''}`}>
+        <legend class="ds-label">{t('portal.field.scopes')}</legend>
+        <p id="scopes-help" class="hint">{t('portal.help.scopes')}</p>
+        {scopesInvalid && <p id="scopes-error" class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
+        {SELF_SERVICE_SCOPES.map((scope, i) => (
+          <div class="ds-field">
+            {/* The first box has the field's id, which the error summary links to. */}
+            <input class="ds-input" type="checkbox" id={i ? `scopes-${i}` : 'scopes'} name="scopes" value={scope} checked={p.values.scopes.includes(scope)} />
+            <label class="ds-label" for={i ? `scopes-${i}` : 'scopes'}><code>{scope}</code> – {t(`portal.scope.${scope}` as MessageKey)}</label>
+          </div>
+        ))}
+      </fieldset>
+      {p.creating && <p class="hint">{t('portal.machine.keysAfter')}</p>}
+    </>
+  );
   const check = (name: 'refresh' | 'sso_disabled') => (
     <div class="ds-field">
       <input class="ds-input" type="checkbox" id={name} name={name} value="yes" checked={p.values[name]} aria-describedby={`${name}-help`} />
@@ -240,15 +273,19 @@ export function integrationFormPage(p: {
         <input type="hidden" name="csrf" value={p.csrf} />
         {/* The version edited: saved only if nobody changed the integration since (If-Match in the API). */}
         {p.integration && <input type="hidden" name="version" value={versionOf(p.integration)} />}
-        {text('client_name')}
-        {select('integration_type', !p.creating)}
-        {select('application_type')}
-        {select('token_endpoint_auth_method')}
-        {lines('redirect_uris')}
-        {lines('post_logout_redirect_uris')}
-        {text('frontchannel_logout_uri')}
-        {check('refresh')}
-        {check('sso_disabled')}
+        {text('client_name', machine ? 'portal.help.client_name.machine' : undefined)}
+        {machine ? machineFields : (
+          <>
+            {select('integration_type', !p.creating)}
+            {select('application_type')}
+            {select('token_endpoint_auth_method')}
+            {lines('redirect_uris')}
+            {lines('post_logout_redirect_uris')}
+            {text('frontchannel_logout_uri')}
+            {check('refresh')}
+            {check('sso_disabled')}
+          </>
+        )}
         <div class="actions"><button type="submit" class="ds-button" data-variant="primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
       </form>
       {p.integration?.token_endpoint_auth_method === 'private_key_jwt' && (

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
-import type { ClientInput } from '../../registry/client-schema.js';
+import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
@@ -17,7 +17,7 @@ import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
-import { deskPage, homePage, integrationFormPage, loginPage, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
+import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
 
 export { PORTAL_PREFIX };
 
@@ -146,12 +146,18 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, orgPage({ ...frame(p), org, environment: options.environment, integrations: list }));
   });
 
-  app.get<{ Params: { orgno: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/new`, async (request, reply) => {
+  /** The form for a new integration of the organisation: a login's, or a machine client's (`?type=maskinporten`). */
+  const newPage = (p: Person, org: { orgno: string; name: string }, values: IntegrationFormValues, error?: { field: string; message: string }) => {
+    const t = translator(p.locale);
+    const title = `${t(values.integration_type === MACHINE_TYPE ? 'portal.newApiClient' : 'portal.new')} – ${org.name}`;
+    return integrationFormPage({ ...frame(p), issuer, title, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values, creating: true, error });
+  };
+
+  app.get<{ Params: { orgno: string }; Querystring: { type?: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/new`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
     const org = await orgFor(p, request.params.orgno);
-    const t = translator(p.locale);
-    return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values: emptyValues(), creating: true }));
+    return html(reply, newPage(p, org, emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten')));
   });
 
   app.post<{ Params: { orgno: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/orgs/:orgno/new`, async (request, reply) => {
@@ -165,8 +171,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
     } catch (err) {
       if (!(err instanceof ClientValidationError)) throw err;
-      const t = translator(p.locale);
-      return html(reply, integrationFormPage({ ...frame(p), title: `${t('portal.new')} – ${org.name}`, action: `${PORTAL_PREFIX}/orgs/${org.orgno}/new`, values, creating: true, error: problem(err, p.locale) }), 400);
+      return html(reply, newPage(p, org, values, problem(err, p.locale)), 400);
     }
   });
 
@@ -188,7 +193,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   }
   const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, failuresOnly = false, changedMeanwhile = false }: EditPageExtras = {}) =>
     integrationFormPage({
-      ...frame(p), title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
+      ...frame(p), issuer, title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
       action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError, changedMeanwhile,
       keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
       events: await integrations.events(p.access, integration.client_id, { limit: EVENTS_ON_PAGE, ...(failuresOnly ? { outcome: 'failure' } : {}) }),
@@ -290,8 +295,11 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   });
 }
 
-function emptyValues(): IntegrationFormValues {
-  return { client_name: '', integration_type: 'idporten', application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: '', post_logout_redirect_uris: '', frontchannel_logout_uri: '', refresh: false, sso_disabled: false };
+function emptyValues(integrationType: string): IntegrationFormValues {
+  return {
+    client_name: '', integration_type: integrationType, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: '', post_logout_redirect_uris: '',
+    frontchannel_logout_uri: '', refresh: false, sso_disabled: false, scopes: [],
+  };
 }
 
 function formValues(body: Record<string, string> | undefined): IntegrationFormValues {
@@ -306,6 +314,8 @@ function formValues(body: Record<string, string> | undefined): IntegrationFormVa
     frontchannel_logout_uri: String(b.frontchannel_logout_uri ?? '').trim(),
     refresh: b.refresh === 'yes',
     sso_disabled: b.sso_disabled === 'yes',
+    // Checked boxes only; a value no box offers is dropped, as a browser could not have sent it.
+    scopes: SELF_SERVICE_SCOPES.filter((scope) => [b.scopes ?? []].flat().includes(scope)),
   };
 }
 
@@ -313,13 +323,17 @@ function valuesOf(i: IntegrationView): IntegrationFormValues {
   return {
     client_name: i.client_name ?? '', integration_type: i.integration_type, application_type: i.application_type, token_endpoint_auth_method: i.token_endpoint_auth_method,
     redirect_uris: i.redirect_uris.join('\n'), post_logout_redirect_uris: i.post_logout_redirect_uris.join('\n'), frontchannel_logout_uri: i.frontchannel_logout_uri ?? '',
-    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled,
+    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled, scopes: i.scopes,
   };
 }
 
 /** The form in the one client format; the domain validates it like any API body. */
 function toInput(v: IntegrationFormValues): Record<string, unknown> {
   const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (v.integration_type === MACHINE_TYPE) {
+    // Its grant is not on the form: a new one gets Maskinporten's JWT grant, an edited one keeps its own.
+    return { ...(v.client_name ? { client_name: v.client_name } : {}), integration_type: MACHINE_TYPE, token_endpoint_auth_method: 'private_key_jwt', scopes: v.scopes };
+  }
   return {
     ...(v.client_name ? { client_name: v.client_name } : {}),
     integration_type: v.integration_type,
