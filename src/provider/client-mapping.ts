@@ -56,7 +56,8 @@ export interface IdportenClientProperties {
  * grant authenticates by the grant itself: it sends no credentials beside it, so to oidc-provider it
  * is a client without any ("none"), which the grant's own check (jwt-bearer-grant.ts) makes good.
  * That grant is the only one such a client may use (client-schema.ts), so "none" opens nothing else:
- * it has no redirect URIs or response types, and introspection wants a scope it cannot have.
+ * it has no redirect URIs or response types, introspection wants a scope it cannot have, and
+ * revoking a token takes the token itself (RFC 7009 lets public clients do that).
  */
 function oidcAuthMethod(r: StoredClient['registration']): ClientMetadata['token_endpoint_auth_method'] {
   if (r.grant_types.length === 1 && r.grant_types[0] === JWT_BEARER_GRANT) return 'none';

@@ -38,6 +38,12 @@ async function loggedIn(person: { givenName: string; familyName: string }): Prom
   return page;
 }
 
+/** Pastes a key into an integration's page, as its administrator does. */
+async function addKey(page: Page, kid: string, pem: string) {
+  await page.getByLabel('Nøkkel-ID (kid)').fill(kid);
+  await page.getByLabel('Offentlig nøkkel').fill(pem);
+  await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+}
 
 async function headlessLogin(clientId: string, secret: string) {
   const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
@@ -110,14 +116,10 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     expect(noKeys.status).toBeLessThan(500);
 
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await page.getByLabel('Nøkkel-ID (kid)').fill('min-nokkel');
-    await page.getByLabel('Offentlig nøkkel').fill(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
-    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    await addKey(page, 'min-nokkel', privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
     expect(await page.getByRole('alert').innerText()).toContain('private key');
     expect(await seriousViolations(page)).toEqual([]);
-    await page.getByLabel('Nøkkel-ID (kid)').fill('min-nokkel');
-    await page.getByLabel('Offentlig nøkkel').fill(publicKey.export({ format: 'pem', type: 'spki' }) as string);
-    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    await addKey(page, 'min-nokkel', publicKey.export({ format: 'pem', type: 'spki' }) as string);
     expect(await page.locator('section[aria-labelledby="keys-title"]').innerText()).toContain('min-nokkel');
 
     const signingKey = await globalThis.crypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
@@ -144,9 +146,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const clientId = await page.locator('#client-id').innerText();
 
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await page.getByLabel('Nøkkel-ID (kid)').fill('robot-1');
-    await page.getByLabel('Offentlig nøkkel').fill(publicKey.export({ format: 'pem', type: 'spki' }) as string);
-    await page.getByRole('button', { name: 'Legg til nøkkel' }).click();
+    await addKey(page, 'robot-1', publicKey.export({ format: 'pem', type: 'spki' }) as string);
     expect(await page.locator('section[aria-labelledby="keys-title"]').innerText()).toContain('robot-1');
     expect(await seriousViolations(page)).toEqual([]);
 
