@@ -145,6 +145,12 @@ describe('a JWT grant that breaks a rule gets a clear error and no token', () =>
     expect(answer.body.access_token).toBeUndefined();
   });
 
+  it('is recorded for the client, with what it was told, once', async () => {
+    await jwtGrant(await grant({ iat: now() - 100, exp: now() - 30 }));
+    const [latest] = await pv.portvakt.events.forClient('mp-client', { limit: 1, outcome: 'failure' });
+    expect(latest).toMatchObject({ type: 'token', outcome: 'failure', detail: { error: 'invalid_grant', error_description: 'the assertion has expired (exp)' } });
+  });
+
   it('a request with client_id but no assertion is told what is missing', async () => {
     const answer = await token({ grant_type: JWT_BEARER_GRANT, client_id: 'mp-client' });
     expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: expect.stringMatching(/assertion/) } });

@@ -116,8 +116,8 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
 
 /** error_description and, where oidc-provider has it, the detail it keeps apart (e.g. which value was wrong). */
 function describe(err: OAuthError): string | undefined {
-  const parts = [err.error_description ?? (err.error ? undefined : err.message), err.error_detail].filter(Boolean);
-  return parts.length ? parts.join(': ') : undefined;
+  const parts = new Set([err.error_description ?? (err.error ? undefined : err.message), err.error_detail].filter(Boolean));
+  return parts.size ? [...parts].join(': ') : undefined; // once, where an error's description is its detail
 }
 
 /** One line for a person reading the log: what failed for which client, and what it was told. */
