@@ -46,6 +46,18 @@ async function main() {
       await page.getByLabel('Redirect-URI-er').fill('https://min-tjeneste.example/callback#start');
       await page.getByRole('button', { name: 'Opprett' }).click();
     });
+    await shoot('portal-api-client', `${config.issuer}/portal`, async (page) => {
+      await page.getByRole('link', { name: 'Logg inn' }).click();
+      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
+      await page.waitForURL(`${config.issuer}/portal`);
+      await page.getByRole('link', { name: 'Demo Organisasjon AS' }).click();
+      await page.getByRole('link', { name: 'Ny API-klient (Maskinporten)' }).click();
+      await page.getByLabel('Navn på tjenesten').fill('Integrasjonsrobot');
+      await page.getByLabel('idporten:dcr.read').check();
+      await page.getByLabel('idporten:dcr.write').check();
+      await page.getByRole('button', { name: 'Opprett' }).click();
+      await page.waitForSelector('#keys-title');
+    });
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
     await shootEvents(config.issuer);
 
