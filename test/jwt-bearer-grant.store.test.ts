@@ -2,12 +2,17 @@
 // (grant_types ["urn:ietf:params:oauth:grant-type:jwt-bearer"], private_key_jwt, its keys) gets a
 // token for the self-service API with one signed JWT, as a tool built for Maskinporten sends it —
 // and every rule of that JWT is enforced.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { validateClient, JWT_BEARER_GRANT } from '../src/registry/client-schema.js';
+import { keyFromUpload } from '../src/registry/key-upload.js';
 
 const ORG = '312000008';
 const SCOPES = ['idporten:dcr.read', 'idporten:dcr.write'];
@@ -21,7 +26,25 @@ function maskinportenClient(id: string, extra: Record<string, unknown> = {}) {
   return { client_id: id, integration_type: 'maskinporten', client_orgno: ORG, token_endpoint_auth_method: 'private_key_jwt', scopes: SCOPES, ...extra };
 }
 
+/** A self-signed certificate of a fresh key (base64 DER, as x5c carries it), and the key. */
+function certified(): { certificate: string; privateKey: crypto.KeyObject; pem: string } {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portvakt-cert-'));
+  fs.writeFileSync(path.join(dir, 'key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  execFileSync('openssl', ['req', '-x509', '-key', path.join(dir, 'key.pem'), '-days', '30', '-subj', '/CN=maskinporten-test/O=Demo Organisasjon AS/serialNumber=312000008', '-out', path.join(dir, 'cert.pem')]);
+  const pem = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { certificate: new crypto.X509Certificate(pem).raw.toString('base64'), privateKey, pem };
+}
+
+let certKey: crypto.KeyObject;
+let certificate: string;
+let otherCertificate: string;
+
 beforeAll(async () => {
+  const cert = certified();
+  ({ certificate, privateKey: certKey } = cert);
+  otherCertificate = certified().certificate;
   const pair = await generateKeyPair('RS256', { extractable: true });
   key = pair.privateKey;
   otherKey = (await generateKeyPair('RS256')).privateKey;
@@ -32,6 +55,8 @@ beforeAll(async () => {
       maskinportenClient('mp-client', { jwks }),
       maskinportenClient('mp-alias', { jwks, grant_types: ['jwt_bearer_token'] }),
       maskinportenClient('cc-client', { jwks, grant_types: ['client_credentials'] }),
+      // Its business certificate uploaded, as the portal takes it.
+      maskinportenClient('mp-cert', { jwks: { keys: [keyFromUpload(cert.pem, 'virksomhetssertifikat')] } }),
     ],
   });
 });
@@ -40,7 +65,7 @@ afterAll(async () => pv?.close());
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A JWT grant as Maskinporten's documentation shows it (aud with its trailing slash). */
-function grant(claims: JWTPayload = {}, options: { signWith?: CryptoKey; header?: Record<string, unknown> } = {}) {
+function grant(claims: JWTPayload = {}, options: { signWith?: CryptoKey | crypto.KeyObject; header?: Record<string, unknown> } = {}) {
   return new SignJWT({ aud: `${pv.issuer}/`, iss: 'mp-client', scope: SCOPES.join(' '), iat: now(), exp: now() + 60, jti: crypto.randomUUID(), ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: KID, ...options.header } as never)
     .sign(options.signWith ?? key);
@@ -77,6 +102,11 @@ describe('a token from a JWT grant', () => {
     const answer = await jwtGrant(await grant({ scope: undefined, aud: `${pv.issuer}/token` }), { scope: 'idporten:dcr.write' });
     expect(answer.status).toBe(200);
     expect(answer.body.scope).toBe('idporten:dcr.write');
+  });
+
+  it('is issued for a JWT that carries the certificate (x5c) of a registered key instead of its kid', async () => {
+    const answer = await jwtGrant(await grant({ iss: 'mp-cert' }, { signWith: certKey, header: { kid: undefined, x5c: [certificate] } }));
+    expect(answer.status).toBe(200);
   });
 
   it('is issued to a client registered with ID-porten\'s alias jwt_bearer_token', async () => {
@@ -117,8 +147,10 @@ describe('a JWT grant is used once', () => {
 describe('a JWT grant that breaks a rule gets a clear error and no token', () => {
   const cases: Array<[string, () => Promise<Record<string, string>>, number, string, RegExp]> = [
     ['signed by another key under the registered kid', async () => ({ assertion: await grant({}, { signWith: otherKey }) }), 400, 'invalid_grant', /signature does not verify/],
-    ['naming a kid that is not registered', async () => ({ assertion: await grant({}, { header: { kid: 'other' } }) }), 400, 'invalid_grant', /kid names none/],
-    ['with no kid (a certificate alone)', async () => ({ assertion: await grant({}, { header: { kid: undefined } }) }), 400, 'invalid_grant', /kid/],
+    ['naming a kid that is not registered', async () => ({ assertion: await grant({}, { header: { kid: 'other' } }) }), 400, 'invalid_grant', /none of the client's registered keys matches/],
+    ['with neither kid nor certificate', async () => ({ assertion: await grant({}, { header: { kid: undefined } }) }), 400, 'invalid_grant', /kid\), or carry its certificate \(x5c\)/],
+    ['with a certificate of a key not registered', async () => ({ assertion: await grant({ iss: 'mp-cert' }, { signWith: otherKey, header: { kid: undefined, x5c: [otherCertificate] } }) }), 400, 'invalid_grant', /holds none of the client's registered keys/],
+    ['with x5c that is no certificate', async () => ({ assertion: await grant({ iss: 'mp-cert' }, { header: { kid: undefined, x5c: ['bm90IGEgY2VydA=='] } }) }), 400, 'invalid_grant', /x5c must hold the signing certificate/],
     ['for another audience', async () => ({ assertion: await grant({ aud: 'https://maskinporten.no/' }) }), 400, 'invalid_grant', /aud must be this issuer/],
     ['living longer than 120 s', async () => ({ assertion: await grant({ exp: now() + 121 }) }), 400, 'invalid_grant', /at most 120 seconds/],
     ['expired', async () => ({ assertion: await grant({ iat: now() - 100, exp: now() - 30 }) }), 400, 'invalid_grant', /expired/],

@@ -3,15 +3,17 @@
 // of its registered keys, and gets an access token for the scopes the JWT names. oidc-provider
 // implements the endpoint (parameters, errors, token storage); this is the grant's own check, as
 // Maskinporten makes it:
-//   header: alg RS256, RS384 or RS512; kid of a registered key (Maskinporten's certificate-only
-//           grants, x5c without kid, need a certificate authority Portvakt does not keep)
+//   header: alg RS256, RS384 or RS512; kid of a registered key, or x5c, the certificate of one.
+//           (Maskinporten takes any business certificate its CAs issued and reads the organisation
+//           from it; Portvakt keeps no CAs, so the certificate's key must be registered to the
+//           client, as the portal registers an uploaded certificate.)
 //   claims: iss = client_id; aud = this issuer (also with Maskinporten's trailing slash) or the token
 //           endpoint; iat within 10 s of our clock; exp at most 120 s after iat; scope, every one
 //           registered to the client; jti, or failing that the JWT itself, used once
 // Such clients send no client_id (the JWT's iss names them); http/jwt-bearer-client.ts adds it so
 // that oidc-provider can find them.
 import crypto from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { JWT_BEARER_GRANT } from '../registry/client-schema.js';
 import { MAX_ASSERTION_LIFETIME } from './client-assertion.js';
@@ -34,13 +36,41 @@ const UNSUPPORTED_CLAIMS: Record<string, string> = {
  */
 const invalidGrant = (description: string) => Object.assign(new errors.InvalidGrant(description), { error_description: description });
 
-/** The claims a grant must carry, read without trusting them yet. */
-function readHeader(assertion: string): { kid?: string; alg?: string } {
+interface GrantHeader { kid?: unknown; x5c?: unknown }
+
+/** The grant's header, read without trusting it yet. */
+function readHeader(assertion: string): GrantHeader {
   try {
-    return decodeProtectedHeader(assertion) as { kid?: string; alg?: string };
+    return decodeProtectedHeader(assertion) as GrantHeader;
   } catch {
     throw invalidGrant('assertion must be a signed JWT (three base64url parts)');
   }
+}
+
+type RegisteredKey = JWK & { kid?: string };
+
+/**
+ * The registered keys that may have signed the grant: the one its kid names (which wins when both
+ * are given, as ID-porten has it), or the one whose public key is in the leaf certificate of its
+ * x5c, a certificate still valid now.
+ */
+function candidateKeys(header: GrantHeader, registered: RegisteredKey[]): JSONWebKeySet {
+  if (typeof header.kid === 'string' && header.kid) return { keys: registered.filter((key) => key.kid === header.kid) } as JSONWebKeySet;
+  if (header.x5c === undefined) throw invalidGrant('the assertion must name the registered key that signed it (kid), or carry its certificate (x5c)');
+  let certificate: crypto.X509Certificate;
+  try {
+    const [leaf] = header.x5c as unknown[];
+    if (typeof leaf !== 'string') throw new TypeError('no certificate');
+    certificate = new crypto.X509Certificate(Buffer.from(leaf, 'base64'));
+  } catch {
+    throw invalidGrant('the assertion\'s x5c must hold the signing certificate, base64 DER first');
+  }
+  const now = Date.now();
+  if (Date.parse(certificate.validTo) < now || Date.parse(certificate.validFrom) > now) throw invalidGrant(`the certificate in x5c is not valid now (${certificate.validFrom} – ${certificate.validTo})`);
+  const { n, e } = certificate.publicKey.export({ format: 'jwk' });
+  const keys = registered.filter((key) => key.n === n && key.e === e).map(({ kid: _kid, ...key }) => key); // matched by the key itself
+  if (!keys.length) throw invalidGrant('the certificate in x5c holds none of the client\'s registered keys: upload the certificate to the client first');
+  return { keys } as JSONWebKeySet;
 }
 
 async function verifySignature(assertion: string, jwks: JSONWebKeySet, audiences: string[]): Promise<JWTPayload> {
@@ -49,7 +79,7 @@ async function verifySignature(assertion: string, jwks: JSONWebKeySet, audiences
     const { payload } = await jwtVerify(assertion, createLocalJWKSet(jwks), { algorithms: ALGORITHMS, audience: audiences, clockTolerance: IAT_SKEW_SECONDS });
     return payload;
   } catch (err) {
-    if (err instanceof joseErrors.JWKSNoMatchingKey) throw invalidGrant('the assertion\'s kid names none of the client\'s registered keys');
+    if (err instanceof joseErrors.JWKSNoMatchingKey) throw invalidGrant('none of the client\'s registered keys matches the assertion\'s kid and alg');
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw invalidGrant('the assertion\'s signature does not verify with the client\'s key');
     if (err instanceof joseErrors.JWTExpired) throw invalidGrant('the assertion has expired (exp)');
     if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud') {
@@ -90,12 +120,11 @@ export function registerJwtBearerGrant(provider: Provider): void {
     const client = ctx.oidc.client!;
     const assertion = ctx.oidc.params!.assertion;
     if (typeof assertion !== 'string' || !assertion) throw new errors.InvalidRequest('missing required parameter \'assertion\' (the signed JWT grant)');
-    const header = readHeader(assertion);
-    if (!header.kid) throw invalidGrant('the assertion must name the registered key that signed it (kid); grants signed with a certificate alone (x5c) are not supported');
+    const keys = candidateKeys(readHeader(assertion), ((client.jwks as JSONWebKeySet | undefined)?.keys ?? []) as RegisteredKey[]);
 
     const issuer = provider.issuer;
     const audiences = [issuer, `${issuer}/`, ...ctx.oidc.clientJwtAuthExpectedAudience()];
-    const payload = await verifySignature(assertion, (client.jwks ?? { keys: [] }) as JSONWebKeySet, [...new Set(audiences)]);
+    const payload = await verifySignature(assertion, keys, [...new Set(audiences)]);
     const now = epoch();
     checkClaims(payload, client.clientId, now);
     const scopes = requestedScopes(payload, ctx.oidc.params!.scope as string | undefined, new Set(String(client.scope ?? '').split(' ')));
