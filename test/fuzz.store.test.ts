@@ -11,6 +11,7 @@ import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { REDIRECT, testClients, secrets } from './helpers/clients.js';
 import { testPersons } from '../src/identity/test-persons.js';
+import { JWT_BEARER_GRANT } from '../src/registry/client-schema.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1000);
@@ -46,7 +47,9 @@ beforeAll(async () => {
     client_id: 'fuzz-api', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'],
     scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'], client_orgno: ORG, jwks: { keys: [jwk] },
   };
-  pv = await startPortvakt({ clients: [...clients, apiClient] });
+  // A machine client of Maskinporten's JWT grant, whose token requests name no client but in the JWT.
+  const jwtGrantClient = { ...apiClient, client_id: 'fuzz-mp', grant_types: [JWT_BEARER_GRANT] };
+  pv = await startPortvakt({ clients: [...clients, apiClient, jwtGrantClient] });
 
   const config = await oidc.discovery(new URL(pv.issuer), 'fuzz-api', {}, oidc.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), { execute: [oidc.allowInsecureRequests] });
   apiToken = (await oidc.clientCredentialsGrant(config, { scope: apiClient.scopes.join(' ') })).access_token;
@@ -73,15 +76,19 @@ const paths = (id: () => string) => [
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
-const values = ['', '%', '%ZZ', '%00', 'a%00b', '%ED%A0%80', '%C0%AE', 'a'.repeat(5000), '%F0%9F%98%80', '__proto__', 'true', '-1', '1e999', 'https%3A%2F%2Fevil.example%2F',
+/** A JWT grant's assertion as far as the token endpoint reads it before verifying: its iss (no valid signature). */
+const unsignedGrant = (payload: object) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImZ1enotYXBpLWtleSJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
+const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz-mp', scope: 'idporten:dcr.read' }), unsignedGrant({ iss: 'fuzz-api' }), unsignedGrant({ iss: 42 }), '', '%', '%ZZ', '%00', 'a%00b', '%ED%A0%80', '%C0%AE', 'a'.repeat(5000), '%F0%9F%98%80', '__proto__', 'true', '-1', '1e999', 'https%3A%2F%2Fevil.example%2F',
   'javascript%3Aalert(1)', encodeURIComponent(REDIRECT), 'idporten-loa-high', 'openid', 'S256', 'code', 'form_post', 'testid%3A28876895937_idporten-loa-high', 'login', 'none', 'nb', 'se'];
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];
+
+const assertions = [...values.slice(1, 4), '', '%', 'a.b', 'x'.repeat(3000), unsignedGrant({ iss: 'fuzz-mp', exp: 'soon' }), unsignedGrant({ iss: 'x'.repeat(300) })];
 
 /** A 4xx says what was wrong: JSON with an OAuth error code and description, or a page. */
 function saysWhatWasWrong(contentType: string | null, text: string): boolean {
@@ -137,7 +144,14 @@ describe('random malformed requests', () => {
       if (next() < 0.9 && path.startsWith('/portal') && path !== '/portal/logout') headers.cookie = portal.cookieHeader();
       if (next() < 0.05) headers.cookie = pick(['_session=%00', '_session=;;;', 'portvakt_lang=%00', '_interaction=x; _interaction.sig=y']);
       if (next() < 0.05) headers.dpop = pick(['x', 'a.b.c', person.id_token]);
-      const sent = ['GET', 'HEAD'].includes(method) ? undefined : body();
+      let sent = ['GET', 'HEAD'].includes(method) ? undefined : body();
+      // Maskinporten's JWT grant names no client but inside its JWT, and is read before oidc-provider
+      // reads it (http/jwt-bearer-client.ts): often that shape, with no credentials and anything around it.
+      if (path === '/token' && method === 'POST' && next() < 0.5) {
+        sent = `grant_type=${encodeURIComponent(JWT_BEARER_GRANT)}&assertion=${pick(assertions)}${next() < 0.5 ? `&${query()}` : ''}`;
+        if (next() < 0.8) delete headers.authorization;
+        if (next() < 0.8) headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
       const url = `${pv.issuer}${path}${qs ? `?${qs}` : ''}`;
       const what = `#${i} ${method} ${url.slice(pv.issuer.length, pv.issuer.length + 160)} content-type=${contentType} body=${String(sent).slice(0, 100)}`;
       try {
