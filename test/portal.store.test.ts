@@ -104,6 +104,28 @@ describe('the service desk', () => {
   });
 });
 
+describe('the service desk\'s view of integrations failing lately', () => {
+  it('lists an integration whose token calls fail, with its organisation, how often, its last error, and a link to its failures', async () => {
+    const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Feiler ofte', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${integration.client_id}:not-the-secret`).toString('base64')}` }, body: 'grant_type=authorization_code&code=x&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb' });
+    }
+    const desk = testPersons[4]!;
+    await pv.portvakt.organisations.grant(desk.pid, 'service_desk');
+    const browser = new CookieBrowser();
+    const start = await browser.request(`${pv.issuer}/portal/login`);
+    await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid: desk.pid }));
+    const page = await browser.request(`${pv.issuer}/portal/desk`);
+    expect(page.status).toBe(200);
+    const row = new RegExp(`<tr><td><a href="/portal/clients/${integration.client_id}\\?events=failures#events-title">Feiler ofte</a></td><td><code>${integration.client_id}</code></td><td>${ORG_A}</td><td>3</td><td><code>invalid_client</code></td>`);
+    expect(page.body).toMatch(row);
+
+    // An organisation's administrator has no desk, and the domain says no to anyone but the desk.
+    expect((await other.request(`${pv.issuer}/portal/desk`)).status).toBe(404);
+    await expect(pv.portvakt.integrations.failing({ orgnos: new Set([ORG_A]) })).rejects.toThrow(/only the service desk/);
+  });
+});
+
 describe('two people (or a person and a script) changing one integration', () => {
   it('the later save of a form opened before the other change is refused and shows what is there now; sent again, it is saved', async () => {
     const admin = new CookieBrowser();

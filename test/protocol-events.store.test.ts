@@ -173,6 +173,35 @@ describe('the event store', () => {
     await events.close();
   });
 
+  it('lists the clients failing most in the last day, counting suppressed failures, for this environment only', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const environment = `failing-${Date.now()}`;
+      const events = createProtocolEvents(env.pv.portvakt.store.db, environment, { failuresPerMinute: 2 });
+      for (let i = 0; i < 5; i++) events.record({ clientId: 'often', type: 'token', outcome: 'failure', detail: { error: i < 4 ? 'invalid_client' : 'invalid_grant' } });
+      events.record({ clientId: 'once', type: 'authorize', outcome: 'failure', detail: { error: 'invalid_request' } });
+      events.record({ clientId: 'fine', type: 'token', outcome: 'success' });
+      vi.advanceTimersByTime(60_000); // the minute ends: 'often' had 3 failures past the limit
+      const elsewhere = createProtocolEvents(env.pv.portvakt.store.db, `${environment}-other`);
+      elsewhere.record({ clientId: 'other-env', type: 'token', outcome: 'failure', detail: { error: 'invalid_client' } });
+      await elsewhere.close();
+      await events.flush();
+      // A failure of two days ago is past the window.
+      await sql`insert into protocol_events (environment, client_id, type, outcome, detail, created_at) values (${environment}, 'long-ago', 'token', 'failure', '{}', now() - interval '2 days')`.execute(env.pv.portvakt.store.db);
+
+      const failing = await events.failing();
+      expect(failing.map(({ clientId, failures, lastError }) => ({ clientId, failures, lastError }))).toEqual([
+        { clientId: 'often', failures: 5, lastError: 'invalid_client' }, // 2 stored, 3 suppressed (the invalid_grant among them)
+        { clientId: 'once', failures: 1, lastError: 'invalid_request' },
+      ]);
+      expect(failing[0]!.lastAt).toBeInstanceOf(Date);
+      expect(await events.failing({ limit: 1 })).toHaveLength(1);
+      await events.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('failures past the per-client limit of a minute are counted in one suppressed event, not stored one by one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

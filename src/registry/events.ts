@@ -40,6 +40,20 @@ export interface EventQuery {
   outcome?: ProtocolEvent['outcome'];
 }
 
+/** A client whose calls failed lately: how often, when last, and the error it was given last. */
+export interface FailingClient {
+  clientId: string;
+  failures: number;
+  lastAt: Date;
+  lastError: string | undefined;
+}
+
+/** The service desk's view across clients: the last `hours` (24), the `limit` (50) clients failing most. */
+export interface FailingQuery {
+  hours?: number;
+  limit?: number;
+}
+
 export interface ProtocolEventsOptions {
   recording?: EventRecording;
   flushMs?: number;
@@ -58,6 +72,8 @@ export interface ProtocolEvents {
   record(event: ProtocolEvent): void;
   /** The client's latest events, newest first, including those still queued here. */
   forClient(clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
+  /** The clients with the most failures lately, most first (a minute's suppressed failures counted too). */
+  failing(query?: FailingQuery): Promise<FailingClient[]>;
   /** Writes what is queued now. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -210,6 +226,22 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
         detail: r.detail as Record<string, string | number | boolean>,
         at: new Date(r.created_at),
       }));
+    },
+    async failing({ hours = 24, limit = 50 } = {}) {
+      await flush();
+      const { rows } = await sql<{ client_id: string; failures: number; last_at: Date | string; last_error: string | null }>`
+        select client_id,
+          sum(case when type = 'suppressed' then coalesce((detail->>'count')::int, 0) else 1 end)::int as failures,
+          max(created_at) as last_at,
+          (array_agg(detail->>'error' order by created_at desc, id desc) filter (where type <> 'suppressed'))[1] as last_error
+        from protocol_events
+        where environment = ${environment} and outcome = 'failure' and client_id is not null
+          and created_at > now() - make_interval(hours => ${hours})
+        group by client_id
+        order by failures desc, last_at desc
+        limit ${limit}
+      `.execute(db);
+      return rows.map((r) => ({ clientId: r.client_id, failures: r.failures, lastAt: new Date(r.last_at), lastError: r.last_error ?? undefined }));
     },
     flush,
     async close() {

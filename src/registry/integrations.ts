@@ -7,7 +7,7 @@ import { DomainError, ClientValidationError } from './errors.js';
 import { validateClient, usesSecret, type ClientInput, type ValidationContext } from './client-schema.js';
 import type { ClientRegistry, StoredClient, UpsertOptions } from './clients.js';
 import type { AuditLog, Actor } from './audit.js';
-import type { EventQuery, ProtocolEvents, RecordedEvent } from './events.js';
+import type { EventQuery, FailingClient, FailingQuery, ProtocolEvents, RecordedEvent } from './events.js';
 
 export const SECRET_LIFETIME_DAYS = 360;
 export const KEY_LIFETIME_DAYS = 365;
@@ -75,6 +75,8 @@ export interface Integrations {
   setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor, ifMatch?: string): Promise<JwksView>;
   /** What the provider did for this integration lately, newest first (protocol events). */
   events(access: Access, clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
+  /** The service desk's view across organisations: integrations whose calls failed most lately. */
+  failing(access: Access, query?: FailingQuery): Promise<Array<FailingClient & { integration: IntegrationView | undefined }>>;
 }
 
 type StoredJwks = NonNullable<ClientInput['jwks']> & { created?: string; last_updated?: string };
@@ -231,6 +233,16 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     async events(access, clientId, { limit = 50, outcome } = {}) {
       await visible(access, clientId);
       return protocolEvents ? protocolEvents.forClient(clientId, { limit: Math.min(Math.max(1, limit), MAX_EVENTS), outcome }) : [];
+    },
+
+    async failing(access, query) {
+      if (access !== 'all') throw new ForbiddenError('desk.forbidden', 'only the service desk sees every organisation\'s failures');
+      const failing = protocolEvents ? await protocolEvents.failing(query) : [];
+      // Portvakt's own clients (the portal, the demo) have events but no registration here.
+      return Promise.all(failing.map(async (f) => {
+        const stored = await clients.find(f.clientId);
+        return { ...f, integration: stored ? view(stored) : undefined };
+      }));
     },
   };
 }

@@ -9,6 +9,7 @@ export const MIGRATION_NAMES = [
   '0004_lighter_provider_payloads',
   '0005_payloads_as_text',
   '0006_token_values_as_digests',
+  '0007_failing_clients',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

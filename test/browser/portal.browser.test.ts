@@ -199,8 +199,11 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
   it('the service desk finds any integration and reads the change log', async () => {
     const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Søkbar tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    // Its client sends a wrong secret: the desk's list of integrations failing lately shows it.
+    await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.integration.client_id}:wrong`).toString('base64')}` }, body: 'grant_type=authorization_code&code=x' });
     const page = await loggedIn(DESK);
     await page.getByRole('link', { name: 'Brukerstøtte' }).click();
+    expect(await page.locator('#failing').innerText()).toContain(created.integration.client_id);
     await page.getByLabel('Søk etter client_id, organisasjonsnummer eller navn').fill('søkbar');
     await page.getByRole('button', { name: 'Søk' }).click();
     expect(await page.locator('main').innerText()).toContain(created.integration.client_id);

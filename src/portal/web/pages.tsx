@@ -6,7 +6,7 @@ import { Layout, renderPage } from '../../ui/layout.js';
 import { versionOf, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
-import type { RecordedEvent } from '../../registry/events.js';
+import type { FailingClient, RecordedEvent } from '../../registry/events.js';
 import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
 
 export const PORTAL_PREFIX = '/portal';
@@ -358,7 +358,40 @@ export function secretPage(p: { locale: Locale; pid: string; csrf: string; servi
   );
 }
 
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; audit: Array<AuditEntry & { at: Date }> }): string {
+/** Integrations whose calls failed lately, most failures first: where the service desk looks before the phone rings. */
+function FailingTable({ t, failing }: { t: Translate; failing: FailingIntegration[] }) {
+  return (
+    <section aria-labelledby="failing-title">
+      <h2 id="failing-title">{t('portal.desk.failing')}</h2>
+      {failing.length ? (
+        <>
+          <p class="hint" id="failing-intro">{t('portal.desk.failing.intro')}</p>
+          <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="failing-title" aria-describedby="failing-intro">
+            <table class="ds-table" id="failing">
+              <thead><tr><th scope="col">{t('portal.field.client_name')}</th><th scope="col">client_id</th><th scope="col">{t('portal.desk.failing.org')}</th><th scope="col">{t('portal.desk.failing.count')}</th><th scope="col">{t('portal.desk.failing.lastError')}</th><th scope="col">{t('portal.desk.failing.last')}</th></tr></thead>
+              <tbody>
+                {failing.map((f) => (
+                  <tr>
+                    <td>{f.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(f.clientId)}?events=failures#events-title`}>{f.integration.client_name ?? f.clientId}</a> : '–'}</td>
+                    <td><code>{f.clientId}</code></td>
+                    <td>{f.integration?.client_orgno ?? ''}</td>
+                    <td>{f.failures}</td>
+                    <td>{f.lastError ? <code>{f.lastError}</code> : ''}</td>
+                    <td class="when">{utc(f.lastAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : <p>{t('portal.desk.failing.none')}</p>}
+    </section>
+  );
+}
+
+export type FailingIntegration = FailingClient & { integration: IntegrationView | undefined };
+
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }> }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -370,6 +403,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
         <button type="submit" class="ds-button" data-variant="primary">{t('portal.desk.search').split(' ')[0]}</button>
       </form>
       {p.query && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      <FailingTable t={t} failing={p.failing} />
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
       {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}
       <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-title">

@@ -285,7 +285,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       i.client_id.toLowerCase().includes(needle) || (i.client_orgno ?? '').includes(needle) || (i.client_name ?? '').toLowerCase().includes(needle)) : [];
     // A short query matches most of a large installation: the page shows the first ones and how many there are.
     const results = matches.slice(0, DESK_RESULTS_SHOWN);
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, audit: await options.audit.list({ limit: 50 }) }));
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }) }));
   });
 
   app.setErrorHandler(async (error, request, reply) => {
