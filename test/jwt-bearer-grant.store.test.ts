@@ -199,6 +199,10 @@ describe('a JWT-grant client can do nothing else with its client_id alone', () =
     expect(introspect.status).toBe(400);
     expect(((await introspect.json()) as { error: string }).error).toBe('unauthorized_client');
 
+    const par = await fetch(`${pv.issuer}/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'mp-client', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n', code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256' }) });
+    expect(par.status).toBe(400);
+    expect(((await par.json()) as { request_uri?: string }).request_uri).toBeUndefined();
+
     const query = new URLSearchParams({ client_id: 'mp-client', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n' });
     const authorize = await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' });
     expect(authorize.status).toBeGreaterThanOrEqual(400); // no redirect anywhere: it has no redirect_uris
