@@ -9,6 +9,13 @@ import { createPortvakt } from '../src/app.js';
 
 const OUT = path.resolve('docs/screenshots');
 
+/** From the portal's start page, logged in as the demo organisation's administrator (Kari Nordmann). */
+async function logInToPortal(page: import('playwright-core').Page, issuer: string) {
+  await page.getByRole('link', { name: 'Logg inn' }).click();
+  await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
+  await page.waitForURL(`${issuer}/portal`);
+}
+
 async function main() {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-shots-'));
   const config = loadConfig({ PORT: '9393', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
@@ -37,9 +44,7 @@ async function main() {
       await page.waitForSelector('#id-token-claims');
     });
     await shoot('portal-new-integration', `${config.issuer}/portal`, async (page) => {
-      await page.getByRole('link', { name: 'Logg inn' }).click();
-      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
-      await page.waitForURL(`${config.issuer}/portal`);
+      await logInToPortal(page, config.issuer);
       await page.getByRole('link', { name: 'Demo Organisasjon AS' }).click();
       await page.getByRole('link', { name: 'Ny integrasjon' }).click();
       await page.getByLabel('Navn på tjenesten').fill('Min tjeneste');
@@ -47,9 +52,7 @@ async function main() {
       await page.getByRole('button', { name: 'Opprett' }).click();
     });
     await shoot('portal-api-client', `${config.issuer}/portal`, async (page) => {
-      await page.getByRole('link', { name: 'Logg inn' }).click();
-      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
-      await page.waitForURL(`${config.issuer}/portal`);
+      await logInToPortal(page, config.issuer);
       await page.getByRole('link', { name: 'Demo Organisasjon AS' }).click();
       await page.getByRole('link', { name: 'Ny API-klient (Maskinporten)' }).click();
       await page.getByLabel('Navn på tjenesten').fill('Integrasjonsrobot');
@@ -84,9 +87,7 @@ async function main() {
       const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
       const page = await context.newPage();
       await page.goto(`${issuer}/portal`);
-      await page.getByRole('link', { name: 'Logg inn' }).click();
-      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
-      await page.waitForURL(`${issuer}/portal`);
+      await logInToPortal(page, issuer);
       await page.goto(`${issuer}/portal/clients/${integration.client_id}`);
       await page.locator('section[aria-labelledby="events-title"]').screenshot({ path: path.join(OUT, 'portal-events.png') });
       await context.close();
