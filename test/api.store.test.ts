@@ -327,6 +327,25 @@ describe('tokens and scopes', () => {
   });
 });
 
+describe('API clients (integration_type maskinporten) made through the API', () => {
+  it('get Maskinporten\'s JWT grant unless they name one, and a change that leaves grant_types out keeps the one they have', async () => {
+    const machine = { client_name: 'Robot', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', scopes: ['idporten:dcr.read'] };
+    const jwtGrant = await api('POST', '/clients', 'a', machine);
+    expect(jwtGrant.status).toBe(201);
+    expect(jwtGrant.body.grant_types).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer']);
+
+    const credentials = await api('POST', '/clients', 'a', { ...machine, grant_types: ['client_credentials'] });
+    expect(credentials.body.grant_types).toEqual(['client_credentials']);
+    // A script renaming its own client with the smallest body it can send: its way to tokens stays.
+    const renamed = await api('PUT', `/clients/${credentials.body.client_id}`, 'a', { ...machine, client_name: 'Omdøpt robot' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ client_name: 'Omdøpt robot', grant_types: ['client_credentials'] });
+    // Named, the grant changes.
+    const switched = await api('PUT', `/clients/${credentials.body.client_id}`, 'a', { ...machine, grant_types: ['jwt_bearer_token'] });
+    expect(switched.body.grant_types).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer']);
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['a missing redirect_uris', webClient({ redirect_uris: [] }), 'redirect_uris'],

@@ -172,6 +172,9 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
         throw new ClientValidationError(clientId, 'client_id', 'cannot be changed');
       }
       const { client_id: _ignored, ...rest } = (body ?? {}) as Record<string, unknown>;
+      // A machine client's grant is how it gets its tokens: a change that leaves it out keeps it,
+      // rather than taking the default (the JWT grant) and locking out a client-credentials client.
+      if (rest.grant_types === undefined && before.registration.integration_type === 'maskinporten') rest.grant_types = before.registration.grant_types;
       const client = validate(rest, clientId, orgno);
       if (client.integration_type !== before.registration.integration_type) {
         throw new ClientValidationError(clientId, 'integration_type', `cannot be changed after creation (it is "${before.registration.integration_type}")`, 'immutable_type', { type: before.registration.integration_type });
