@@ -183,6 +183,19 @@ describe('a JWT grant that breaks a rule gets a clear error and no token', () =>
     expect(latest).toMatchObject({ type: 'token', outcome: 'failure', detail: { error: 'invalid_grant', error_description: 'the assertion has expired (exp)' } });
   });
 
+  it('sent in chunks (no Content-Length), it is read too; past 56 KiB it is refused and the connection closed', async () => {
+    const chunked = (text: string) => fetch(`${pv.issuer}/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, duplex: 'half',
+      body: new ReadableStream({ start(controller) { for (let i = 0; i < text.length; i += 1000) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 1000))); controller.close(); } }),
+    } as RequestInit);
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: await grant() }).toString();
+    expect((await chunked(form)).status).toBe(200);
+    const large = await chunked(`${form}&padding=${'x'.repeat(60 * 1024)}`);
+    expect(large.status).toBe(400);
+    expect(large.headers.get('connection')).toBe('close');
+    expect(await large.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/larger than 56 KiB/) });
+  });
+
   it('a request with client_id but no assertion is told what is missing', async () => {
     const answer = await token({ grant_type: JWT_BEARER_GRANT, client_id: 'mp-client' });
     expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: expect.stringMatching(/assertion/) } });

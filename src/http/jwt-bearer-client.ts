@@ -8,18 +8,22 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { JWT_BEARER_GRANT } from '../registry/client-schema.js';
 
-/** oidc-provider's own limit for a form body; a larger one is passed on for it to refuse. */
+/** oidc-provider's own limit for a form body; one announced as larger is passed on for it to refuse. */
 const BODY_LIMIT = 56 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Whether the request may be a JWT grant that names no client: worth reading before oidc-provider does. */
 export function mayNameNoClient(req: http.IncomingMessage): boolean {
-  const length = Number(req.headers['content-length']);
+  const length = req.headers['content-length'];
+  // Sent whole (with its length, which Node's parser holds it to) or in chunks (read up to the limit).
+  const sized = length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > 0 && Number(length) <= BODY_LIMIT;
   return req.method === 'POST'
     && req.headers.authorization === undefined
     && (req.headers['content-type'] ?? '').toLowerCase().startsWith(FORM)
-    && Number.isInteger(length) && length > 0 && length <= BODY_LIMIT;
+    && sized;
 }
+
+class BodyTooLarge extends Error {}
 
 /** The client a JWT grant names (its iss), read without verifying anything. */
 function issuerOf(assertion: string): string | undefined {
@@ -33,8 +37,14 @@ function issuerOf(assertion: string): string | undefined {
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  let received = 0;
+  // Not destroyed when reading stops early: the answer still goes out on this connection.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    received += (chunk as Buffer).length;
+    if (received > BODY_LIMIT) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, received);
 }
 
 /** A request that reads `body` and is otherwise `req`, for oidc-provider (a Koa app) to take instead. */
@@ -64,7 +74,14 @@ export type NamedRequest = { request: http.IncomingMessage } | { refused: string
  * or, when its JWT names none either, a description of why it cannot be served.
  */
 export async function namingJwtBearerClient(req: http.IncomingMessage): Promise<NamedRequest> {
-  const body = await readBody(req);
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (err) {
+    // What oidc-provider answers a body past its limit (the rest of it is not read).
+    if (err instanceof BodyTooLarge) return { refused: `failed to parse the request body: larger than ${BODY_LIMIT / 1024} KiB` };
+    throw err;
+  }
   const form = new URLSearchParams(body.toString('utf8'));
   const grantTypes = form.getAll('grant_type');
   const namesClient = form.has('client_id') || form.has('client_assertion');

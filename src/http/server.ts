@@ -100,9 +100,13 @@ export function localAddress(address: string | AddressInfo | null): string {
 }
 
 /** A token request refused before oidc-provider saw it, in the shape of its own errors. */
-function refuseToken(res: http.ServerResponse, description: string): void {
+function refuseToken(req: http.IncomingMessage, res: http.ServerResponse, description: string): void {
   const body = JSON.stringify({ error: 'invalid_request', error_description: description });
-  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(400, {
+    'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'content-length': Buffer.byteLength(body),
+    // A body not read to its end leaves the connection unusable for another request.
+    ...(req.readableEnded ? {} : { connection: 'close' }),
+  });
   res.end(body);
 }
 
@@ -146,7 +150,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (route === ROUTES.token && mayNameNoClient(req)) {
           // Maskinporten's JWT grant names its client only inside the JWT (jwt-bearer-client.ts).
           return void namingJwtBearerClient(req).then(
-            (named) => ('request' in named ? providerCallback()(named.request, res) : refuseToken(res, named.refused)),
+            (named) => ('request' in named ? providerCallback()(named.request, res) : refuseToken(req, res, named.refused)),
             () => req.destroy(), // the client went away while sending
           );
         }
