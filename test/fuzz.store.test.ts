@@ -69,7 +69,7 @@ afterAll(async () => pv?.close());
 const ids = ['basic-client', 'portvakt-demo', '%00', 'a%00b', '%ED%A0%80', '..%2F..', 'x'.repeat(3000), '%ZZ', '%F0%9F%98%80', ORG, '0', 'null'];
 const paths = (id: () => string) => [
   '/authorize', `/authorize/${id()}`, '/par', '/token', '/userinfo', '/jwks.json', '/logout', '/logout/confirm', '/token/revoke', '/token/introspect',
-  '/.well-known/openid-configuration', `/login/${id()}`, '/demo', '/demo/login', '/demo/logout', '/demo/logged-out', '/demo/callback', '/demo/logout/frontchannel',
+  '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', `/login/${id()}`, '/demo', '/demo/login', '/demo/logout', '/demo/logged-out', '/demo/callback', '/demo/logout/frontchannel',
   '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`,
   `/portal/clients/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
   '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, '/api/v1/openapi.json',

@@ -113,6 +113,19 @@ describe('a token from a JWT grant', () => {
     expect((await jwtGrant(await grant({ iss: 'mp-alias' }))).status).toBe(200);
   });
 
+  it('is found from the issuer by RFC 8414 metadata, as tools built for Maskinporten look it up (openid-client here)', async () => {
+    const metadata = await fetch(`${pv.issuer}/.well-known/oauth-authorization-server`);
+    expect(metadata.status).toBe(200);
+    const body = (await metadata.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ issuer: pv.issuer, token_endpoint: `${pv.issuer}/token`, jwks_uri: `${pv.issuer}/jwks.json` });
+    expect(body.grant_types_supported).toEqual(expect.arrayContaining([JWT_BEARER_GRANT, 'authorization_code']));
+    expect((await fetch(`${pv.issuer}/.well-known/oauth-authorization-server`, { method: 'POST' })).status).toBe(405);
+
+    const config = await oidc.discovery(new URL(pv.issuer), 'mp-client', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests], algorithm: 'oauth2' });
+    const answer = await oidc.genericGrantRequest(config, JWT_BEARER_GRANT, { assertion: await grant({ aud: config.serverMetadata().issuer }) });
+    expect(answer.token_type).toBe('bearer');
+  });
+
   it('is not advertised in discovery (ID-porten lists its login grants only)', async () => {
     const discovery = (await (await fetch(`${pv.issuer}/.well-known/openid-configuration`)).json()) as { grant_types_supported: string[] };
     expect(discovery.grant_types_supported).not.toContain(JWT_BEARER_GRANT);

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
-import { ROUTES } from '../provider/profile.js';
+import { AUTHORIZATION_SERVER_METADATA_PATH, DISCOVERY_PATH, ROUTES } from '../provider/profile.js';
 import { newReference } from '../provider/protocol-events.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
@@ -49,7 +49,7 @@ export interface ServerOptions {
   metricsAccess: (authorization: string | undefined) => MetricsAccess;
 }
 
-const PROVIDER_PATHS = new Set([...Object.values(ROUTES), '/.well-known/openid-configuration']);
+const PROVIDER_PATHS = new Set([...Object.values(ROUTES), DISCOVERY_PATH, AUTHORIZATION_SERVER_METADATA_PATH]);
 /** A year; no includeSubDomains, which would bind the operator's other hosts too. */
 const HSTS = 'max-age=31536000';
 

@@ -36,6 +36,14 @@ export const ROUTES = {
   introspection: '/token/introspect',
 } as const;
 
+export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+/**
+ * RFC 8414's name for the same metadata, where tools built for Maskinporten look it up from the
+ * issuer (Nimbus' AuthorizationServerMetadata.resolve, say): they read the issuer (their JWT grant's
+ * aud) and the token endpoint there.
+ */
+export const AUTHORIZATION_SERVER_METADATA_PATH = '/.well-known/oauth-authorization-server';
+
 const ALLOWED_METHODS: Record<string, string[]> = {
   [ROUTES.authorization]: ['GET', 'POST'],
   [ROUTES.pushed_authorization_request]: ['POST'],
@@ -45,7 +53,8 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   [ROUTES.end_session]: ['GET', 'POST'],
   [ROUTES.revocation]: ['POST'],
   [ROUTES.introspection]: ['POST'],
-  '/.well-known/openid-configuration': ['GET'],
+  [DISCOVERY_PATH]: ['GET'],
+  [AUTHORIZATION_SERVER_METADATA_PATH]: ['GET'],
 };
 
 /** Words for the few errors oidc-provider sends without a description. */
@@ -320,6 +329,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.use(acceptJwtAccessTokens(provider, deps.keys, secrets));
   provider.use(frontchannelLogout(provider, deps.logoutPages));
   provider.use(async (ctx, next) => {
+    // The RFC 8414 document is the discovery document, which also lists the JWT grant (below).
+    const asMetadata = ctx.path === AUTHORIZATION_SERVER_METADATA_PATH && ctx.method === 'GET';
+    if (asMetadata) ctx.path = DISCOVERY_PATH;
     await next();
     if (ctx.status === 404 && ctx.body === undefined) {
       // oidc-provider's router answers a known path with the wrong method by a bare 404.
@@ -349,6 +361,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       body.scopes_supported = ['openid', 'profile'];
       // The machine grants serve Portvakt's own API (Maskinporten's job at ID-porten), not logins.
       body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials' && g !== JWT_BEARER_GRANT);
+      // Maskinporten's own document lists its JWT grant; a tool built for it reads this one.
+      if (asMetadata) (body.grant_types_supported as string[]).push(JWT_BEARER_GRANT);
     }
   });
   return provider;
