@@ -165,6 +165,7 @@ describe('an API client (integration_type maskinporten) in the portal', () => {
     const page = await admin.request(url);
     expect(page.body).not.toContain('name="redirect_uris"'); // a machine has none
     expect(page.body).toMatch(/name="scopes" value="idporten:dcr.modify" checked/);
+    expect(page.body).toContain('Denne er registrert for client credentials'); // not told to send a JWT grant it cannot use
     const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1];
     const body = new URLSearchParams({ csrf: field('csrf')!, version: field('version')!.replace(/&quot;/g, '"'), client_name: 'Ny robot' });
     body.append('scopes', 'idporten:dcr.read');

@@ -233,7 +233,8 @@ export function integrationFormPage(p: {
     <>
       {/* The type of a new machine client is chosen by the link that opened this form; later it cannot change. */}
       {p.creating && <input type="hidden" name="integration_type" value={MACHINE_TYPE} />}
-      <p class="note" id="machine-intro">{t('portal.machine.intro', { token: `${p.issuer}/token`, issuer: p.issuer })}</p>
+      {/* How this client gets its tokens: Maskinporten's JWT grant, or (registered so earlier) client credentials. */}
+      <p class="note" id="machine-intro">{t(p.integration?.grant_types.includes('client_credentials') ? 'portal.machine.introClientCredentials' : 'portal.machine.intro', { token: `${p.issuer}/token`, issuer: p.issuer })}</p>
       <fieldset class="ds-fieldset" aria-describedby={`scopes-help${scopesInvalid ? ' scopes-error' : ''}`}>
         <legend class="ds-label">{t('portal.field.scopes')}</legend>
         <p id="scopes-help" class="hint">{t('portal.help.scopes')}</p>

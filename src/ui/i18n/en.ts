@@ -96,6 +96,7 @@ export const en: Catalogue = {
   'portal.newApiClient': 'New API client (Maskinporten)',
   'portal.help.client_name.machine': 'A name you know the client by, such as the system that uses it.',
   'portal.machine.intro': 'An API client is a system, not a person: it uses Portvakt\'s self-service API on behalf of the organisation. It gets its tokens with Maskinporten\'s JWT grant – a JWT signed with one of the keys below, sent to {token} with aud {issuer}.',
+  'portal.machine.introClientCredentials': 'An API client is a system, not a person: it uses Portvakt\'s self-service API on behalf of the organisation. This one is registered for client credentials: it gets its tokens from {token} with a client_assertion (private_key_jwt) signed with one of the keys below, with aud {issuer}.',
   'portal.machine.keysAfter': 'You add its keys once the client has been created.',
   'portal.field.scopes': 'Access to the self-service API',
   'portal.help.scopes': 'Choose what the client needs, no more.',

@@ -95,6 +95,7 @@ export const nb = {
   'portal.newApiClient': 'Ny API-klient (Maskinporten)',
   'portal.help.client_name.machine': 'Et navn dere kjenner klienten igjen på, for eksempel systemet som bruker den.',
   'portal.machine.intro': 'En API-klient er et system, ikke en person: den bruker Portvakts selvbetjenings-API på vegne av virksomheten. Den henter token med Maskinportens JWT-grant – et JWT signert med en av nøklene under, sendt til {token} med aud {issuer}.',
+  'portal.machine.introClientCredentials': 'En API-klient er et system, ikke en person: den bruker Portvakts selvbetjenings-API på vegne av virksomheten. Denne er registrert for client credentials: den henter token fra {token} med en client_assertion (private_key_jwt) signert med en av nøklene under, med aud {issuer}.',
   'portal.machine.keysAfter': 'Nøklene legger du til etter at klienten er opprettet.',
   'portal.field.scopes': 'Tilganger i selvbetjenings-API-et',
   'portal.help.scopes': 'Velg det klienten trenger, ikke mer.',

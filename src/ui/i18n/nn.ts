@@ -96,6 +96,7 @@ export const nn: Catalogue = {
   'portal.newApiClient': 'Ny API-klient (Maskinporten)',
   'portal.help.client_name.machine': 'Eit namn de kjenner klienten att på, til dømes systemet som brukar han.',
   'portal.machine.intro': 'Ein API-klient er eit system, ikkje ein person: han brukar sjølvbeteningsAPI-et til Portvakt på vegner av verksemda. Han hentar token med JWT-grantet til Maskinporten – eit JWT signert med ein av nøklane under, sendt til {token} med aud {issuer}.',
+  'portal.machine.introClientCredentials': 'Ein API-klient er eit system, ikkje ein person: han brukar sjølvbeteningsAPI-et til Portvakt på vegner av verksemda. Denne er registrert for client credentials: han hentar token frå {token} med ein client_assertion (private_key_jwt) signert med ein av nøklane under, med aud {issuer}.',
   'portal.machine.keysAfter': 'Nøklane legg du til etter at klienten er oppretta.',
   'portal.field.scopes': 'Tilgangar i sjølvbeteningsAPI-et',
   'portal.help.scopes': 'Vel det klienten treng, ikkje meir.',

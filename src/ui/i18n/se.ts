@@ -97,6 +97,7 @@ export const se: Catalogue = {
   'portal.newApiClient': 'Ođđa API-klienta (Maskinporten)',
   'portal.help.client_name.machine': 'Namma mainna dovdabehtet klientta, omd. vuogádat mii dan geavaha.',
   'portal.machine.intro': 'API-klienta lea vuogádat, ii olmmoš: dat geavaha Portvakta iešbálvalus-API:a organisašuvnna ovddas. Dat viežžá tokena Maskinportena JWT-grantain – JWT mii lea vuolláičállojuvvon ovttain vuolábeale čoavddain, sáddejuvvon čujuhussii {token} aud:ain {issuer}.',
+  'portal.machine.introClientCredentials': 'API-klienta lea vuogádat, ii olmmoš: dat geavaha Portvakta iešbálvalus-API:a organisašuvnna ovddas. Dát lea registrerejuvvon client credentials várás: dat viežžá tokena čujuhusas {token} client_assertionain (private_key_jwt) mii lea vuolláičállojuvvon ovttain vuolábeale čoavddain, aud:ain {issuer}.',
   'portal.machine.keysAfter': 'Čoavddaid lasihat go klienta lea ráhkaduvvon.',
   'portal.field.scopes': 'Beassan iešbálvalus-API:ii',
   'portal.help.scopes': 'Vállje dan maid klienta dárbbaša, ii eanet.',
