@@ -76,8 +76,11 @@ export interface Integrations {
   /** What the provider did for this integration lately, newest first (protocol events). */
   events(access: Access, clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
   /** The service desk's view across organisations: integrations whose calls failed most lately. */
-  failing(access: Access, query?: FailingQuery): Promise<Array<FailingClient & { integration: IntegrationView | undefined }>>;
+  failing(access: Access, query?: FailingQuery): Promise<FailingIntegration[]>;
 }
+
+/** A client failing lately, with its integration (none for Portvakt's own clients, the portal and the demo). */
+export type FailingIntegration = FailingClient & { integration: IntegrationView | undefined };
 
 type StoredJwks = NonNullable<ClientInput['jwks']> & { created?: string; last_updated?: string };
 

@@ -3,10 +3,10 @@ import type { ComponentChildren } from 'preact';
 import type { Locale } from '../../provider/locale.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { Layout, renderPage } from '../../ui/layout.js';
-import { versionOf, type IntegrationView } from '../../registry/integrations.js';
+import { versionOf, type FailingIntegration, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
-import type { FailingClient, RecordedEvent } from '../../registry/events.js';
+import type { RecordedEvent } from '../../registry/events.js';
 import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
 
 export const PORTAL_PREFIX = '/portal';
@@ -389,8 +389,6 @@ function FailingTable({ t, failing }: { t: Translate; failing: FailingIntegratio
     </section>
   );
 }
-
-export type FailingIntegration = FailingClient & { integration: IntegrationView | undefined };
 
 export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }> }): string {
   const t = translator(p.locale);
