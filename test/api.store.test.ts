@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { CookieBrowser } from './helpers/browser.js';
 import { PKCE, redeemCode } from './helpers/headless.js'; // profile §2.2's sample pair
 
 const ORG_A = '312000008';
@@ -24,7 +25,10 @@ async function apiClient(id: string, orgno: string, scopes: string[]) {
 }
 
 beforeAll(async () => {
-  const callers = { a: await apiClient('api-a', ORG_A, ALL), b: await apiClient('api-b', ORG_B, ALL), readonly: await apiClient('api-a-read', ORG_A, ['idporten:dcr.read']) };
+  const callers = {
+    a: await apiClient('api-a', ORG_A, ALL), b: await apiClient('api-b', ORG_B, ALL), readonly: await apiClient('api-a-read', ORG_A, ['idporten:dcr.read']),
+    supplier: await apiClient('api-a-supplier', ORG_A, ['idporten:dcr.read', 'idporten:dcr/onbehalfof:write']),
+  };
   pv = await startPortvakt({ clients: Object.values(callers).map((c) => c.registration) });
   for (const [name, caller] of Object.entries(callers)) {
     const config = await oidc.discovery(new URL(pv.issuer), caller.registration.client_id, {}, oidc.PrivateKeyJwt({ key: caller.privateKey, kid: caller.kid }), { execute: [oidc.allowInsecureRequests] });
@@ -343,6 +347,45 @@ describe('API clients (integration_type maskinporten) made through the API', () 
     // Named, the grant changes.
     const switched = await api('PUT', `/clients/${credentials.body.client_id}`, 'a', { ...machine, grant_types: ['jwt_bearer_token'] });
     expect(switched.body.grant_types).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer']);
+  });
+});
+
+describe('onbehalfof: a supplier\'s customers on an integration (profile §7.3)', () => {
+  it('are registered, read, changed and removed one by one, and a login may name them at once', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const base = `/clients/${created.client_id}/onbehalfof`;
+    expect((await api('GET', base, 'supplier')).body).toEqual([]);
+
+    const added = await api('POST', base, 'supplier', { onbehalfof: 'kommune-a', name: 'Kommune A', orgno: ORG_B });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({ onbehalfof: 'kommune-a', name: 'Kommune A', orgno: ORG_B });
+    expect((await api('GET', `${base}/kommune-a`, 'readonly')).body).toMatchObject({ name: 'Kommune A' });
+
+    // The login page names the customer the request is for.
+    const query = new URLSearchParams({ client_id: created.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:4000/callback', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', onbehalfof: 'kommune-a' });
+    const page = await new CookieBrowser().follow(`${pv.issuer}/authorize?${query}`);
+    expect(page.body).toContain('Du logger inn på Kommune A');
+
+    const renamed = await api('PUT', `${base}/kommune-a`, 'supplier', { name: 'Kommune A (ny)' });
+    expect(renamed).toMatchObject({ status: 200, body: { onbehalfof: 'kommune-a', name: 'Kommune A (ny)' } });
+    expect((await api('DELETE', `${base}/kommune-a`, 'supplier')).status).toBe(204);
+    expect((await api('GET', `${base}/kommune-a`, 'supplier')).status).toBe(404);
+    expect((await api('GET', `/clients/${created.client_id}`, 'a')).body.onbehalfof).toEqual([]);
+  });
+
+  it('refuse what does not fit: a value registered already, a changed value, a missing name, an unknown customer, a caller without the scope or of another organisation', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const base = `/clients/${created.client_id}/onbehalfof`;
+    await api('POST', base, 'supplier', { onbehalfof: 'kunde-1', name: 'Kunde 1' });
+    expect(await api('POST', base, 'supplier', { onbehalfof: 'kunde-1', name: 'Igjen' })).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata', error_description: expect.stringMatching(/registered already/) } });
+    expect(await api('PUT', `${base}/kunde-1`, 'supplier', { onbehalfof: 'kunde-2', name: 'X' })).toMatchObject({ status: 400, body: { error_description: expect.stringMatching(/cannot be changed/) } });
+    expect(await api('POST', base, 'supplier', { onbehalfof: 'kunde-3' })).toMatchObject({ status: 400, body: { error_description: expect.stringMatching(/onbehalfof\.1\.name/) } });
+    expect(await api('POST', base, 'supplier', { onbehalfof: 'ugyldig verdi', name: 'X' })).toMatchObject({ status: 400 });
+    expect((await api('PUT', `${base}/ukjent`, 'supplier', { name: 'X' })).status).toBe(404);
+    expect((await api('DELETE', `${base}/ukjent`, 'supplier')).status).toBe(404);
+    expect(await api('POST', base, 'a', { onbehalfof: 'kunde-4', name: 'X' })).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
+    expect((await api('GET', base, 'b')).status).toBe(404);
+    expect((await api('GET', base, 'a')).body.map((e: { onbehalfof: string }) => e.onbehalfof)).toEqual(['kunde-1']);
   });
 });
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'fuzz-api-key', alg: 'RS256', use: 'sig' };
   const apiClient = {
     client_id: 'fuzz-api', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'],
-    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'], client_orgno: ORG, jwks: { keys: [jwk] },
+    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write'], client_orgno: ORG, jwks: { keys: [jwk] },
   };
   // A machine client of Maskinporten's JWT grant, whose token requests name no client but in the JWT.
   const jwtGrantClient = { ...apiClient, client_id: 'fuzz-mp', grant_types: [JWT_BEARER_GRANT] };
@@ -72,7 +72,7 @@ const paths = (id: () => string) => [
   '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', `/login/${id()}`, '/demo', '/demo/login', '/demo/logout', '/demo/logged-out', '/demo/callback', '/demo/logout/frontchannel',
   '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`,
   `/portal/clients/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
-  '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, '/api/v1/openapi.json',
+  '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/openapi.json',
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -83,7 +83,7 @@ const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
-import { ClientInputSchema, RsaJwk } from '../registry/client-schema.js';
+import { ClientInputSchema, OnBehalfOfSchema, RsaJwk, SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
 import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, versionOf, type Access, type Integrations } from '../registry/integrations.js';
 import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
@@ -24,7 +24,7 @@ export interface ApiOptions {
   issuer: string;
 }
 
-type Scope = 'idporten:dcr.read' | 'idporten:dcr.write' | 'idporten:dcr.modify';
+type Scope = (typeof SELF_SERVICE_SCOPES)[number];
 
 interface Caller {
   access: Access;
@@ -61,6 +61,8 @@ const EventView = Type.Object({
 });
 const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
+const OnBehalfOfParams = Type.Object({ client_id: Type.String({ maxLength: 200 }), onbehalfof: Type.String({ maxLength: 100 }) });
+const OnBehalfOfEntry = OnBehalfOfSchema;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 412: ErrorBody };
 
 export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -177,6 +179,36 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     const query = eventQuery(request.query);
     const events = await integrations.events(request.caller!.access, request.params.client_id, query);
     return events.map(({ at, type, outcome, detail }) => ({ at: at.toISOString(), type, outcome, detail }));
+  });
+
+  // A supplier's customers on an integration (profile §7.3): the onbehalfof values a login may name.
+  const customers = ['onbehalfof'];
+  app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/onbehalfof`, {
+    schema: { tags: customers, summary: 'List the customers registered on the integration', params: ClientIdParams, response: { 200: Type.Array(OnBehalfOfEntry), ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => integrations.listOnBehalfOf(request.caller!.access, request.params.client_id));
+
+  app.post<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/onbehalfof`, {
+    schema: { tags: customers, summary: 'Register a customer (its onbehalfof value must be new on the integration)', params: ClientIdParams, headers: IfMatch, body: OnBehalfOfEntry, response: { 201: OnBehalfOfEntry, ...errors } },
+    preHandler: guard('idporten:dcr/onbehalfof:write'),
+  }, async (request, reply) => reply.code(201).send(await integrations.addOnBehalfOf(request.caller!.access, request.params.client_id, request.body, request.caller!.actor, ifMatch(request))));
+
+  app.get<{ Params: { client_id: string; onbehalfof: string } }>(`${API_PREFIX}/clients/:client_id/onbehalfof/:onbehalfof`, {
+    schema: { tags: customers, summary: 'Read one customer', params: OnBehalfOfParams, response: { 200: OnBehalfOfEntry, ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => integrations.getOnBehalfOf(request.caller!.access, request.params.client_id, request.params.onbehalfof));
+
+  app.put<{ Params: { client_id: string; onbehalfof: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/onbehalfof/:onbehalfof`, {
+    schema: { tags: customers, summary: 'Replace one customer\'s registration (its onbehalfof value stays)', params: OnBehalfOfParams, headers: IfMatch, body: OnBehalfOfEntry, response: { 200: OnBehalfOfEntry, ...errors } },
+    preHandler: guard('idporten:dcr/onbehalfof:write'),
+  }, async (request) => integrations.replaceOnBehalfOf(request.caller!.access, request.params.client_id, request.params.onbehalfof, request.body, request.caller!.actor, ifMatch(request)));
+
+  app.delete<{ Params: { client_id: string; onbehalfof: string } }>(`${API_PREFIX}/clients/:client_id/onbehalfof/:onbehalfof`, {
+    schema: { tags: customers, summary: 'Remove one customer', params: OnBehalfOfParams, headers: IfMatch, response: { 204: Type.Null(), ...errors } },
+    preHandler: guard('idporten:dcr/onbehalfof:write'),
+  }, async (request, reply) => {
+    await integrations.removeOnBehalfOf(request.caller!.access, request.params.client_id, request.params.onbehalfof, request.caller!.actor, ifMatch(request));
+    return reply.code(204).send();
   });
 
   for (const method of ['post', 'put'] as const) {

@@ -27,6 +27,15 @@ export const RsaJwk = Type.Object(
   { additionalProperties: true },
 );
 
+/** A supplier's customer on a client (profile §7.2, §11): the value a login names, and the name shown. */
+export const OnBehalfOfSchema = Type.Object({
+  onbehalfof: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', hint: 'must be 1 to 100 characters: letters, digits and . _ -' }),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
+  client_uri: Type.Optional(Url),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+}, { additionalProperties: false });
+
 export const ClientInputSchema = Type.Object(
   {
     client_id: Type.String({ pattern: '^[A-Za-z0-9._:~-]{3,200}$', hint: 'must be 3 to 200 characters: letters, digits and . _ : ~ -' }),
@@ -58,13 +67,7 @@ export const ClientInputSchema = Type.Object(
     /** Legacy (2019) field, kept as given. */
     default_scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
     /** A supplier's customers, each shown by name on the login page when the request names it (profile §11). */
-    onbehalfof: Type.Optional(Type.Array(Type.Object({
-      onbehalfof: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', hint: 'must be 1 to 100 characters: letters, digits and . _ -' }),
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
-      client_uri: Type.Optional(Url),
-      description: Type.Optional(Type.String({ maxLength: 2000 })),
-    }, { additionalProperties: false }), { maxItems: 1000 })),
+    onbehalfof: Type.Optional(Type.Array(OnBehalfOfSchema, { maxItems: 1000 })),
     refresh_token_usage: Type.Union([Type.Literal('ONETIME'), Type.Literal('REUSE')], { default: 'ONETIME' }),
     access_token_lifetime: Lifetime(120, 86_400), // capped so retired signing keys can leave the JWKS after a day
     refresh_token_lifetime: Lifetime(600),
@@ -214,7 +217,7 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
 }
 
 /** Scopes of Portvakt's own self-service API, as ID-porten names them (profile §7.3). */
-export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
+export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write'] as const;
 
 /**
  * A machine client of an organisation (like Maskinporten's): keys, no people. It gets its tokens
@@ -230,7 +233,7 @@ function checkApiClientRules(client: ClientInput): void {
   }
   if (client.redirect_uris.length) fail(client, 'redirect_uris', 'must be empty for integration_type "maskinporten" (no person logs in)');
   if (!client.client_orgno) fail(client, 'client_orgno', 'is required for integration_type "maskinporten" (the organisation it acts for)');
-  const unknown = client.scopes.filter((scope) => !SELF_SERVICE_SCOPES.includes(scope));
+  const unknown = client.scopes.filter((scope) => !(SELF_SERVICE_SCOPES as readonly string[]).includes(scope));
   if (unknown.length) fail(client, 'scopes', `of a "maskinporten" integration may be ${SELF_SERVICE_SCOPES.join(', ')}; not ${unknown.join(', ')}`);
 }
 

@@ -17,8 +17,8 @@ const DAY = 86_400_000;
 export type Access = { orgnos: ReadonlySet<string> } | 'all';
 
 export class NotFoundError extends DomainError {
-  constructor(clientId: string) {
-    super('client.not_found', `no integration ${clientId} that you can see`);
+  constructor(clientId: string, message = `no integration ${clientId} that you can see`) {
+    super('client.not_found', message);
   }
 }
 export class ForbiddenError extends DomainError {}
@@ -75,12 +75,22 @@ export interface Integrations {
   setJwks(access: Access, clientId: string, jwks: unknown, actor: Actor, ifMatch?: string): Promise<JwksView>;
   /** What the provider did for this integration lately, newest first (protocol events). */
   events(access: Access, clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
+  /** A supplier's customers registered on the integration (onbehalfof, profile §7.3 and §11). */
+  listOnBehalfOf(access: Access, clientId: string): Promise<OnBehalfOf[]>;
+  getOnBehalfOf(access: Access, clientId: string, onbehalfof: string): Promise<OnBehalfOf>;
+  /** Adds a customer; its onbehalfof value must be new on the integration. */
+  addOnBehalfOf(access: Access, clientId: string, input: unknown, actor: Actor, ifMatch?: string): Promise<OnBehalfOf>;
+  /** Replaces a customer's registration; its onbehalfof value cannot change. */
+  replaceOnBehalfOf(access: Access, clientId: string, onbehalfof: string, input: unknown, actor: Actor, ifMatch?: string): Promise<OnBehalfOf>;
+  removeOnBehalfOf(access: Access, clientId: string, onbehalfof: string, actor: Actor, ifMatch?: string): Promise<void>;
   /** The service desk's view across organisations: integrations whose calls failed most lately. */
   failing(access: Access, query?: FailingQuery): Promise<FailingIntegration[]>;
 }
 
 /** A client failing lately, with its integration (none for Portvakt's own clients, the portal and the demo). */
 export type FailingIntegration = FailingClient & { integration: IntegrationView | undefined };
+
+export type OnBehalfOf = NonNullable<ClientInput['onbehalfof']>[number];
 
 type StoredJwks = NonNullable<ClientInput['jwks']> & { created?: string; last_updated?: string };
 
@@ -120,6 +130,23 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     const before = await visible(access, clientId);
     if (!preconditionHolds(ifMatch, before)) throw new PreconditionFailedError(clientId, etagOf(before));
     return before;
+  }
+
+  /** One registered customer of an integration, or 404 as for anything the caller cannot see. */
+  function entryOf(stored: StoredClient, onbehalfof: string): OnBehalfOf {
+    const entry = stored.registration.onbehalfof?.find((e) => e.onbehalfof === onbehalfof);
+    if (!entry) throw new NotFoundError(stored.registration.client_id, `no onbehalfof ${JSON.stringify(onbehalfof.slice(0, 100))} on integration ${stored.registration.client_id}`);
+    return entry;
+  }
+
+  /** The integration with this list of customers, checked as a whole (field paths onbehalfof.N.name and so on) and audited. */
+  async function saveOnBehalfOf(before: StoredClient, entries: OnBehalfOf[], actor: Actor, ifMatch: string | undefined): Promise<StoredClient> {
+    const clientId = before.registration.client_id;
+    const client = validate({ ...(before.registration as ClientInput), onbehalfof: entries }, clientId, before.orgno!);
+    const { client_secret: _placeholder, ...withoutSecret } = client;
+    const stored = await changeExisting(before, withoutSecret as ClientInput, ifMatch);
+    await audit.record({ actor, action: 'client.onbehalfof.set', orgno: before.orgno, clientId, before: { onbehalfof: before.registration.onbehalfof ?? [] }, after: { onbehalfof: client.onbehalfof ?? [] } });
+    return stored;
   }
 
   /**
@@ -234,6 +261,39 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       await audit.record({ actor, action: 'client.jwks.set', orgno: before.orgno, clientId, before: { keys: before.registration.jwks?.keys ?? [] }, after: { keys: client.jwks?.keys } });
       const jwks = stored.registration.jwks as StoredJwks;
       return { created: jwks.created, last_updated: jwks.last_updated, keys: jwks.keys };
+    },
+
+    async listOnBehalfOf(access, clientId) {
+      return (await visible(access, clientId)).registration.onbehalfof ?? [];
+    },
+
+    async getOnBehalfOf(access, clientId, onbehalfof) {
+      return entryOf(await visible(access, clientId), onbehalfof);
+    },
+
+    async addOnBehalfOf(access, clientId, input, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
+      const value = (input as { onbehalfof?: unknown } | null)?.onbehalfof;
+      if (typeof value === 'string' && (before.registration.onbehalfof ?? []).some((e) => e.onbehalfof === value)) {
+        throw new ClientValidationError(clientId, 'onbehalfof', `"${value}" is registered already; change it with PUT …/onbehalfof/${value}`);
+      }
+      const entries = [...(before.registration.onbehalfof ?? []), input as OnBehalfOf];
+      return entryOf(await saveOnBehalfOf(before, entries, actor, ifMatch), String(value));
+    },
+
+    async replaceOnBehalfOf(access, clientId, onbehalfof, input, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
+      entryOf(before, onbehalfof);
+      const value = (input as { onbehalfof?: unknown } | null)?.onbehalfof;
+      if (value !== undefined && value !== onbehalfof) throw new ClientValidationError(clientId, 'onbehalfof', `cannot be changed (it is "${onbehalfof}"); register the new value and remove this one`);
+      const entries = (before.registration.onbehalfof ?? []).map((e) => (e.onbehalfof === onbehalfof ? { ...(input as object), onbehalfof } as OnBehalfOf : e));
+      return entryOf(await saveOnBehalfOf(before, entries, actor, ifMatch), onbehalfof);
+    },
+
+    async removeOnBehalfOf(access, clientId, onbehalfof, actor, ifMatch) {
+      const before = await readForChange(access, clientId, ifMatch);
+      entryOf(before, onbehalfof);
+      await saveOnBehalfOf(before, (before.registration.onbehalfof ?? []).filter((e) => e.onbehalfof !== onbehalfof), actor, ifMatch);
     },
 
     async events(access, clientId, { limit = 50, outcome } = {}) {

@@ -102,6 +102,7 @@ export const nb = {
   'portal.scope.idporten:dcr.read': 'lese virksomhetens integrasjoner',
   'portal.scope.idporten:dcr.write': 'opprette integrasjoner',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjoner',
+  'portal.scope.idporten:dcr/onbehalfof:write': 'registrere kunder integrasjonene logger inn på vegne av (onbehalfof)',
   'portal.error.title': 'Rett opp dette',
   'portal.problem.title': 'Dette gikk ikke',
   'portal.problem.notFound': 'Vi fant ikke det du ba om. Det kan være slettet, eller du har ikke tilgang til det.',

@@ -103,6 +103,7 @@ export const nn: Catalogue = {
   'portal.scope.idporten:dcr.read': 'lese integrasjonane til verksemda',
   'portal.scope.idporten:dcr.write': 'opprette integrasjonar',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjonar',
+  'portal.scope.idporten:dcr/onbehalfof:write': 'registrere kundar integrasjonane loggar inn på vegner av (onbehalfof)',
   'portal.error.title': 'Rett opp dette',
   'portal.problem.title': 'Dette gjekk ikkje',
   'portal.problem.notFound': 'Vi fann ikkje det du bad om. Det kan vere sletta, eller du har ikkje tilgang til det.',
