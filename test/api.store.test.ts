@@ -373,6 +373,14 @@ describe('onbehalfof: a supplier\'s customers on an integration (profile §7.3)'
     expect((await api('GET', `/clients/${created.client_id}`, 'a')).body.onbehalfof).toEqual([]);
   });
 
+  it('added at the same moment by several scripts, without If-Match: every one is kept', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const base = `/clients/${created.client_id}/onbehalfof`;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => api('POST', base, 'supplier', { onbehalfof: `samtidig-${i}`, name: `Samtidig ${i}` })));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect((await api('GET', base, 'supplier')).body.map((e: { onbehalfof: string }) => e.onbehalfof).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `samtidig-${i}`));
+  });
+
   it('refuse what does not fit: a value registered already, a changed value, a missing name, an unknown customer, a caller without the scope or of another organisation', async () => {
     const { body: created } = await api('POST', '/clients', 'a', webClient());
     const base = `/clients/${created.client_id}/onbehalfof`;

@@ -139,14 +139,27 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     return entry;
   }
 
-  /** The integration with this list of customers, checked as a whole (field paths onbehalfof.N.name and so on) and audited. */
-  async function saveOnBehalfOf(before: StoredClient, entries: OnBehalfOf[], actor: Actor, ifMatch: string | undefined): Promise<StoredClient> {
-    const clientId = before.registration.client_id;
-    const client = validate({ ...(before.registration as ClientInput), onbehalfof: entries }, clientId, before.orgno!);
-    const { client_secret: _placeholder, ...withoutSecret } = client;
-    const stored = await changeExisting(before, withoutSecret as ClientInput, ifMatch);
-    await audit.record({ actor, action: 'client.onbehalfof.set', orgno: before.orgno, clientId, before: { onbehalfof: before.registration.onbehalfof ?? [] }, after: { onbehalfof: client.onbehalfof ?? [] } });
-    return stored;
+  /**
+   * Changes an integration's list of customers: `change` makes the new list from the one read, and
+   * the result is checked as a whole (field paths onbehalfof.N.name and so on), saved and audited.
+   * One customer added or removed must not undo another's added at the same moment, so the list is
+   * saved only over the version it was made from, and made again from the newer one otherwise;
+   * with the caller's If-Match, a newer version is the caller's 412 instead.
+   */
+  async function changeOnBehalfOf(access: Access, clientId: string, change: (entries: OnBehalfOf[], before: StoredClient) => OnBehalfOf[], actor: Actor, ifMatch: string | undefined): Promise<StoredClient> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await readForChange(access, clientId, ifMatch);
+      const client = validate({ ...(before.registration as ClientInput), onbehalfof: change(before.registration.onbehalfof ?? [], before) }, clientId, before.orgno!);
+      const { client_secret: _placeholder, ...withoutSecret } = client;
+      try {
+        const stored = await changeExisting(before, withoutSecret as ClientInput, ifMatch ?? etagOf(before));
+        await audit.record({ actor, action: 'client.onbehalfof.set', orgno: before.orgno, clientId, before: { onbehalfof: before.registration.onbehalfof ?? [] }, after: { onbehalfof: client.onbehalfof ?? [] } });
+        return stored;
+      } catch (err) {
+        // Each round one of the changes racing saves, so this many rounds serve as many at once.
+        if (!(err instanceof PreconditionFailedError) || ifMatch !== undefined || attempt >= ONBEHALFOF_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /**
@@ -272,28 +285,31 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     },
 
     async addOnBehalfOf(access, clientId, input, actor, ifMatch) {
-      const before = await readForChange(access, clientId, ifMatch);
       const value = (input as { onbehalfof?: unknown } | null)?.onbehalfof;
-      if (typeof value === 'string' && (before.registration.onbehalfof ?? []).some((e) => e.onbehalfof === value)) {
-        throw new ClientValidationError(clientId, 'onbehalfof', `"${value}" is registered already; change it with PUT …/onbehalfof/${value}`);
-      }
-      const entries = [...(before.registration.onbehalfof ?? []), input as OnBehalfOf];
-      return entryOf(await saveOnBehalfOf(before, entries, actor, ifMatch), String(value));
+      const stored = await changeOnBehalfOf(access, clientId, (entries) => {
+        if (typeof value === 'string' && entries.some((e) => e.onbehalfof === value)) {
+          throw new ClientValidationError(clientId, 'onbehalfof', `"${value}" is registered already; change it with PUT …/onbehalfof/${value}`);
+        }
+        return [...entries, input as OnBehalfOf];
+      }, actor, ifMatch);
+      return entryOf(stored, String(value));
     },
 
     async replaceOnBehalfOf(access, clientId, onbehalfof, input, actor, ifMatch) {
-      const before = await readForChange(access, clientId, ifMatch);
-      entryOf(before, onbehalfof);
       const value = (input as { onbehalfof?: unknown } | null)?.onbehalfof;
       if (value !== undefined && value !== onbehalfof) throw new ClientValidationError(clientId, 'onbehalfof', `cannot be changed (it is "${onbehalfof}"); register the new value and remove this one`);
-      const entries = (before.registration.onbehalfof ?? []).map((e) => (e.onbehalfof === onbehalfof ? { ...(input as object), onbehalfof } as OnBehalfOf : e));
-      return entryOf(await saveOnBehalfOf(before, entries, actor, ifMatch), onbehalfof);
+      const stored = await changeOnBehalfOf(access, clientId, (entries, before) => {
+        entryOf(before, onbehalfof);
+        return entries.map((e) => (e.onbehalfof === onbehalfof ? { ...(input as object), onbehalfof } as OnBehalfOf : e));
+      }, actor, ifMatch);
+      return entryOf(stored, onbehalfof);
     },
 
     async removeOnBehalfOf(access, clientId, onbehalfof, actor, ifMatch) {
-      const before = await readForChange(access, clientId, ifMatch);
-      entryOf(before, onbehalfof);
-      await saveOnBehalfOf(before, (before.registration.onbehalfof ?? []).filter((e) => e.onbehalfof !== onbehalfof), actor, ifMatch);
+      await changeOnBehalfOf(access, clientId, (entries, before) => {
+        entryOf(before, onbehalfof);
+        return entries.filter((e) => e.onbehalfof !== onbehalfof);
+      }, actor, ifMatch);
     },
 
     async events(access, clientId, { limit = 50, outcome } = {}) {
@@ -312,6 +328,9 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     },
   };
 }
+
+/** Rounds a change to an integration's customers makes against changes racing it (see changeOnBehalfOf). */
+const ONBEHALFOF_ATTEMPTS = 20;
 
 /** Protocol events one answer lists at most. */
 export const MAX_EVENTS = 200;
