@@ -19,15 +19,20 @@ beforeAll(async () => {
   await pv.portvakt.organisations.upsert({ orgno: ORG_B, name: 'Brønnøysundregistrene' });
   await pv.portvakt.organisations.grant(OTHER.pid, 'integration_admin', ORG_B);
   clientId = (await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'A sin tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' })).integration.client_id;
-  other = new CookieBrowser();
-  const start = await other.request(`${pv.issuer}/portal/login`);
-  const callback = await loginWithTestId(other, start.location!, `${pv.issuer}/portal/callback`, { pid: OTHER.pid });
-  await other.request(callback);
+  other = await loggedIn(OTHER.pid);
   const home = await other.request(`${pv.issuer}/portal`);
   expect(home.body).toContain(`Logget inn som ${OTHER.pid}`);
   csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1]!;
 });
 afterAll(async () => pv?.close());
+
+/** A browser logged in to the portal as the person with this pid. */
+async function loggedIn(pid: string): Promise<CookieBrowser> {
+  const browser = new CookieBrowser();
+  const start = await browser.request(`${pv.issuer}/portal/login`);
+  await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid }));
+  return browser;
+}
 
 describe('another organisation\'s administrator', () => {
   it.each([
@@ -41,13 +46,16 @@ describe('another organisation\'s administrator', () => {
     ['POST', () => `/portal/clients/${clientId}/delete`],
     ['POST', () => `/portal/clients/${clientId}/keys`],
     ['POST', () => `/portal/clients/${clientId}/keys/remove`],
+    ['POST', () => `/portal/clients/${clientId}/onbehalfof`],
+    ['POST', () => `/portal/clients/${clientId}/onbehalfof/remove`],
     ['GET', () => '/portal/desk'],
   ])('%s %s → 404, and nothing changed', async (method, path) => {
-    const form = { csrf, client_name: 'Kapret', redirect_uris: 'http://localhost:9/cb', active: 'no', kid: 'k', key: '{}' };
+    const form = { csrf, client_name: 'Kapret', redirect_uris: 'http://localhost:9/cb', active: 'no', kid: 'k', key: '{}', onbehalfof: 'kapret', name: 'Kapret' };
     const answer = method === 'GET' ? await other.request(`${pv.issuer}${path()}`) : await other.post(`${pv.issuer}${path()}`, form);
     expect(answer.status).toBe(404);
     const still = await pv.portvakt.integrations.get('all', clientId);
     expect(still).toMatchObject({ client_name: 'A sin tjeneste', active: true });
+    expect(still.onbehalfof ?? []).toEqual([]);
     expect((await pv.portvakt.integrations.list('all', { orgno: ORG_A })).map((i) => i.client_name)).not.toContain('Kapret');
   });
 
@@ -91,9 +99,7 @@ describe('the service desk', () => {
     for (let i = 0; i < 105; i++) {
       await pv.portvakt.integrations.create('all', ORG_B, { client_name: `Mange tjenester ${i}`, redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     }
-    const browser = new CookieBrowser();
-    const start = await browser.request(`${pv.issuer}/portal/login`);
-    await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid: desk.pid }));
+    const browser = await loggedIn(desk.pid);
     const page = await browser.request(`${pv.issuer}/portal/desk?q=mange`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Treff (100 / 105)');
@@ -112,9 +118,7 @@ describe('the service desk\'s view of integrations failing lately', () => {
     }
     const desk = testPersons[4]!;
     await pv.portvakt.organisations.grant(desk.pid, 'service_desk');
-    const browser = new CookieBrowser();
-    const start = await browser.request(`${pv.issuer}/portal/login`);
-    await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid: desk.pid }));
+    const browser = await loggedIn(desk.pid);
     const page = await browser.request(`${pv.issuer}/portal/desk`);
     expect(page.status).toBe(200);
     const row = new RegExp(`<tr><td><a href="/portal/clients/${integration.client_id}\\?events=failures#events-title">Feiler ofte</a></td><td><code>${integration.client_id}</code></td><td>${ORG_A}</td><td>3</td><td><code>invalid_client</code></td>`);
@@ -128,9 +132,7 @@ describe('the service desk\'s view of integrations failing lately', () => {
 
 describe('two people (or a person and a script) changing one integration', () => {
   it('the later save of a form opened before the other change is refused and shows what is there now; sent again, it is saved', async () => {
-    const admin = new CookieBrowser();
-    const start = await admin.request(`${pv.issuer}/portal/login`);
-    await admin.request(await loginWithTestId(admin, start.location!, `${pv.issuer}/portal/callback`, { pid: testPersons[0]!.pid }));
+    const admin = await loggedIn(testPersons[0]!.pid);
     const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Felles', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
     const opened = await admin.request(url);
@@ -155,9 +157,7 @@ describe('two people (or a person and a script) changing one integration', () =>
 
 describe('an API client (integration_type maskinporten) in the portal', () => {
   it('registered for client credentials, keeps that grant when its name and access are changed on its page', async () => {
-    const admin = new CookieBrowser();
-    const start = await admin.request(`${pv.issuer}/portal/login`);
-    await admin.request(await loginWithTestId(admin, start.location!, `${pv.issuer}/portal/callback`, { pid: testPersons[0]!.pid }));
+    const admin = await loggedIn(testPersons[0]!.pid);
     const { integration } = await pv.portvakt.integrations.create('all', ORG_A, {
       client_name: 'Gammel robot', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scopes: ['idporten:dcr.read', 'idporten:dcr.modify'],
     }, { kind: 'cli', id: 'test' });
@@ -176,5 +176,32 @@ describe('an API client (integration_type maskinporten) in the portal', () => {
     expect(await pv.portvakt.integrations.get('all', integration.client_id)).toMatchObject({
       client_name: 'Ny robot', scopes: ['idporten:dcr.read', 'idporten:dcr.write'], grant_types: ['client_credentials'], integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt',
     });
+  });
+});
+
+describe('a supplier\'s customers (onbehalfof) on an integration\'s page', () => {
+  it('are added and removed one by one; a value that cannot be used is refused on the page, nothing changed', async () => {
+    const admin = await loggedIn(testPersons[0]!.pid);
+    const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Leverandørtjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
+    const page = await admin.request(url);
+    expect(page.body).toContain('Ingen kunder registrert.');
+    const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+
+    const added = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b', name: 'Kommune B', orgno: '974760673' });
+    expect(added.status).toBe(303);
+    expect((await pv.portvakt.integrations.get('all', integration.client_id)).onbehalfof).toEqual([{ onbehalfof: 'kommune-b', name: 'Kommune B', orgno: '974760673' }]);
+    expect((await admin.request(url)).body).toContain('<code>kommune-b</code> – Kommune B (974760673)');
+
+    const refused = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'med mellomrom', name: 'X' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/role="alert"><p>onbehalfof\.1\.onbehalfof must be 1 to 100 characters/);
+    const twice = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b', name: 'Igjen' });
+    expect(twice.status).toBe(400);
+    expect(twice.body).toContain('registered already');
+
+    const removed = await admin.post(`${url}/onbehalfof/remove`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b' });
+    expect(removed.status).toBe(303);
+    expect((await pv.portvakt.integrations.get('all', integration.client_id)).onbehalfof).toEqual([]);
   });
 });

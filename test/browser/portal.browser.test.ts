@@ -170,6 +170,23 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.context().close();
   });
 
+  it('customers (onbehalfof): the administrator adds one on the integration\'s page, and a login for it names the customer', async () => {
+    const { integration } = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Leverandørtjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const page = await loggedIn(DEMO_ADMIN);
+    await page.goto(`${pv.issuer}/portal/clients/${integration.client_id}`);
+    await page.getByLabel('Verdi (onbehalfof)').fill('kommune-c');
+    await page.getByLabel('Kundens navn').fill('Kommune C');
+    await page.getByRole('button', { name: 'Legg til kunde' }).click();
+    expect(await page.locator('section[aria-labelledby="onbehalfof-title"]').innerText()).toContain('kommune-c – Kommune C');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const login = await (await browser.newContext()).newPage();
+    await login.goto(`${pv.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', onbehalfof: 'kommune-c' })}`);
+    expect(await login.locator('main').innerText()).toContain('Du logger inn på Kommune C');
+    await login.context().close();
+    await page.context().close();
+  });
+
   it('a person without a role sees no organisation and cannot open one', async () => {
     const page = await loggedIn(NOBODY);
     expect(await page.locator('main').innerText()).toContain('ikke tilgang til noen virksomhet');

@@ -195,6 +195,8 @@ export function integrationFormPage(p: {
   integration?: IntegrationView | undefined;
   keys?: Array<{ kid: string }> | undefined;
   keyError?: string | undefined;
+  /** Why the customer (onbehalfof) just sent could not be added or removed. */
+  onBehalfOfError?: string | undefined;
   events?: RecordedEvent[] | undefined;
   failuresOnly?: boolean;
   /** The integration was changed by someone else while this person edited it: shown as it is now. */
@@ -292,20 +294,10 @@ export function integrationFormPage(p: {
       {p.integration?.token_endpoint_auth_method === 'private_key_jwt' && (
         <section aria-labelledby="keys-title">
           <h2 id="keys-title">{t('portal.keys')}</h2>
-          {p.keys?.length ? (
-            <ul>
-              {p.keys.map((key) => (
-                <li key={key.kid}>
-                  <code>{key.kid}</code>{' '}
-                  <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration!.client_id)}/keys/remove`} class="inline">
-                    <input type="hidden" name="csrf" value={p.csrf} />
-                    <input type="hidden" name="kid" value={key.kid} />
-                    <button type="submit" class="ds-button" data-variant="tertiary">{t('portal.keys.remove', { kid: key.kid })}</button>
-                  </form>
-                </li>
-              ))}
-            </ul>
-          ) : <p>{t('portal.keys.none')}</p>}
+          <RemovableList
+            csrf={p.csrf} action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/keys/remove`} field="kid" none={t('portal.keys.none')}
+            items={(p.keys ?? []).map((key) => ({ value: key.kid, shown: <code>{key.kid}</code>, remove: t('portal.keys.remove', { kid: key.kid }) }))}
+          />
           {p.keyError && <div class="ds-alert" data-color="danger" role="alert"><p>{p.keyError}</p></div>}
           <form method="post" action={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/keys`}>
             <input type="hidden" name="csrf" value={p.csrf} />
@@ -322,6 +314,7 @@ export function integrationFormPage(p: {
           </form>
         </section>
       )}
+      {p.integration && !machine && <OnBehalfOfSection t={t} csrf={p.csrf} integration={p.integration} error={p.onBehalfOfError} />}
       {p.integration && (
         <div class="actions">
           {p.integration.token_endpoint_auth_method.startsWith('client_secret') && (
@@ -356,6 +349,62 @@ export function secretPage(p: { locale: Locale; pid: string; csrf: string; servi
       <p>{t('portal.secret.body', { expires: p.integration.client_secret_expires_at?.slice(0, 10) ?? '' })}</p>
       <p><a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}`}>{t('portal.back')}</a></p>
     </Frame>,
+  );
+}
+
+/** Things registered one by one (keys, customers), each with a button that removes it by posting its value as `field`. */
+function RemovableList({ csrf, action, field, none, items }: { csrf: string; action: string; field: string; none: string; items: Array<{ value: string; shown: ComponentChildren; remove: string }> }) {
+  if (!items.length) return <p>{none}</p>;
+  return (
+    <ul>
+      {items.map((item) => (
+        <li key={item.value}>
+          {item.shown}{' '}
+          <form method="post" action={action} class="inline">
+            <input type="hidden" name="csrf" value={csrf} />
+            <input type="hidden" name={field} value={item.value} />
+            <button type="submit" class="ds-button" data-variant="tertiary">{item.remove}</button>
+          </form>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * A supplier's customers on a login integration (onbehalfof, profile §11): a request that names one
+ * shows the customer's name on the login page. Added and removed one at a time, like keys.
+ */
+function OnBehalfOfSection({ t, csrf, integration, error }: { t: Translate; csrf: string; integration: IntegrationView; error: string | undefined }) {
+  const action = `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}/onbehalfof`;
+  const entries = integration.onbehalfof ?? [];
+  return (
+    <section aria-labelledby="onbehalfof-title">
+      <h2 id="onbehalfof-title">{t('portal.onbehalfof')}</h2>
+      <p class="hint">{t('portal.onbehalfof.intro')}</p>
+      <RemovableList
+        csrf={csrf} action={`${action}/remove`} field="onbehalfof" none={t('portal.onbehalfof.none')}
+        items={entries.map((entry) => ({ value: entry.onbehalfof, shown: <><code>{entry.onbehalfof}</code> – {entry.name}{entry.orgno ? ` (${entry.orgno})` : ''}</>, remove: t('portal.onbehalfof.remove', { value: entry.onbehalfof }) }))}
+      />
+      {error && <div class="ds-alert" data-color="danger" role="alert"><p>{error}</p></div>}
+      <form method="post" action={action}>
+        <input type="hidden" name="csrf" value={csrf} />
+        <div class="ds-field">
+          <label class="ds-label" for="onbehalfof">{t('portal.onbehalfof.value')}</label>
+          <p id="onbehalfof-help" class="hint">{t('portal.onbehalfof.valueHelp')}</p>
+          <input class="ds-input" type="text" id="onbehalfof" name="onbehalfof" required pattern="[A-Za-z0-9._\-]{1,100}" aria-describedby="onbehalfof-help" />
+        </div>
+        <div class="ds-field">
+          <label class="ds-label" for="onbehalfof-name">{t('portal.onbehalfof.name')}</label>
+          <input class="ds-input wide" type="text" id="onbehalfof-name" name="name" required />
+        </div>
+        <div class="ds-field">
+          <label class="ds-label" for="onbehalfof-orgno">{t('portal.onbehalfof.orgno')}</label>
+          <input class="ds-input" type="text" id="onbehalfof-orgno" name="orgno" inputmode="numeric" pattern="[0-9]{9}" />
+        </div>
+        <button type="submit" class="ds-button" data-variant="secondary">{t('portal.onbehalfof.add')}</button>
+      </form>
+    </section>
   );
 }
 

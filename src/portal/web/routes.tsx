@@ -187,14 +187,15 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   interface EditPageExtras {
     error?: { field: string; message: string };
     keyError?: string;
+    onBehalfOfError?: string;
     /** List only the failures among the events (`?events=failures`). */
     failuresOnly?: boolean;
     changedMeanwhile?: boolean;
   }
-  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, failuresOnly = false, changedMeanwhile = false }: EditPageExtras = {}) =>
+  const editPage = async (p: Person, integration: IntegrationView, values: IntegrationFormValues, { error, keyError, onBehalfOfError, failuresOnly = false, changedMeanwhile = false }: EditPageExtras = {}) =>
     integrationFormPage({
       ...frame(p), issuer, title: `${translator(p.locale)('portal.edit')}: ${integration.client_name ?? integration.client_id}`,
-      action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError, changedMeanwhile,
+      action: `${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, values, creating: false, integration, error, keyError, onBehalfOfError, changedMeanwhile,
       keys: (await integrations.getJwks(p.access, integration.client_id)).keys,
       events: await integrations.events(p.access, integration.client_id, { limit: EVENTS_ON_PAGE, ...(failuresOnly ? { outcome: 'failure' } : {}) }),
       failuresOnly,
@@ -230,6 +231,34 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     }
     return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
   });
+
+  // A supplier's customers (onbehalfof): add one, or remove one.
+  app.post<{ Params: { id: string }; Body: { onbehalfof?: string; name?: string; orgno?: string } }>(`${PORTAL_PREFIX}/clients/:id/onbehalfof`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    const text = (value: unknown) => String(value ?? '').trim();
+    const entry = { onbehalfof: text(request.body?.onbehalfof), name: text(request.body?.name), ...(text(request.body?.orgno) ? { orgno: text(request.body?.orgno) } : {}) };
+    return changingOnBehalfOf(p, reply, integration, () => integrations.addOnBehalfOf(p.access, integration.client_id, entry, p.actor));
+  });
+
+  app.post<{ Params: { id: string }; Body: { onbehalfof?: string } }>(`${PORTAL_PREFIX}/clients/:id/onbehalfof/remove`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    return changingOnBehalfOf(p, reply, integration, () => integrations.removeOnBehalfOf(p.access, integration.client_id, String(request.body?.onbehalfof ?? ''), p.actor));
+  });
+
+  /** Makes a change to the customers, then shows the integration: with why, if it could not be made. */
+  async function changingOnBehalfOf(p: Person, reply: FastifyReply, integration: IntegrationView, change: () => Promise<unknown>) {
+    try {
+      await change();
+      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}#onbehalfof-title`, 303);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return html(reply, await editPage(p, integration, valuesOf(integration), { onBehalfOfError: err.message.replace(/^client "[^"]*": /, '') }), 400);
+    }
+  }
 
   app.post<{ Params: { id: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
     const p = await person(request, reply);
