@@ -121,7 +121,7 @@ describe('the service desk\'s view of integrations failing lately', () => {
     const browser = await loggedIn(desk.pid);
     const page = await browser.request(`${pv.issuer}/portal/desk`);
     expect(page.status).toBe(200);
-    const row = new RegExp(`<tr><td><a href="/portal/clients/${integration.client_id}\\?events=failures#events-title">Feiler ofte</a></td><td><code>${integration.client_id}</code></td><td>${ORG_A}</td><td>3</td><td><code>invalid_client</code></td>`);
+    const row = new RegExp(`<tr><td><a href="/portal/clients/${integration.client_id}\\?events=failures#events-title">Feiler ofte</a><br/><code class="client-id">${integration.client_id}</code></td><td>${ORG_A}</td><td>3</td><td><code>invalid_client</code></td>`);
     expect(page.body).toMatch(row);
 
     // An organisation's administrator has no desk, and the domain says no to anyone but the desk.

@@ -418,12 +418,12 @@ function FailingTable({ t, failing }: { t: Translate; failing: FailingIntegratio
           <p class="hint" id="failing-intro">{t('portal.desk.failing.intro')}</p>
           <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="failing-title" aria-describedby="failing-intro">
             <table class="ds-table" id="failing">
-              <thead><tr><th scope="col">{t('portal.field.client_name')}</th><th scope="col">client_id</th><th scope="col">{t('portal.desk.failing.org')}</th><th scope="col">{t('portal.desk.failing.count')}</th><th scope="col">{t('portal.desk.failing.lastError')}</th><th scope="col">{t('portal.desk.failing.last')}</th></tr></thead>
+              <thead><tr><th scope="col">{t('portal.desk.failing.integration')}</th><th scope="col">{t('portal.desk.failing.org')}</th><th scope="col">{t('portal.desk.failing.count')}</th><th scope="col">{t('portal.desk.failing.lastError')}</th><th scope="col">{t('portal.desk.failing.last')}</th></tr></thead>
               <tbody>
                 {failing.map((f) => (
                   <tr>
-                    <td>{f.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(f.clientId)}?events=failures#events-title`}>{f.integration.client_name ?? f.clientId}</a> : '–'}</td>
-                    <td><code>{f.clientId}</code></td>
+                    {/* The name links to the integration's failures; the client_id under it is what a caller quotes. */}
+                    <td>{f.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(f.clientId)}?events=failures#events-title`}>{f.integration.client_name ?? f.clientId}</a> : '–'}<br /><code class="client-id">{f.clientId}</code></td>
                     <td>{f.integration?.client_orgno ?? ''}</td>
                     <td>{f.failures}</td>
                     <td>{f.lastError ? <code>{f.lastError}</code> : ''}</td>

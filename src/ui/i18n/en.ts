@@ -117,6 +117,7 @@ export const en: Catalogue = {
   'portal.desk.failing': 'Integrations failing in the last 24 hours',
   'portal.desk.failing.intro': 'Most failures first. Open an integration to see what its client was told.',
   'portal.desk.failing.none': 'No failures in the last 24 hours.',
+  'portal.desk.failing.integration': 'Integration (client_id)',
   'portal.desk.failing.org': 'Organisation',
   'portal.desk.failing.count': 'Failures',
   'portal.desk.failing.lastError': 'Last error',

@@ -116,6 +116,7 @@ export const nb = {
   'portal.desk.failing': 'Integrasjoner med feil siste døgn',
   'portal.desk.failing.intro': 'Flest feil først. Åpne integrasjonen for å se hva klienten fikk til svar.',
   'portal.desk.failing.none': 'Ingen feil siste døgn.',
+  'portal.desk.failing.integration': 'Integrasjon (client_id)',
   'portal.desk.failing.org': 'Virksomhet',
   'portal.desk.failing.count': 'Feil',
   'portal.desk.failing.lastError': 'Siste feilkode',

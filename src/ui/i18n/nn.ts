@@ -117,6 +117,7 @@ export const nn: Catalogue = {
   'portal.desk.failing': 'Integrasjonar med feil siste døgeret',
   'portal.desk.failing.intro': 'Flest feil fyrst. Opne integrasjonen for å sjå kva klienten fekk til svar.',
   'portal.desk.failing.none': 'Ingen feil siste døgeret.',
+  'portal.desk.failing.integration': 'Integrasjon (client_id)',
   'portal.desk.failing.org': 'Verksemd',
   'portal.desk.failing.count': 'Feil',
   'portal.desk.failing.lastError': 'Siste feilkode',

@@ -118,6 +118,7 @@ export const se: Catalogue = {
   'portal.desk.failing': 'Integrašuvnnat main leat boasttuvuođat maŋimus jándoris',
   'portal.desk.failing.intro': 'Eanemus boasttuvuođat vuosttažin. Raba integrašuvnna oaidnit maid klienta oaččui vástádussan.',
   'portal.desk.failing.none': 'Eai leat boasttuvuođat maŋimus jándoris.',
+  'portal.desk.failing.integration': 'Integrašuvdna (client_id)',
   'portal.desk.failing.org': 'Organisašuvdna',
   'portal.desk.failing.count': 'Boasttuvuođat',
   'portal.desk.failing.lastError': 'Maŋimus boasttuvuohtakoda',
