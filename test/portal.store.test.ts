@@ -2,7 +2,7 @@
 // nor change an integration, on any route; and without a session there is nothing to see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
 const ORG_A = '312000008'; // seeded; administered by testPersons[0]
@@ -136,9 +136,8 @@ describe('two people (or a person and a script) changing one integration', () =>
     const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Felles', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
     const opened = await admin.request(url);
-    const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
-    const form = (html: string, clientName: string) => ({ csrf: field(html, 'csrf')!, version: field(html, 'version')!.replace(/&quot;/g, '"'), client_name: clientName, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:3000/cb', post_logout_redirect_uris: '' });
-    expect(field(opened.body, 'version')).toBeTruthy();
+    const form = (html: string, clientName: string) => ({ csrf: formField(html, 'csrf')!, version: formField(html, 'version')!.replace(/&quot;/g, '"'), client_name: clientName, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:3000/cb', post_logout_redirect_uris: '' });
+    expect(formField(opened.body, 'version')).toBeTruthy();
 
     // Meanwhile a script changes it through the API's domain.
     await pv.portvakt.integrations.update('all', integration.client_id, { client_name: 'Endret av skript', redirect_uris: ['http://localhost:3000/cb', 'http://localhost:3000/cb2'] }, { kind: 'cli', id: 'script' });
@@ -166,7 +165,7 @@ describe('an API client (integration_type maskinporten) in the portal', () => {
     expect(page.body).not.toContain('name="redirect_uris"'); // a machine has none
     expect(page.body).toMatch(/name="scopes" value="idporten:dcr.modify" checked/);
     expect(page.body).toContain('Denne er registrert for client credentials'); // not told to send a JWT grant it cannot use
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1];
+    const field = (name: string) => formField(page.body, name);
     const body = new URLSearchParams({ csrf: field('csrf')!, version: field('version')!.replace(/&quot;/g, '"'), client_name: 'Ny robot' });
     body.append('scopes', 'idporten:dcr.read');
     body.append('scopes', 'idporten:dcr.write');
@@ -186,21 +185,21 @@ describe('a supplier\'s customers (onbehalfof) on an integration\'s page', () =>
     const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
     const page = await admin.request(url);
     expect(page.body).toContain('Ingen kunder registrert.');
-    const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const adminCsrf = formField(page.body, 'csrf')!;
 
-    const added = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b', name: 'Kommune B', orgno: '974760673' });
+    const added = await admin.post(`${url}/onbehalfof`, { csrf: adminCsrf, onbehalfof: 'kommune-b', name: 'Kommune B', orgno: '974760673' });
     expect(added.status).toBe(303);
     expect((await pv.portvakt.integrations.get('all', integration.client_id)).onbehalfof).toEqual([{ onbehalfof: 'kommune-b', name: 'Kommune B', orgno: '974760673' }]);
     expect((await admin.request(url)).body).toContain('<code>kommune-b</code> – Kommune B (974760673)');
 
-    const refused = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'med mellomrom', name: 'X' });
+    const refused = await admin.post(`${url}/onbehalfof`, { csrf: adminCsrf, onbehalfof: 'med mellomrom', name: 'X' });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatch(/role="alert"><p>onbehalfof\.1\.onbehalfof must be 1 to 100 characters/);
-    const twice = await admin.post(`${url}/onbehalfof`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b', name: 'Igjen' });
+    const twice = await admin.post(`${url}/onbehalfof`, { csrf: adminCsrf, onbehalfof: 'kommune-b', name: 'Igjen' });
     expect(twice.status).toBe(400);
     expect(twice.body).toContain('registered already');
 
-    const removed = await admin.post(`${url}/onbehalfof/remove`, { csrf: csrfOf(page.body), onbehalfof: 'kommune-b' });
+    const removed = await admin.post(`${url}/onbehalfof/remove`, { csrf: adminCsrf, onbehalfof: 'kommune-b' });
     expect(removed.status).toBe(303);
     expect((await pv.portvakt.integrations.get('all', integration.client_id)).onbehalfof).toEqual([]);
   });
