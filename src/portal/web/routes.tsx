@@ -201,20 +201,30 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       failuresOnly,
     });
 
+  /**
+   * Makes a change to one part of an integration's page (its keys, its customers), then shows the
+   * page again (at `anchor`): with why, in that part, if the change could not be made.
+   */
+  async function changingPart(p: Person, reply: FastifyReply, integration: IntegrationView, errorIn: 'keyError' | 'onBehalfOfError', anchor: string, change: () => Promise<unknown>) {
+    try {
+      await change();
+      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}${anchor}`, 303);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return html(reply, await editPage(p, integration, valuesOf(integration), { [errorIn]: withoutClientName(err.message) }), 400);
+    }
+  }
+
   // Keys: add one (JWK, PEM key or certificate) or remove one; the whole set is replaced each time.
   app.post<{ Params: { id: string }; Body: { kid?: string; key?: string } }>(`${PORTAL_PREFIX}/clients/:id/keys`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
     const integration = await integrations.get(p.access, request.params.id);
     const { keys } = await integrations.getJwks(p.access, integration.client_id);
-    try {
+    return changingPart(p, reply, integration, 'keyError', '', async () => {
       const added = keyFromUpload(String(request.body?.key ?? ''), String(request.body?.kid ?? '').trim());
       await integrations.setJwks(p.access, integration.client_id, { keys: [...keys, added] }, p.actor);
-      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return html(reply, await editPage(p, integration, valuesOf(integration), { keyError: err.message.replace(/^client "[^"]*": /, '') }), 400);
-    }
+    });
   });
 
   app.post<{ Params: { id: string }; Body: { kid?: string } }>(`${PORTAL_PREFIX}/clients/:id/keys/remove`, async (request, reply) => {
@@ -223,13 +233,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const integration = await integrations.get(p.access, request.params.id);
     const { keys } = await integrations.getJwks(p.access, integration.client_id);
     const remaining = keys.filter((k) => k.kid !== request.body?.kid);
-    try {
-      await integrations.setJwks(p.access, integration.client_id, { keys: remaining }, p.actor);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return html(reply, await editPage(p, integration, valuesOf(integration), { keyError: err.message.replace(/^client "[^"]*": /, '') }), 400);
-    }
-    return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}`, 303);
+    return changingPart(p, reply, integration, 'keyError', '', () => integrations.setJwks(p.access, integration.client_id, { keys: remaining }, p.actor));
   });
 
   // A supplier's customers (onbehalfof): add one, or remove one.
@@ -239,26 +243,15 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const integration = await integrations.get(p.access, request.params.id);
     const text = (value: unknown) => String(value ?? '').trim();
     const entry = { onbehalfof: text(request.body?.onbehalfof), name: text(request.body?.name), ...(text(request.body?.orgno) ? { orgno: text(request.body?.orgno) } : {}) };
-    return changingOnBehalfOf(p, reply, integration, () => integrations.addOnBehalfOf(p.access, integration.client_id, entry, p.actor));
+    return changingPart(p, reply, integration, 'onBehalfOfError', '#onbehalfof-title', () => integrations.addOnBehalfOf(p.access, integration.client_id, entry, p.actor));
   });
 
   app.post<{ Params: { id: string }; Body: { onbehalfof?: string } }>(`${PORTAL_PREFIX}/clients/:id/onbehalfof/remove`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
     const integration = await integrations.get(p.access, request.params.id);
-    return changingOnBehalfOf(p, reply, integration, () => integrations.removeOnBehalfOf(p.access, integration.client_id, String(request.body?.onbehalfof ?? ''), p.actor));
+    return changingPart(p, reply, integration, 'onBehalfOfError', '#onbehalfof-title', () => integrations.removeOnBehalfOf(p.access, integration.client_id, String(request.body?.onbehalfof ?? ''), p.actor));
   });
-
-  /** Makes a change to the customers, then shows the integration: with why, if it could not be made. */
-  async function changingOnBehalfOf(p: Person, reply: FastifyReply, integration: IntegrationView, change: () => Promise<unknown>) {
-    try {
-      await change();
-      return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}#onbehalfof-title`, 303);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return html(reply, await editPage(p, integration, valuesOf(integration), { onBehalfOfError: err.message.replace(/^client "[^"]*": /, '') }), 400);
-    }
-  }
 
   app.post<{ Params: { id: string }; Body: Record<string, string> }>(`${PORTAL_PREFIX}/clients/:id`, async (request, reply) => {
     const p = await person(request, reply);
@@ -379,6 +372,11 @@ function toInput(v: IntegrationFormValues): Record<string, unknown> {
 /** The rule a form broke, in the person's language when the catalogue has it, else in the domain's words. */
 function problem(err: ClientValidationError, locale: Locale): { field: string; message: string } {
   const key = `rule.${err.rule}`;
-  const message = key in catalogues[locale] ? translator(locale)(key as MessageKey, err.params) : err.message.replace(/^client "[^"]*": /, '');
+  const message = key in catalogues[locale] ? translator(locale)(key as MessageKey, err.params) : withoutClientName(err.message);
   return { field: err.field, message };
+}
+
+/** A domain message without its leading `client "…": `, which a page about that client need not repeat. */
+function withoutClientName(message: string): string {
+  return message.replace(/^client "[^"]*": /, '');
 }
