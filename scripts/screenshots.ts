@@ -63,6 +63,32 @@ async function main() {
     });
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
     await shootEvents(config.issuer);
+    await shootVerification(config.issuer);
+
+    // An integration's verification tests, after its service and the demo service shared a login
+    // (test 1) and the demo logged out (test 7).
+    async function shootVerification(issuer: string) {
+      const service = 'http://localhost:3000';
+      const { integration } = await portvakt.integrations.create('all', '312000008', { client_name: 'Min tjeneste', redirect_uris: [`${service}/callback`], frontchannel_logout_uri: `${service}/logout/frontchannel` }, { kind: 'cli', id: 'screenshots' });
+      const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+      await context.route(`${service}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'Min tjeneste' }));
+      const page = await context.newPage();
+      const verifier = crypto.randomBytes(32).toString('base64url');
+      const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+      await page.goto(`${issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: `${service}/callback`, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' })}`);
+      await page.getByRole('button', { name: 'Logg inn som Kari Nordmann' }).click();
+      await page.waitForURL(`${service}/**`);
+      await page.goto(`${issuer}/demo/login`);
+      await page.waitForSelector('#id-token-claims');
+      await page.getByRole('button', { name: 'Logg ut' }).click();
+      await page.waitForURL(/\/demo\/logged-out/);
+      await page.goto(`${issuer}/portal`);
+      await logInToPortal(page, issuer);
+      await page.goto(`${issuer}/portal/clients/${integration.client_id}/verification`);
+      await page.screenshot({ path: path.join(OUT, 'portal-verification.png'), fullPage: true });
+      await context.close();
+      process.stdout.write('docs/screenshots/portal-verification.png\n');
+    }
 
 
     // An integration's recent protocol events, after the usual first mistakes.

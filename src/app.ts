@@ -14,6 +14,7 @@ import { describeFailure, errorReference, recordProtocolEvents } from './provide
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
+import { createVerification, type Verification } from './onboarding/verification-tests.js';
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
@@ -56,6 +57,8 @@ export interface Portvakt {
   organisations: Organisations;
   audit: AuditLog;
   integrations: Integrations;
+  /** ID-porten's verification tests, as this environment's events show them done. */
+  verification: Verification;
   /** The keys it signs with now (they change when `portvakt keys rotate` runs; key-watch.ts). */
   readonly keys: SigningKeys;
   /** The provider serving requests now (a new one after the keys change). */
@@ -136,6 +139,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events);
+    const verification = createVerification(integrations, events, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 
@@ -191,8 +195,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const listening = server;
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
-    await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, organisations, audit, testEnvironment });
+    await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, issuer: config.issuer });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
@@ -299,7 +303,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
       async close() {

@@ -51,8 +51,8 @@ const webClient = (extra: Record<string, unknown> = {}) => ({
   client_name: 'Min tjeneste', redirect_uris: ['http://localhost:4000/callback'], post_logout_redirect_uris: ['http://localhost:4000/'], ...extra,
 });
 
-async function headlessLogin(clientId: string, secret: string, redirect = 'http://localhost:4000/callback') {
-  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial` });
+async function headlessLogin(clientId: string, secret: string, redirect = 'http://localhost:4000/callback', extra: Record<string, string> = {}) {
+  const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:${PID}_idporten-loa-substantial`, ...extra });
   const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
   const code = new URL(location, pv.issuer).searchParams.get('code');
   if (!code) return { status: 0, location };
@@ -256,7 +256,7 @@ describe('protocol events', () => {
       { at: expect.any(String), type: 'token', outcome: 'failure', detail: { grant_type: 'authorization_code', error: 'invalid_client', error_description: expect.stringContaining('invalid secret') } },
       { at: expect.any(String), type: 'authorize', outcome: 'success', detail: expect.objectContaining({ login: 'TestID', acr: 'idporten-loa-substantial' }) },
       { at: expect.any(String), type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } },
-      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: { redirect_uri: 'http://localhost:4000/callback', scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-substantial' } },
+      { at: expect.any(String), type: 'authorize', outcome: 'success', detail: { redirect_uri: 'http://localhost:4000/callback', scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-substantial', pkce: 'S256' } },
     ]);
     expect(Date.parse(events.body[0].at)).toBeGreaterThanOrEqual(Date.parse(events.body[3].at));
 
@@ -269,6 +269,29 @@ describe('protocol events', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.error_description).toContain('limit must be a whole number from 1 to 200');
     }
+  });
+});
+
+describe('verification tests', () => {
+  it('GET /clients/{id}/verification lists ID-porten\'s tests, each passed once the provider has seen it done', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const before = await api('GET', `/clients/${created.client_id}/verification`, 'readonly');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ client_id: created.client_id, environment: 'test', mandatory_passed: false, evidence_kept_days: 30 });
+    expect(before.body.tests[0]).toEqual({ test: 1, name: 'sso_from_service', mandatory: true, status: 'not_yet' });
+    // No front-channel logout URI registered: test 7 says so.
+    expect(before.body.tests.find((t: { test: number }) => t.test === 7)).toMatchObject({ status: 'not_yet', needs: 'frontchannel_logout_uri' });
+
+    // A headless login in English (as a team's end-to-end tests would make it) is test 11.
+    expect((await headlessLogin(created.client_id, created.client_secret, undefined, { ui_locales: 'en' })).status).toBe(200);
+    const after = await api('GET', `/clients/${created.client_id}/verification`, 'a');
+    expect(after.body.tests.find((t: { test: number }) => t.test === 11)).toEqual({ test: 11, name: 'language', mandatory: false, status: 'passed', passed_at: expect.any(String) });
+  });
+
+  it('an API client has none: 400 that says why', async () => {
+    const answer = await api('GET', '/clients/api-a-read/verification', 'a');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error_description).toBe('verification tests are for integrations that log people in; api-a-read is a maskinporten integration');
   });
 });
 
@@ -286,6 +309,7 @@ describe('another organisation can neither read nor change an integration', () =
     ['POST', '/jwks'],
     ['PUT', '/jwks'],
     ['GET', '/events'],
+    ['GET', '/verification'],
   ])('%s /clients/{id}%s → 404, and nothing changed', async (method, suffix) => {
     const body = method === 'PUT' && !suffix ? webClient({ client_name: 'Kapret' }) : suffix === '/jwks' && method !== 'GET' ? { keys: [] } : undefined;
     const answer = await api(method, `/clients/${clientId}${suffix}`, 'b', body);

@@ -48,6 +48,7 @@ describe('another organisation\'s administrator', () => {
     ['POST', () => `/portal/clients/${clientId}/keys/remove`],
     ['POST', () => `/portal/clients/${clientId}/onbehalfof`],
     ['POST', () => `/portal/clients/${clientId}/onbehalfof/remove`],
+    ['GET', () => `/portal/clients/${clientId}/verification`],
     ['GET', () => '/portal/desk'],
   ])('%s %s → 404, and nothing changed', async (method, path) => {
     const form = { csrf, client_name: 'Kapret', redirect_uris: 'http://localhost:9/cb', active: 'no', kid: 'k', key: '{}', onbehalfof: 'kapret', name: 'Kapret' };
@@ -175,6 +176,31 @@ describe('an API client (integration_type maskinporten) in the portal', () => {
     expect(await pv.portvakt.integrations.get('all', integration.client_id)).toMatchObject({
       client_name: 'Ny robot', scopes: ['idporten:dcr.read', 'idporten:dcr.write'], grant_types: ['client_credentials'], integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt',
     });
+  });
+});
+
+describe('verification tests', () => {
+  it('the integration\'s page links to them; a test the service has done is passed, with when, and what is missing for another is said', async () => {
+    const admin = await loggedIn(testPersons[0]!.pid);
+    const created = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Verifisert tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const id = created.integration.client_id;
+    const page = await admin.request(`${pv.issuer}/portal/clients/${id}`);
+    expect(page.body).toContain(`<a href="/portal/clients/${id}/verification">Verifikasjonstester</a>`);
+
+    const before = await admin.request(`${pv.issuer}/portal/clients/${id}/verification`);
+    expect(before.status).toBe(200);
+    expect(before.body).toContain('<h1>Verifikasjonstester for Verifisert tjeneste</h1>');
+    expect(before.body).toContain('Obligatoriske tester som gjenstår: 1, 3, 6, 7.');
+    expect(before.body).toContain(`href="${pv.issuer}/demo"`);
+    expect(before.body).toMatch(/id="test-7" data-status="not_yet">[\s\S]*Registrer en adresse for front-channel-utlogging/);
+    expect(before.body).toMatch(/id="test-8" data-status="check_yourself">[\s\S]*Sjekk selv/);
+    expect(before.body).toContain(`GET ${pv.issuer}/api/v1/clients/${id}/verification`);
+
+    // The service logs someone in with ui_locales: test 11 (in English, on the page in English).
+    const query = new URLSearchParams({ client_id: id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ui_locales: 'nn' });
+    await loginWithTestId(new CookieBrowser(), `${pv.issuer}/authorize?${query}`, 'http://localhost:3000/cb');
+    const after = await admin.request(`${pv.issuer}/portal/clients/${id}/verification?lang=en`);
+    expect(after.body).toMatch(/id="test-11" data-status="passed">[\s\S]*Passed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
   });
 });
 

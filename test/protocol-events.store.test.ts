@@ -46,10 +46,11 @@ describe('what is recorded for a client', () => {
       expect.objectContaining({ type: 'revocation', outcome: 'success' }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'refresh_token' } }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'sso', acr: 'idporten-loa-high' } }),
+      // The SSO answer reused this client's own login (another's would be verification test 3).
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'sso', acr: 'idporten-loa-high', sso_from: 'self', pkce: 'S256' } }),
       expect.objectContaining({ type: 'userinfo', outcome: 'success', detail: {} }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high' } }),
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high', pkce: 'S256' } }),
     ]);
     // The introspection is the calling resource server's event, not the token's client's.
     expect(await since('introspector', introspectorBefore)).toEqual([expect.objectContaining({ type: 'introspection', outcome: 'success', detail: { active: true } })]);
@@ -112,7 +113,7 @@ describe('what is recorded for a client', () => {
     const rows = [...page.body.matchAll(/<tr data-outcome="(\w+)">(.*?)<\/tr>/g)].map(([, outcome, row]) => ({ outcome, text: row!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() }));
     expect(rows).toEqual([
       { outcome: 'failure', text: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d token Feil invalid_client : client authentication failed: invalid secret provided grant_type= authorization_code$/) },
-      { outcome: 'success', text: expect.stringMatching(/ authorize OK login= TestID acr= idporten-loa-substantial scope= openid redirect_uri= http:\/\/localhost:7777\/callback response_mode= query$/) },
+      { outcome: 'success', text: expect.stringMatching(/ authorize OK login= TestID acr= idporten-loa-substantial scope= openid redirect_uri= http:\/\/localhost:7777\/callback response_mode= query pkce= S256$/) },
     ]);
 
     // Only the failures: the page's own filter.

@@ -12,6 +12,7 @@ import { ClientValidationError, DomainError } from '../registry/errors.js';
 import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, versionOf, type Access, type Integrations } from '../registry/integrations.js';
 import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
+import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verification-tests.js';
 import type { Actor } from '../registry/audit.js';
 
 export const API_PREFIX = '/api/v1';
@@ -21,6 +22,7 @@ export interface ApiOptions {
   provider: () => Provider;
   clients: ClientRegistry;
   integrations: Integrations;
+  verification: Verification;
   issuer: string;
 }
 
@@ -53,6 +55,20 @@ const ClientView = Type.Object(
 );
 const Jwks = Type.Object({ keys: Type.Array(RsaJwk, { maxItems: 5 }) });
 const JwksView = Type.Object({ created: Type.Optional(Type.String()), last_updated: Type.Optional(Type.String()), keys: Type.Array(RsaJwk) }, { additionalProperties: true });
+const VerificationReportView = Type.Object({
+  client_id: Type.String(),
+  environment: Type.String(),
+  mandatory_passed: Type.Boolean({ description: 'every mandatory test the provider can see has passed (test 8 is for you to check)' }),
+  evidence_kept_days: Type.Integer({ description: 'events are kept this long; a test seen only before then must be done again' }),
+  tests: Type.Array(Type.Object({
+    test: Type.Integer({ description: 'ID-porten\'s number for the test' }),
+    name: Type.Union(VERIFICATION_TEST_NAMES.map((n) => Type.Literal(n))),
+    mandatory: Type.Boolean(),
+    status: Type.Union([Type.Literal('passed'), Type.Literal('not_yet'), Type.Literal('check_yourself')]),
+    passed_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the provider last saw it done' })),
+    needs: Type.Optional(Type.Literal('frontchannel_logout_uri', { description: 'register this first: the test cannot pass without it' })),
+  })),
+});
 const EventView = Type.Object({
   at: Type.String({ format: 'date-time' }),
   type: Type.Union(PROTOCOL_EVENT_TYPES.map((t) => Type.Literal(t))),
@@ -66,7 +82,7 @@ const OnBehalfOfEntry = OnBehalfOfSchema;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 412: ErrorBody };
 
 export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  const { clients, integrations } = options;
+  const { clients, integrations, verification } = options;
 
   await app.register(swagger, {
     openapi: {
@@ -180,6 +196,18 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     const events = await integrations.events(request.caller!.access, request.params.client_id, query);
     return events.map(({ at, type, outcome, detail }) => ({ at: at.toISOString(), type, outcome, detail }));
   });
+
+  app.get<{ Params: { client_id: string } }>(`${API_PREFIX}/clients/:client_id/verification`, {
+    schema: {
+      tags,
+      summary: 'ID-porten\'s verification tests (profile §9.3) for a login integration in a test environment: which the service has been seen to do, and when',
+      description: 'Each test passes by itself when the provider sees the service do it (from a person in a browser or from end-to-end tests), '
+        + 'and stays passed while the events that show it are kept. Test 8 (the service ends its own session after 30 idle minutes) cannot be seen from here: check_yourself.',
+      params: ClientIdParams,
+      response: { 200: VerificationReportView, ...errors },
+    },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => verification.report(request.caller!.access, request.params.client_id));
 
   // A supplier's customers on an integration (profile §7.3): the onbehalfof values a login may name.
   const customers = ['onbehalfof'];

@@ -7,6 +7,18 @@ import { chooseLocale, LANGUAGE_COOKIE, type Locale } from './locale.js';
 
 const LOGIN_SCOPES = new Set(['openid', 'profile']);
 
+/**
+ * Emitted on the provider for each client whose front-channel logout URI a logout loads:
+ * (ctx, clientId, FrontchannelLogoutEvent).
+ */
+export const FRONTCHANNEL_LOGOUT_EVENT = 'portvakt.frontchannel_logout';
+export interface FrontchannelLogoutEvent {
+  /** Who asked for the logout: this client, another one, or nobody named (the person, at /logout). */
+  initiatedBy: 'self' | 'another' | 'person';
+  /** Whether the URI carried iss and sid. */
+  sid: boolean;
+}
+
 export interface LogoutPages {
   /** automatic: the request named its client (id_token_hint or client_id), so no question is asked. */
   logout(p: { locale: Locale; action: string; xsrf: string; automatic: boolean }): { html: string; csp: string };
@@ -67,19 +79,24 @@ export function frontchannelLogout(provider: Provider, pages: LogoutPages) {
     const session = ctx.oidc.session as { destroyed?: boolean; authorizations?: Authorizations } | undefined;
     if (!session?.destroyed) return;
     const frames: Array<{ url: string; serviceName: string }> = [];
+    const initiator = ctx.oidc.client?.clientId;
+    const loaded: Array<[string, FrontchannelLogoutEvent]> = [];
     for (const [clientId, { sid }] of Object.entries(session.authorizations ?? {})) {
       const client = (await provider.Client.find(clientId)) as
         | { clientName?: string; frontchannel_logout_uri?: string; frontchannel_logout_session_required?: boolean }
         | undefined;
       if (!client?.frontchannel_logout_uri) continue;
       const url = new URL(client.frontchannel_logout_uri);
-      if (client.frontchannel_logout_session_required && sid) {
+      const withSid = !!(client.frontchannel_logout_session_required && sid);
+      if (withSid) {
         url.searchParams.set('iss', provider.issuer);
-        url.searchParams.set('sid', sid);
+        url.searchParams.set('sid', sid!);
       }
       frames.push({ url: url.href, serviceName: client.clientName ?? clientId });
+      loaded.push([clientId, { initiatedBy: !initiator ? 'person' : initiator === clientId ? 'self' : 'another', sid: withSid }]);
     }
     if (!frames.length) return;
+    for (const [clientId, event] of loaded) provider.emit(FRONTCHANNEL_LOGOUT_EVENT, ctx, clientId, event);
     const destination = ctx.response.get('location');
     ctx.remove('location');
     send(ctx, pages.frontchannel({ locale: localeOf(ctx), frames, next: destination }));

@@ -44,6 +44,8 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   keepField(provider.Grant, 'onbehalfof');
   // A session remembers whether its login belongs to an sso_disabled client (sessions.ts).
   keepField(provider.Session, 'isolatedFor');
+  // … and for which client it was made, so a reuse by SSO can be told to that client (verification tests).
+  keepField(provider.Session, 'loginFor');
 
   const par = provider.PushedAuthorizationRequest.prototype as unknown as Proto;
   const save = par.save!;

@@ -9,7 +9,8 @@ import crypto from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProtocolEvent, ProtocolEventType } from '../registry/events.js';
-import { LOGIN_EVENT, type LoginEvent } from './sessions.js';
+import { LOGIN_EVENT, type IsolatedSession, type LoginEvent } from './sessions.js';
+import { FRONTCHANNEL_LOGOUT_EVENT, type FrontchannelLogoutEvent } from './logout.js';
 
 interface OAuthError extends Error {
   error?: string;
@@ -69,13 +70,26 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
   on(LOGIN_EVENT, (ctx: KoaContextWithOIDC, login: LoginEvent) => { if (ctx) freshLogins.set(ctx, login); });
   on('authorization.success', (ctx: KoaContextWithOIDC) => {
     const login = ctx ? freshLogins.get(ctx) : undefined;
+    const session = ctx?.oidc?.session as IsolatedSession | undefined;
+    const clientId = ctx?.oidc?.client?.clientId;
+    // Whose login an SSO answer reused: this client's own, or another's (verification tests 1–4).
+    const ssoFrom = login || !session?.loginFor ? undefined : session.loginFor === clientId ? 'self' : 'another';
     record(ctx, 'authorize', 'success', {
       redirect_uri: param(ctx, 'redirect_uri'),
       scope: param(ctx, 'scope'),
       response_mode: param(ctx, 'response_mode') ?? 'query',
       login: login?.method ?? 'sso',
-      acr: ctx?.oidc?.session?.acr,
+      acr: session?.acr,
+      sso_from: ssoFrom,
+      // What the client asked for, as the verification tests look for it.
+      acr_values: param(ctx, 'acr_values'),
+      prompt: param(ctx, 'prompt'),
+      ui_locales: param(ctx, 'ui_locales'),
+      onbehalfof: param(ctx, 'onbehalfof'),
+      pkce: param(ctx, 'code_challenge') ? param(ctx, 'code_challenge_method') ?? 'plain' : 'none',
     });
+    // The client whose login this was hears that another service used it, without learning which.
+    if (ssoFrom === 'another') sink({ clientId: session!.loginFor!, type: 'sso', outcome: 'success', detail: { by: 'another service', acr: session!.acr } });
   });
   on('authorization.error', (ctx: KoaContextWithOIDC, err: OAuthError) => {
     // An error that cannot go back to the client is shown on a page, with a reference to quote.
@@ -89,7 +103,14 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
   on('userinfo.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'userinfo', err));
   on('introspection.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'introspection', err));
   on('revocation.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'revocation', err));
-  on('end_session.success', (ctx: KoaContextWithOIDC) => record(ctx, 'logout', 'success'));
+  on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    // How many other services the ended session held (a logout from this one logs them out too).
+    const clientId = ctx?.oidc?.client?.clientId;
+    const services = Object.keys(ctx?.oidc?.session?.authorizations ?? {}).filter((id) => id !== clientId).length;
+    record(ctx, 'logout', 'success', { other_services: services });
+  });
+  on(FRONTCHANNEL_LOGOUT_EVENT, (_ctx: KoaContextWithOIDC, clientId: string, event: FrontchannelLogoutEvent) =>
+    sink({ clientId, type: 'frontchannel_logout', outcome: 'success', detail: { initiated_by: event.initiatedBy, sid: event.sid } }));
   on('end_session.error', (ctx: KoaContextWithOIDC, err: OAuthError) => failure(ctx, 'logout', err));
   on('backchannel.success', (ctx: KoaContextWithOIDC, client: { clientId: string; backchannelLogoutUri?: string }) =>
     sink({ clientId: client.clientId, type: 'backchannel_logout', outcome: 'success', detail: { uri: client.backchannelLogoutUri } }));

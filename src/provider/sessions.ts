@@ -15,6 +15,8 @@ export interface IsolatedSession {
   acr?: string;
   amr?: string[];
   isolatedFor?: string;
+  /** The client the session's latest login was made for: whose login another service reuses by SSO. */
+  loginFor?: string;
 }
 
 /** Emitted on the provider when a person has logged in (not for SSO): (ctx, { method, acr }). */
@@ -58,6 +60,7 @@ export const ssoIsolationCheck = new interactionPolicy.Check(
 /** After a fresh login: records whose login it is, and tells whoever counts logins. */
 export function completeLogin(ctx: KoaContextWithOIDC, session: IsolatedSession): void {
   session.isolatedFor = isolatedClientId(ctx);
+  session.loginFor = ctx.oidc.client?.clientId;
   const event: LoginEvent = { method: session.amr?.[0] ?? 'unknown', acr: session.acr ?? 'unknown' };
   ctx.oidc.provider.emit(LOGIN_EVENT, ctx, event);
 }

@@ -17,6 +17,10 @@ export const PROTOCOL_EVENT_TYPES = [
   'authorize', 'par', 'token', 'userinfo', 'introspection', 'revocation', 'logout', 'backchannel_logout', 'server_error',
   // Stands for the failures of a minute past the per-client limit (detail.count says how many).
   'suppressed',
+  // Another service logged in by SSO on the login made at this client (verification tests 1 and 2).
+  'sso',
+  // This client's front-channel logout URI was loaded in a logout (verification test 7).
+  'frontchannel_logout',
 ] as const;
 export type ProtocolEventType = (typeof PROTOCOL_EVENT_TYPES)[number];
 
@@ -54,6 +58,18 @@ export interface FailingQuery {
   limit?: number;
 }
 
+/**
+ * Which events count as evidence of something (onboarding/verification-tests.ts): a type, an
+ * outcome, and conditions on detail values — equal to a value, not equal to one (or absent), present,
+ * or a number at least so big.
+ */
+export interface EventFilter {
+  type: ProtocolEventType;
+  outcome?: ProtocolEvent['outcome'];
+  detail?: Record<string, DetailCondition>;
+}
+export type DetailCondition = string | { not: string } | { present: true } | { atLeast: number };
+
 export interface ProtocolEventsOptions {
   recording?: EventRecording;
   flushMs?: number;
@@ -74,6 +90,8 @@ export interface ProtocolEvents {
   forClient(clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
   /** The clients with the most failures lately, most first (a minute's suppressed failures counted too). */
   failing(query?: FailingQuery): Promise<FailingClient[]>;
+  /** For each named filter, when the client's latest event matching it happened (undefined: none kept). */
+  latestMatching<Name extends string>(clientId: string, filters: Record<Name, EventFilter>): Promise<Record<Name, Date | undefined>>;
   /** Writes what is queued now. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -243,6 +261,23 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       `.execute(db);
       return rows.map((r) => ({ clientId: r.client_id, failures: r.failures, lastAt: new Date(r.last_at), lastError: r.last_error ?? undefined }));
     },
+    async latestMatching(clientId, filters) {
+      await flush();
+      const names = Object.keys(filters) as Array<keyof typeof filters>;
+      if (!names.length) return {} as Record<keyof typeof filters, Date | undefined>;
+      // One scan of the client's events, one aggregate per filter (columns named by position, so no
+      // caller's name ever becomes SQL).
+      const latest = names.map((name, i) => sql`max(created_at) filter (where ${matches(filters[name])}) as ${sql.ref(`f${i}`)}`);
+      const { rows } = await sql<Record<string, Date | string | null>>`
+        select ${sql.join(latest)} from protocol_events
+        where environment = ${environment} and client_id = ${clientId} and type in (${sql.join([...new Set(names.map((name) => filters[name].type))])})
+      `.execute(db);
+      const row = rows[0] ?? {};
+      return Object.fromEntries(names.map((name, i) => {
+        const at = row[`f${i}`];
+        return [name, at ? new Date(at) : undefined];
+      })) as Record<keyof typeof filters, Date | undefined>;
+    },
     flush,
     async close() {
       clearTimeout(minuteTimer);
@@ -250,6 +285,21 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       await flush();
     },
   };
+}
+
+/** An EventFilter as SQL over protocol_events' columns (values always as parameters). */
+function matches(filter: EventFilter) {
+  const conditions = [sql`type = ${filter.type}`];
+  if (filter.outcome) conditions.push(sql`outcome = ${filter.outcome}`);
+  for (const [key, condition] of Object.entries(filter.detail ?? {})) {
+    const value = sql`detail->>${key}`;
+    if (typeof condition === 'string') conditions.push(sql`${value} = ${condition}`);
+    else if ('not' in condition) conditions.push(sql`${value} is distinct from ${condition.not}`);
+    else if ('present' in condition) conditions.push(sql`detail ? ${key}`);
+    // (case: SQL does not promise to test the type before it casts)
+    else conditions.push(sql`case when jsonb_typeof(detail->${key}) = 'number' then (detail->>${key})::numeric >= ${condition.atLeast} else false end`);
+  }
+  return sql.join(conditions, sql` and `);
 }
 
 /** Deletes the events (of every environment) older than `days`; returns how many. */

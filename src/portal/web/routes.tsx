@@ -10,6 +10,7 @@ import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-sch
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
+import type { Verification } from '../../onboarding/verification-tests.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
 import { StoreUnavailableError } from '../../store/unavailable.js';
@@ -17,7 +18,9 @@ import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
-import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
+import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, verificationPage, type IntegrationFormValues } from './pages.js';
+import { API_PREFIX } from '../api.js';
+import { DEMO_PREFIX } from '../../demo/routes.js';
 
 export { PORTAL_PREFIX };
 
@@ -39,6 +42,7 @@ export interface PortalOptions {
   client: ClientInput;
   secrets: Secrets;
   integrations: Integrations;
+  verification: Verification;
   organisations: Organisations;
   audit: AuditLog;
   testEnvironment: boolean;
@@ -180,6 +184,15 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     if (!p) return reply;
     const integration = await integrations.get(p.access, request.params.id);
     return html(reply, await editPage(p, integration, valuesOf(integration), { failuresOnly: request.query.events === 'failures' }));
+  });
+
+  app.get<{ Params: { id: string } }>(`${PORTAL_PREFIX}/clients/:id/verification`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    const report = await options.verification.report(p.access, integration.client_id);
+    const api = `${issuer}${API_PREFIX}/clients/${encodeURIComponent(integration.client_id)}/verification`;
+    return html(reply, verificationPage({ ...frame(p), integration, report, demo: options.testEnvironment ? `${issuer}${DEMO_PREFIX}` : undefined, api }));
   });
 
   /** The integration page lists this many of its latest protocol events (the API gives more). */
