@@ -139,7 +139,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events);
-    const verification = createVerification(integrations, events, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
+    const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 

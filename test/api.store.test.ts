@@ -288,6 +288,23 @@ describe('verification tests', () => {
     expect(after.body.tests.find((t: { test: number }) => t.test === 11)).toEqual({ test: 11, name: 'language', mandatory: false, status: 'passed', passed_at: expect.any(String) });
   });
 
+  it('PUT /clients/{id}/verification/idle_timeout confirms test 8 (which the provider cannot see), audited; it needs the modify scope', async () => {
+    const { body: created } = await api('POST', '/clients', 'a', webClient());
+    const path = `/clients/${created.client_id}/verification/idle_timeout`;
+    expect((await api('PUT', path, 'readonly', { confirmed: true })).status).toBe(403);
+    const confirmed = await api('PUT', path, 'a', { confirmed: true });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.tests.find((t: { test: number }) => t.test === 8)).toEqual({ test: 8, name: 'idle_timeout', mandatory: true, status: 'confirmed', confirmed_at: expect.any(String) });
+    expect((await pv.portvakt.audit.list({ clientId: created.client_id, action: 'verification.confirm' }))[0]!.actor).toMatchObject({ kind: 'api_client', id: 'api-a' });
+    const bad = await api('PUT', `/clients/${created.client_id}/verification/sso_from_service`, 'a', { confirmed: true });
+    expect(bad).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'test 1 (sso_from_service) is one Portvakt sees done: do it with the service, and it passes' } });
+    for (const body of [{ confirmed: 'yes' }, {}, { confirmed: true, by: 'me' }, '[true]', 'null']) {
+      expect(await api('PUT', path, 'a', body)).toMatchObject({ status: 400, body: { error_description: 'the body must be {"confirmed": true} or {"confirmed": false}' } });
+    }
+    expect((await api('PUT', path, 'b', { confirmed: true })).status).toBe(404);
+    expect((await api('GET', `/clients/${created.client_id}/verification`, 'a')).body.tests.find((t: { test: number }) => t.test === 8).status).toBe('confirmed');
+  });
+
   it('an API client has none: 400 that says why', async () => {
     const answer = await api('GET', '/clients/api-a-read/verification', 'a');
     expect(answer.status).toBe(400);

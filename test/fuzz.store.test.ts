@@ -71,8 +71,8 @@ const paths = (id: () => string) => [
   '/authorize', `/authorize/${id()}`, '/par', '/token', '/userinfo', '/jwks.json', '/logout', '/logout/confirm', '/token/revoke', '/token/introspect',
   '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', `/login/${id()}`, '/demo', '/demo/login', '/demo/logout', '/demo/logged-out', '/demo/callback', '/demo/logout/frontchannel',
   '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`,
-  `/portal/clients/${id()}`, `/portal/clients/${id()}/verification`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
-  '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/openapi.json',
+  `/portal/clients/${id()}`, `/portal/clients/${id()}/verification`, `/portal/clients/${id()}/verification/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
+  '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/verification/${id()}`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/openapi.json',
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];

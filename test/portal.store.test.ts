@@ -49,6 +49,7 @@ describe('another organisation\'s administrator', () => {
     ['POST', () => `/portal/clients/${clientId}/onbehalfof`],
     ['POST', () => `/portal/clients/${clientId}/onbehalfof/remove`],
     ['GET', () => `/portal/clients/${clientId}/verification`],
+    ['POST', () => `/portal/clients/${clientId}/verification/idle_timeout`],
     ['GET', () => '/portal/desk'],
   ])('%s %s → 404, and nothing changed', async (method, path) => {
     const form = { csrf, client_name: 'Kapret', redirect_uris: 'http://localhost:9/cb', active: 'no', kid: 'k', key: '{}', onbehalfof: 'kapret', name: 'Kapret' };
@@ -190,7 +191,7 @@ describe('verification tests', () => {
     const before = await admin.request(`${pv.issuer}/portal/clients/${id}/verification`);
     expect(before.status).toBe(200);
     expect(before.body).toContain('<h1>Verifikasjonstester for Verifisert tjeneste</h1>');
-    expect(before.body).toContain('Obligatoriske tester som gjenstår: 1, 3, 6, 7.');
+    expect(before.body).toContain('Obligatoriske tester som gjenstår: 1, 3, 6, 7, 8.');
     expect(before.body).toContain(`href="${pv.issuer}/demo"`);
     expect(before.body).toMatch(/id="test-7" data-status="not_yet">[\s\S]*Registrer en adresse for front-channel-utlogging/);
     expect(before.body).toMatch(/id="test-8" data-status="check_yourself">[\s\S]*Sjekk selv/);
@@ -201,6 +202,19 @@ describe('verification tests', () => {
     await loginWithTestId(new CookieBrowser(), `${pv.issuer}/authorize?${query}`, 'http://localhost:3000/cb');
     const after = await admin.request(`${pv.issuer}/portal/clients/${id}/verification?lang=en`);
     expect(after.body).toMatch(/id="test-11" data-status="passed">[\s\S]*Passed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+
+    // Test 8 is the owner's to confirm, with the form on its entry (and the session's CSRF token).
+    const adminCsrf = formField(after.body, 'csrf')!;
+    const confirmed = await admin.post(`${pv.issuer}/portal/clients/${id}/verification/idle_timeout`, { csrf: adminCsrf, confirmed: 'yes' });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.location).toBe(`${pv.issuer}/portal/clients/${id}/verification#test-8`);
+    const shown = await admin.request(`${pv.issuer}/portal/clients/${id}/verification`);
+    expect(shown.body).toMatch(/id="test-8" data-status="confirmed">[\s\S]*Bekreftet av dere \d{4}-/);
+    expect(shown.body).toContain('Obligatoriske tester som gjenstår: 1, 3, 6, 7.');
+    expect((await pv.portvakt.audit.list({ clientId: id, action: 'verification.confirm' }))[0]!.actor).toMatchObject({ kind: 'person', id: testPersons[0]!.pid });
+    expect((await admin.post(`${pv.issuer}/portal/clients/${id}/verification/idle_timeout`, { confirmed: 'no' })).status).toBe(403); // no CSRF token
+    await admin.post(`${pv.issuer}/portal/clients/${id}/verification/idle_timeout`, { csrf: adminCsrf, confirmed: 'no' });
+    expect((await admin.request(`${pv.issuer}/portal/clients/${id}/verification`)).body).toMatch(/id="test-8" data-status="check_yourself">/);
   });
 });
 

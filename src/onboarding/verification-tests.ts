@@ -6,11 +6,13 @@
 //
 // What counts as having done a test is written here, once, as filters over the events the provider
 // records (provider/protocol-events.ts). Test 8 (the service ends its own session after 30 idle
-// minutes) happens inside the service and leaves no trace here: the owner checks it. Test 5 is
-// described by ID-porten but in neither of its lists, so it is not here either.
+// minutes) happens inside the service and leaves no trace here: the owner checks it and says so,
+// and that statement, with who made it and when, is an entry in the audit log. Test 5 is described
+// by ID-porten but in neither of its lists, so it is not here either.
 import { DomainError } from '../registry/errors.js';
 import type { EventFilter, ProtocolEvents } from '../registry/events.js';
 import type { Access, Integrations, IntegrationView } from '../registry/integrations.js';
+import type { Actor, AuditLog } from '../registry/audit.js';
 
 const SUBSTANTIAL = 'idporten-loa-substantial';
 const HIGH = 'idporten-loa-high';
@@ -56,13 +58,20 @@ export const VERIFICATION_TESTS: readonly VerificationTest[] = [
   { number: 11, name: 'language', mandatory: false, evidence: { type: 'authorize', outcome: 'success', detail: { ui_locales: { present: true }, ...freshLogin } } },
 ];
 
+/** The audit log's action for an owner's statement about a test Portvakt cannot see. */
+export const CONFIRM_ACTION = 'verification.confirm';
+
 export interface VerificationResult {
   test: number;
   name: VerificationTestName;
   mandatory: boolean;
-  /** passed: seen done (when: passed_at); not_yet: not seen in the events kept; check_yourself: Portvakt cannot see it. */
-  status: 'passed' | 'not_yet' | 'check_yourself';
+  /**
+   * passed: seen done (when: passed_at); not_yet: not seen in the events kept; check_yourself:
+   * Portvakt cannot see it, and nobody has said it is done; confirmed: the owner said so (confirmed_at).
+   */
+  status: 'passed' | 'not_yet' | 'check_yourself' | 'confirmed';
   passed_at?: string;
+  confirmed_at?: string;
   /** What the integration lacks for the test to pass. */
   needs?: 'frontchannel_logout_uri';
 }
@@ -70,7 +79,7 @@ export interface VerificationResult {
 export interface VerificationReport {
   client_id: string;
   environment: string;
-  /** Every mandatory test Portvakt can see has passed (test 8 is the owner's to check). */
+  /** Every mandatory test has passed, or (test 8) been confirmed by the owner. */
   mandatory_passed: boolean;
   /** Events older than this many days are gone, and a test seen only in them must be done again. */
   evidence_kept_days: number;
@@ -79,6 +88,8 @@ export interface VerificationReport {
 
 export interface Verification {
   report(access: Access, clientId: string): Promise<VerificationReport>;
+  /** The owner says a test Portvakt cannot see is done (or takes that back); audited. */
+  confirm(access: Access, clientId: string, test: string, confirmed: boolean, actor: Actor): Promise<VerificationReport>;
 }
 
 export interface VerificationOptions {
@@ -89,30 +100,58 @@ export interface VerificationOptions {
 /** Integration types that log people in, and so have verification tests. */
 const LOGIN_INTEGRATION_TYPES = new Set(['idporten', 'api_klient']);
 
-export function createVerification(integrations: Integrations, events: ProtocolEvents, options: VerificationOptions): Verification {
+export function createVerification(integrations: Integrations, events: ProtocolEvents, audit: AuditLog, options: VerificationOptions): Verification {
   const observable = VERIFICATION_TESTS.filter((test) => test.evidence);
   const filters = Object.fromEntries(observable.map((test) => [test.name, test.evidence!])) as Record<VerificationTestName, EventFilter>;
 
+  /** When the owner last confirmed each test Portvakt cannot see, unless they took it back since. */
+  async function confirmations(clientId: string): Promise<Map<string, Date>> {
+    const confirmed = new Map<string, Date>();
+    const decided = new Set<string>();
+    // Newest first: the latest statement about a test is the one that holds.
+    for (const entry of await audit.list({ clientId, action: CONFIRM_ACTION, limit: 100 })) {
+      const test = String(entry.after?.test ?? '');
+      if (decided.has(test)) continue;
+      decided.add(test);
+      if (entry.after?.confirmed === true) confirmed.set(test, entry.at);
+    }
+    return confirmed;
+  }
+
+  async function report(access: Access, clientId: string): Promise<VerificationReport> {
+    const integration = await integrations.get(access, clientId);
+    checkApplies(integration);
+    const [latest, confirmed] = await Promise.all([events.latestMatching(clientId, filters), confirmations(clientId)]);
+    const tests = VERIFICATION_TESTS.map((test): VerificationResult => {
+      const result = { test: test.number, name: test.name, mandatory: test.mandatory };
+      if (!test.evidence) {
+        const at = confirmed.get(test.name);
+        return at ? { ...result, status: 'confirmed', confirmed_at: at.toISOString() } : { ...result, status: 'check_yourself' };
+      }
+      const at = latest[test.name];
+      if (at) return { ...result, status: 'passed', passed_at: at.toISOString() };
+      const lacks = test.needs && !integration[test.needs] ? { needs: test.needs } : {};
+      return { ...result, status: 'not_yet', ...lacks };
+    });
+    return {
+      client_id: clientId,
+      environment: options.environment,
+      mandatory_passed: tests.every((t) => !t.mandatory || t.status === 'passed' || t.status === 'confirmed'),
+      evidence_kept_days: options.evidenceKeptDays,
+      tests,
+    };
+  }
+
   return {
-    async report(access, clientId) {
+    report,
+    async confirm(access, clientId, name, confirmed, actor) {
       const integration = await integrations.get(access, clientId);
       checkApplies(integration);
-      const latest = await events.latestMatching(clientId, filters);
-      const tests = VERIFICATION_TESTS.map((test): VerificationResult => {
-        const result = { test: test.number, name: test.name, mandatory: test.mandatory };
-        if (!test.evidence) return { ...result, status: 'check_yourself' };
-        const at = latest[test.name];
-        if (at) return { ...result, status: 'passed', passed_at: at.toISOString() };
-        const lacks = test.needs && !integration[test.needs] ? { needs: test.needs } : {};
-        return { ...result, status: 'not_yet', ...lacks };
-      });
-      return {
-        client_id: clientId,
-        environment: options.environment,
-        mandatory_passed: tests.every((t) => !t.mandatory || t.status !== 'not_yet'),
-        evidence_kept_days: options.evidenceKeptDays,
-        tests,
-      };
+      const test = VERIFICATION_TESTS.find((t) => t.name === name);
+      if (!test) throw new DomainError('verification.unknown_test', `there is no verification test ${JSON.stringify(name.slice(0, 100))}; the tests are ${VERIFICATION_TEST_NAMES.join(', ')}`);
+      if (test.evidence) throw new DomainError('verification.observed', `test ${test.number} (${test.name}) is one Portvakt sees done: do it with the service, and it passes`);
+      await audit.record({ actor, action: CONFIRM_ACTION, orgno: integration.client_orgno, clientId, after: { test: test.name, confirmed } });
+      return report(access, clientId);
     },
   };
 }

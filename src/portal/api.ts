@@ -58,14 +58,15 @@ const JwksView = Type.Object({ created: Type.Optional(Type.String()), last_updat
 const VerificationReportView = Type.Object({
   client_id: Type.String(),
   environment: Type.String(),
-  mandatory_passed: Type.Boolean({ description: 'every mandatory test the provider can see has passed (test 8 is for you to check)' }),
+  mandatory_passed: Type.Boolean({ description: 'every mandatory test has passed, or (test 8, which the provider cannot see) been confirmed' }),
   evidence_kept_days: Type.Integer({ description: 'events are kept this long; a test seen only before then must be done again' }),
   tests: Type.Array(Type.Object({
     test: Type.Integer({ description: 'ID-porten\'s number for the test' }),
     name: Type.Union(VERIFICATION_TEST_NAMES.map((n) => Type.Literal(n))),
     mandatory: Type.Boolean(),
-    status: Type.Union([Type.Literal('passed'), Type.Literal('not_yet'), Type.Literal('check_yourself')]),
+    status: Type.Union([Type.Literal('passed'), Type.Literal('not_yet'), Type.Literal('check_yourself'), Type.Literal('confirmed')]),
     passed_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the provider last saw it done' })),
+    confirmed_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the owner confirmed a test the provider cannot see (PUT …/verification/{test})' })),
     needs: Type.Optional(Type.Literal('frontchannel_logout_uri', { description: 'register this first: the test cannot pass without it' })),
   })),
 });
@@ -202,12 +203,24 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
       tags,
       summary: 'ID-porten\'s verification tests (profile §9.3) for a login integration in a test environment: which the service has been seen to do, and when',
       description: 'Each test passes by itself when the provider sees the service do it (from a person in a browser or from end-to-end tests), '
-        + 'and stays passed while the events that show it are kept. Test 8 (the service ends its own session after 30 idle minutes) cannot be seen from here: check_yourself.',
+        + 'and stays passed while the events that show it are kept. Test 8 (the service ends its own session after 30 idle minutes) cannot be seen from here: '
+        + 'it is check_yourself until the owner confirms it (PUT …/verification/idle_timeout).',
       params: ClientIdParams,
       response: { 200: VerificationReportView, ...errors },
     },
     preHandler: guard('idporten:dcr.read'),
   }, async (request) => verification.report(request.caller!.access, request.params.client_id));
+
+  app.put<{ Params: { client_id: string; test: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/verification/:test`, {
+    schema: {
+      tags,
+      summary: 'Confirm (or take back) a verification test the provider cannot see done: idle_timeout (test 8). Audited; answers the report',
+      params: Type.Object({ client_id: Type.String({ maxLength: 200 }), test: Type.String({ maxLength: 100, description: 'the test\'s name, e.g. idle_timeout' }) }),
+      body: Type.Object({ confirmed: Type.Boolean() }, { additionalProperties: false }),
+      response: { 200: VerificationReportView, ...errors },
+    },
+    preHandler: guard('idporten:dcr.modify'),
+  }, async (request) => verification.confirm(request.caller!.access, request.params.client_id, request.params.test, confirmedOf(request.body), request.caller!.actor));
 
   // A supplier's customers on an integration (profile §7.3): the onbehalfof values a login may name.
   const customers = ['onbehalfof'];
@@ -273,4 +286,13 @@ function eventQuery({ limit: rawLimit, outcome }: { limit?: unknown; outcome?: u
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) throw new DomainError('events.limit', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
   if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new DomainError('events.outcome', 'outcome must be success or failure');
   return { limit, ...(outcome ? { outcome } : {}) };
+}
+
+/** The body of a confirmation: `{ "confirmed": true }` or `false`, nothing else. */
+function confirmedOf(body: unknown): boolean {
+  const confirmed = (body as { confirmed?: unknown } | null | undefined)?.confirmed;
+  if (typeof confirmed !== 'boolean' || typeof body !== 'object' || Object.keys(body!).length !== 1) {
+    throw new DomainError('verification.confirmed', 'the body must be {"confirmed": true} or {"confirmed": false}');
+  }
+  return confirmed;
 }

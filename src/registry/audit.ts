@@ -30,7 +30,7 @@ export function maskSecrets(value: unknown): unknown {
 
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
-  list(filter: { orgno?: string; clientId?: string; limit?: number }): Promise<Array<AuditEntry & { at: Date }>>;
+  list(filter: { orgno?: string; clientId?: string; action?: string; limit?: number }): Promise<Array<AuditEntry & { at: Date }>>;
 }
 
 export function createAuditLog(db: Db, environment: string): AuditLog {
@@ -51,10 +51,11 @@ export function createAuditLog(db: Db, environment: string): AuditLog {
         })
         .execute();
     },
-    async list({ orgno, clientId, limit = 100 }) {
+    async list({ orgno, clientId, action, limit = 100 }) {
       let query = db.selectFrom('audit_log').selectAll().where('environment', '=', environment);
       if (orgno) query = query.where('orgno', '=', orgno);
       if (clientId) query = query.where('client_id', '=', clientId);
+      if (action) query = query.where('action', '=', action);
       const rows = await query.orderBy('id', 'desc').limit(limit).execute();
       return rows.map((r) => ({
         at: new Date(r.at),

@@ -179,6 +179,9 @@ describe.skipIf(!hasChromium)('the verification tests in the portal', () => {
     expect(await statusOf(1)).toMatch(/^Bestått \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     expect(await statusOf(7)).toMatch(/^Bestått /);
     expect(await statusOf(8)).toBe('Sjekk selv: Portvakt kan ikke se denne');
+    await page.getByRole('button', { name: 'Vi har sjekket dette' }).click(); // test 8 is the owner's word
+    expect(await statusOf(8)).toMatch(/^Bekreftet av dere \d{4}-/);
+    expect(page.url()).toMatch(/#test-8$/);
     // (What else is left depends on the flows above in this file; 1 and 7 are not.)
     expect(await page.locator('#verification-summary').innerText()).not.toMatch(/gjenstår:.*\b[17]\b/);
     expect(await seriousViolations(page)).toEqual([]);

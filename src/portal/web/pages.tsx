@@ -349,7 +349,7 @@ export function integrationFormPage(p: {
  */
 export function verificationPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; integration: IntegrationView; report: VerificationReport; demo: string | undefined; api: string }): string {
   const t = translator(p.locale);
-  const left = p.report.tests.filter((test) => test.mandatory && test.status === 'not_yet').map((test) => String(test.test));
+  const left = p.report.tests.filter((test) => test.mandatory && test.status !== 'passed' && test.status !== 'confirmed').map((test) => String(test.test));
   const page = `${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}`;
   return renderPage(
     <Frame locale={p.locale} title={t('portal.verification.title', { service: p.integration.client_name ?? p.integration.client_id })} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
@@ -364,11 +364,20 @@ export function verificationPage(p: { locale: Locale; pid: string; csrf: string;
           <li id={`test-${test.test}`} data-status={test.status}>
             <h2>{test.test}. {t(`portal.verification.test.${test.name}` as MessageKey)}</h2>
             <p class="hint">{t(test.mandatory ? 'portal.verification.mandatory' : 'portal.verification.optional')}</p>
-            <p class="verification-status"><strong>{test.status === 'passed'
-              ? t('portal.verification.status.passed', { at: `${utc(new Date(test.passed_at!))} UTC` })
-              : t(`portal.verification.status.${test.status}`)}</strong></p>
+            <p class="verification-status"><strong>{
+              test.status === 'passed' ? t('portal.verification.status.passed', { at: `${utc(new Date(test.passed_at!))} UTC` })
+                : test.status === 'confirmed' ? t('portal.verification.status.confirmed', { at: `${utc(new Date(test.confirmed_at!))} UTC` })
+                  : t(`portal.verification.status.${test.status}`)}</strong></p>
             {test.needs && <p class="ds-validation-message">{t(`portal.verification.needs.${test.needs}`)} <a href={`${page}#frontchannel_logout_uri`}>{t('portal.edit')}</a></p>}
             <p>{t(`portal.verification.how.${test.name}` as MessageKey)}</p>
+            {/* What Portvakt cannot see, the owner confirms (or takes back), with who and when in the audit log. */}
+            {(test.status === 'check_yourself' || test.status === 'confirmed') && (
+              <form method="post" action={`${page}/verification/${test.name}`}>
+                <input type="hidden" name="csrf" value={p.csrf} />
+                <input type="hidden" name="confirmed" value={test.status === 'confirmed' ? 'no' : 'yes'} />
+                <button type="submit" class="ds-button" data-variant={test.status === 'confirmed' ? 'tertiary' : 'secondary'}>{t(test.status === 'confirmed' ? 'portal.verification.unconfirm' : 'portal.verification.confirm')}</button>
+              </form>
+            )}
           </li>
         ))}
       </ol>

@@ -195,6 +195,15 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, verificationPage({ ...frame(p), integration, report, demo: options.testEnvironment ? `${issuer}${DEMO_PREFIX}` : undefined, api }));
   });
 
+  app.post<{ Params: { id: string; test: string }; Body: { confirmed?: string } }>(`${PORTAL_PREFIX}/clients/:id/verification/:test`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
+    const integration = await integrations.get(p.access, request.params.id);
+    const report = await options.verification.confirm(p.access, integration.client_id, request.params.test, request.body?.confirmed === 'yes', p.actor);
+    const number = report.tests.find((test) => test.name === request.params.test)!.test;
+    return reply.redirect(`${PORTAL_PREFIX}/clients/${encodeURIComponent(integration.client_id)}/verification#test-${number}`, 303);
+  });
+
   /** The integration page lists this many of its latest protocol events (the API gives more). */
   const EVENTS_ON_PAGE = 20;
   interface EditPageExtras {
