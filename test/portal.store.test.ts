@@ -132,6 +132,32 @@ describe('the service desk\'s view of integrations failing lately', () => {
   });
 });
 
+describe('the service desk and an error reference a person quotes', () => {
+  it('finds the failed request it names: when, which integration, what went wrong', async () => {
+    const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Referert tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    // An unregistered redirect_uri: the person gets an error page with a reference to quote.
+    const query = new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/other', state: 's', nonce: 'n', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const errorPage = await (await fetch(`${pv.issuer}/authorize?${query}`)).text();
+    const reference = /<code class="reference">([0-9a-f]{12})<\/code>/.exec(errorPage)![1]!;
+
+    const desk = testPersons[4]!;
+    await pv.portvakt.organisations.grant(desk.pid, 'service_desk');
+    const browser = await loggedIn(desk.pid);
+    const found = await browser.request(`${pv.issuer}/portal/desk?q=${reference.toUpperCase()}`); // as a person might read it out
+    expect(found.body).toContain(`<h2 id="reference-title">Feilreferanse ${reference}</h2>`);
+    const section = /<dl class="facts" id="reference">([\s\S]*?)<\/dl>/.exec(found.body)![1]!;
+    expect(section).toContain(`>Referert tjeneste</a><br/><code class="client-id">${integration.client_id}</code>`);
+    expect(section).toContain(`<dd>${ORG_A}</dd>`);
+    expect(section).toContain('<code>invalid_redirect_uri</code>');
+    expect(section).toContain('redirect_uri=<code>http://localhost:3000/other</code>');
+
+    const unknown = await browser.request(`${pv.issuer}/portal/desk?q=0123456789ab`);
+    expect(unknown.body).toContain('Ingen hendelse har denne referansen.');
+    expect(unknown.body).not.toContain('<h2>Treff'); // no empty list of integrations under it
+    await expect(pv.portvakt.integrations.withReference({ orgnos: new Set([ORG_A]) }, reference)).rejects.toThrow(/only the service desk/);
+  });
+});
+
 describe('two people (or a person and a script) changing one integration', () => {
   it('the later save of a form opened before the other change is refused and shows what is there now; sent again, it is saved', async () => {
     const admin = await loggedIn(testPersons[0]!.pid);

@@ -90,6 +90,8 @@ export interface ProtocolEvents {
   forClient(clientId: string, query?: EventQuery): Promise<RecordedEvent[]>;
   /** The clients with the most failures lately, most first (a minute's suppressed failures counted too). */
   failing(query?: FailingQuery): Promise<FailingClient[]>;
+  /** The event an error page's reference names (the page and the event share it), if it is kept. */
+  withReference(reference: string): Promise<RecordedEvent | undefined>;
   /** For each named filter, when the client's latest event matching it happened (undefined: none kept). */
   latestMatching<Name extends string>(clientId: string, filters: Record<Name, EventFilter>): Promise<Record<Name, Date | undefined>>;
   /** Writes what is queued now. */
@@ -237,13 +239,7 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
         .orderBy('id', 'desc')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({
-        clientId: r.client_id ?? clientId,
-        type: r.type as ProtocolEventType,
-        outcome: r.outcome as 'success' | 'failure',
-        detail: r.detail as Record<string, string | number | boolean>,
-        at: new Date(r.created_at),
-      }));
+      return rows.map(recorded);
     },
     async failing({ hours = 24, limit = 50 } = {}) {
       await flush();
@@ -260,6 +256,19 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
         limit ${limit}
       `.execute(db);
       return rows.map((r) => ({ clientId: r.client_id, failures: r.failures, lastAt: new Date(r.last_at), lastError: r.last_error ?? undefined }));
+    },
+    async withReference(reference) {
+      await flush();
+      const row = await db
+        .selectFrom('protocol_events')
+        .selectAll()
+        .where('environment', '=', environment)
+        .where(sql<boolean>`detail ? 'reference'`)
+        .where(sql<string>`detail->>'reference'`, '=', reference)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && recorded(row);
     },
     async latestMatching(clientId, filters) {
       await flush();
@@ -284,6 +293,17 @@ export function createProtocolEvents(db: Db, environment: string, options: Proto
       closeMinute();
       await flush();
     },
+  };
+}
+
+/** A row of protocol_events as the registry hands it out. */
+function recorded(r: { client_id: string | null; type: string; outcome: string; detail: unknown; created_at: Date | string }): RecordedEvent {
+  return {
+    clientId: r.client_id ?? '',
+    type: r.type as ProtocolEventType,
+    outcome: r.outcome as 'success' | 'failure',
+    detail: r.detail as Record<string, string | number | boolean>,
+    at: new Date(r.created_at),
   };
 }
 

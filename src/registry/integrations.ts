@@ -85,7 +85,15 @@ export interface Integrations {
   removeOnBehalfOf(access: Access, clientId: string, onbehalfof: string, actor: Actor, ifMatch?: string): Promise<void>;
   /** The service desk's view across organisations: integrations whose calls failed most lately. */
   failing(access: Access, query?: FailingQuery): Promise<FailingIntegration[]>;
+  /** The service desk finds what an error page's reference (quoted by a person) was about. */
+  withReference(access: Access, reference: string): Promise<ReferencedEvent | undefined>;
 }
+
+/** The event an error page's reference names, with the integration it happened to (if it has one here). */
+export type ReferencedEvent = RecordedEvent & { integration: IntegrationView | undefined };
+
+/** What an error page shows as its reference (provider/protocol-events.ts newReference). */
+export const ERROR_REFERENCE = /^[0-9a-f]{12}$/;
 
 /** A client failing lately, with its integration (none for Portvakt's own clients, the portal and the demo). */
 export type FailingIntegration = FailingClient & { integration: IntegrationView | undefined };
@@ -182,6 +190,10 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     // The secret is a placeholder here only so the rules for secret methods pass; it is replaced below.
     return validateClient({ ...body, client_id: clientId, client_orgno: orgno, ...(usesSecretMethod(body) ? { client_secret: 'generated' } : {}) }, context);
   }
+
+  const deskOnly = (access: Access, what: string) => {
+    if (access !== 'all') throw new ForbiddenError('desk.forbidden', `only the service desk ${what}`);
+  };
 
   return {
     async list(access, filter = {}) {
@@ -318,13 +330,22 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
     },
 
     async failing(access, query) {
-      if (access !== 'all') throw new ForbiddenError('desk.forbidden', 'only the service desk sees every organisation\'s failures');
+      deskOnly(access, 'sees every organisation\'s failures');
       const failing = protocolEvents ? await protocolEvents.failing(query) : [];
       // Portvakt's own clients (the portal, the demo) have events but no registration here.
       return Promise.all(failing.map(async (f) => {
         const stored = await clients.find(f.clientId);
         return { ...f, integration: stored ? view(stored) : undefined };
       }));
+    },
+
+    async withReference(access, reference) {
+      deskOnly(access, 'looks up error references');
+      if (!ERROR_REFERENCE.test(reference)) return undefined;
+      const event = await protocolEvents?.withReference(reference);
+      if (!event) return undefined;
+      const stored = await clients.find(event.clientId);
+      return { ...event, integration: stored ? view(stored) : undefined };
     },
   };
 }

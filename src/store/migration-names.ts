@@ -10,6 +10,7 @@ export const MIGRATION_NAMES = [
   '0005_payloads_as_text',
   '0006_token_values_as_digests',
   '0007_failing_clients',
+  '0008_error_references',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

@@ -156,6 +156,13 @@ export const migrations: Record<MigrationName, Migration> = {
       await db.schema.createIndex('protocol_events_failures').on('protocol_events').columns(['environment', 'created_at']).where(sql.ref('outcome'), '=', 'failure').execute();
     },
   },
+  '0008_error_references': {
+    // The service desk looks up the reference a person quotes from an error page; only the few
+    // events shown on a page carry one.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('protocol_events_reference').on('protocol_events').expression(sql`(detail->>'reference')`).where(sql<boolean>`detail ? 'reference'`).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

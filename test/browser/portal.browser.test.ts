@@ -221,10 +221,17 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const page = await loggedIn(DESK);
     await page.getByRole('link', { name: 'Brukerstøtte' }).click();
     expect(await page.locator('#failing').innerText()).toContain(created.integration.client_id);
-    await page.getByLabel('Søk etter client_id, organisasjonsnummer eller navn').fill('søkbar');
+    await page.getByLabel('Søk etter client_id, organisasjonsnummer, navn eller feilreferanse').fill('søkbar');
     await page.getByRole('button', { name: 'Søk' }).click();
     expect(await page.locator('main').innerText()).toContain(created.integration.client_id);
     expect(await page.locator('main').innerText()).toContain('client.create');
+    expect(await seriousViolations(page)).toEqual([]);
+    // A person quotes the reference from an error page; the desk finds what it was.
+    const query = new URLSearchParams({ client_id: created.integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/wrong', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' });
+    const reference = /<code class="reference">([0-9a-f]{12})<\/code>/.exec(await (await fetch(`${pv.issuer}/authorize?${query}`)).text())![1]!;
+    await page.getByLabel('Søk etter client_id, organisasjonsnummer, navn eller feilreferanse').fill(reference);
+    await page.getByRole('button', { name: 'Søk' }).click();
+    expect(await page.locator('#reference').innerText()).toContain('invalid_redirect_uri');
     expect(await seriousViolations(page)).toEqual([]);
     // On a 320 px screen the page reflows; only the tables scroll, each by itself (WCAG 1.4.10).
     await page.setViewportSize({ width: 320, height: 640 });

@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { Locale } from '../../provider/locale.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { Layout, renderPage } from '../../ui/layout.js';
-import { versionOf, type FailingIntegration, type IntegrationView } from '../../registry/integrations.js';
+import { versionOf, type FailingIntegration, type IntegrationView, type ReferencedEvent } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
 import type { RecordedEvent } from '../../registry/events.js';
@@ -486,7 +486,30 @@ function FailingTable({ t, failing }: { t: Translate; failing: FailingIntegratio
   );
 }
 
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }> }): string {
+/**
+ * What an error page's reference was about: the page told the person to quote it, and the same
+ * reference is in the event of the integration whose request failed.
+ */
+function ReferenceResult({ t, reference, event }: { t: Translate; reference: string; event: ReferencedEvent | undefined }) {
+  // The reference is the heading already.
+  const { reference: _shown, ...detail } = event?.detail ?? {};
+  return (
+    <section aria-labelledby="reference-title">
+      <h2 id="reference-title">{t('portal.desk.reference', { reference })}</h2>
+      {event ? (
+        <dl class="facts" id="reference">
+          <dt>{t('portal.audit.when')}</dt><dd>{utc(event.at)} UTC</dd>
+          <dt>{t('portal.desk.failing.integration')}</dt>
+          <dd>{event.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(event.clientId)}?events=failures#events-title`}>{event.integration.client_name ?? event.clientId}</a> : '–'}<br /><code class="client-id">{event.clientId}</code></dd>
+          {event.integration?.client_orgno && <><dt>{t('portal.desk.failing.org')}</dt><dd>{event.integration.client_orgno}</dd></>}
+          <dt>{t('portal.desk.reference.error')}</dt><dd><EventDetail detail={detail} /></dd>
+        </dl>
+      ) : <p>{t('portal.desk.reference.none')}</p>}
+    </section>
+  );
+}
+
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -497,7 +520,8 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
         </div>
         <button type="submit" class="ds-button" data-variant="primary">{t('portal.desk.search').split(' ')[0]}</button>
       </form>
-      {p.query && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      {p.reference && <ReferenceResult t={t} reference={p.reference.value} event={p.reference.event} />}
+      {p.query && (p.matches > 0 || !p.reference) && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
       <FailingTable t={t} failing={p.failing} />
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
       {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}

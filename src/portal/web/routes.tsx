@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
 import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
-import { NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
+import { ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
 import type { Verification } from '../../onboarding/verification-tests.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
@@ -329,7 +329,9 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
       i.client_id.toLowerCase().includes(needle) || (i.client_orgno ?? '').includes(needle) || (i.client_name ?? '').toLowerCase().includes(needle)) : [];
     // A short query matches most of a large installation: the page shows the first ones and how many there are.
     const results = matches.slice(0, DESK_RESULTS_SHOWN);
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }) }));
+    // A reference quoted from an error page (12 hex digits, however the person wrote them).
+    const reference = ERROR_REFERENCE.test(needle) ? { value: needle, event: await integrations.withReference('all', needle) } : undefined;
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference }));
   });
 
   app.setErrorHandler(async (error, request, reply) => {
