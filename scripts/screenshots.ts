@@ -64,6 +64,18 @@ async function main() {
     await shoot('error-page', `${config.issuer}/authorize?client_id=unknown-client&response_type=code`);
     await shootEvents(config.issuer);
     await shootVerification(config.issuer);
+    await shootSupport(config.issuer);
+
+    // A support request about an integration, as the organisation sees it once the desk has answered.
+    async function shootSupport(issuer: string) {
+      const { integration } = await portvakt.integrations.create('all', '312000008', { client_name: 'Min tjeneste', redirect_uris: ['http://localhost:3000/callback'] }, { kind: 'cli', id: 'screenshots' });
+      const opened = await portvakt.support.open({ orgnos: new Set(['312000008']) }, { orgno: '312000008', clientId: integration.client_id, subject: 'Innloggingen feiler etter at vi byttet adresse', text: 'Etter flyttingen til ny adresse får brukerne en feilside med referanse 3f9a1c0b7d2e.\nHva har vi gjort galt?' }, { kind: 'person', id: '12848500095' });
+      await portvakt.support.reply('all', opened.id, 'Referansen viser redirect_uri https://ny.min-tjeneste.example/callback, som ikke er registrert på integrasjonen. Legg den til under Redirect-URI-er, så virker det.', { kind: 'person', id: '05894200016' });
+      await shoot('portal-support', `${issuer}/portal`, async (page) => {
+        await logInToPortal(page, issuer);
+        await page.goto(`${issuer}/portal/support/${opened.id}`);
+      });
+    }
 
     // An integration's verification tests, after its service and the demo service shared a login
     // (test 1) and the demo logged out (test 7).

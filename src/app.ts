@@ -15,6 +15,7 @@ import { createOrganisations, type Organisations } from './registry/organisation
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
 import { createVerification, type Verification } from './onboarding/verification-tests.js';
+import { createSupport, type Support } from './onboarding/support.js';
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
@@ -59,6 +60,8 @@ export interface Portvakt {
   integrations: Integrations;
   /** ID-porten's verification tests, as this environment's events show them done. */
   verification: Verification;
+  /** Support requests between organisations and the service desk. */
+  support: Support;
   /** The keys it signs with now (they change when `portvakt keys rotate` runs; key-watch.ts). */
   readonly keys: SigningKeys;
   /** The provider serving requests now (a new one after the keys change). */
@@ -140,6 +143,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const organisations = createOrganisations(store.db, audit);
     const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events);
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
+    const support = createSupport(store.db, integrations, audit, config.environment);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 
@@ -196,7 +200,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, organisations, audit, testEnvironment });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
@@ -303,7 +307,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
       async close() {

@@ -100,6 +100,18 @@ export interface AuditLogTable {
   after: Json<Record<string, unknown> | null> | null;
 }
 
+export interface SupportRequestTable {
+  id: Generated<string>;
+  environment: string;
+  orgno: string;
+  client_id: string | null;
+  subject: string;
+  status: string;
+  messages: Json<unknown[]>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   signing_keys: SigningKeyTable;
   clients: ClientTable;
@@ -110,6 +122,7 @@ export interface Database {
   people: PersonTable;
   roles: RoleTable;
   audit_log: AuditLogTable;
+  support_requests: SupportRequestTable;
 }
 
 export type Db = Kysely<Database>;

@@ -11,6 +11,7 @@ export const MIGRATION_NAMES = [
   '0006_token_values_as_digests',
   '0007_failing_clients',
   '0008_error_references',
+  '0009_support_requests',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

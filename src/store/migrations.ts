@@ -163,6 +163,25 @@ export const migrations: Record<MigrationName, Migration> = {
       await db.schema.createIndex('protocol_events_reference').on('protocol_events').expression(sql`(detail->>'reference')`).where(sql<boolean>`detail ? 'reference'`).execute();
     },
   },
+  '0009_support_requests': {
+    // A conversation between an organisation and the service desk about an integration (onboarding/support.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('support_requests')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('orgno', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'answered', 'closed')`))
+        .addColumn('messages', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('support_requests_org').on('support_requests').columns(['environment', 'orgno', 'updated_at']).execute();
+      await db.schema.createIndex('support_requests_status').on('support_requests').columns(['environment', 'status', 'updated_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

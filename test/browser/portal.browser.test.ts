@@ -214,6 +214,38 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.context().close();
   });
 
+  it('support: an administrator asks about an integration, the desk answers, each page accessible and readable at 320 px', async () => {
+    const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Tjeneste som trenger hjelp', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const page = await loggedIn(DEMO_ADMIN);
+    await page.goto(`${pv.issuer}/portal/clients/${created.integration.client_id}`);
+    await page.getByRole('link', { name: 'Kontakt brukerstøtte' }).click();
+    expect(await page.locator('#support-about').innerText()).toContain(created.integration.client_id);
+    await page.getByRole('button', { name: 'Send til brukerstøtte' }).click(); // empty: the browser asks for the subject first
+    expect(page.url()).toContain('/portal/support/new');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Emne').fill('Innloggingen feiler');
+    await page.getByLabel('Beskrivelse').fill('Vi får feilsiden med referanse 0123456789ab.');
+    await page.getByRole('button', { name: 'Send til brukerstøtte' }).click();
+    await page.waitForURL(/\/portal\/support\/\d+$/);
+    expect(await page.locator('#support-status').innerText()).toBe('Venter på brukerstøtte');
+    expect(await seriousViolations(page)).toEqual([]);
+    const requestUrl = page.url();
+    await page.context().close();
+
+    const desk = await loggedIn(DESK);
+    await desk.getByRole('link', { name: 'Brukerstøtte' }).click();
+    await desk.getByRole('link', { name: 'Innloggingen feiler' }).click();
+    expect(desk.url()).toBe(requestUrl);
+    await desk.getByLabel('Svar').fill('Feilreferansen viser en redirect_uri som ikke er registrert.');
+    await desk.getByRole('button', { name: 'Send svaret' }).click();
+    expect(await desk.locator('#support-status').innerText()).toBe('Besvart');
+    expect(await seriousViolations(desk)).toEqual([]);
+    await desk.setViewportSize({ width: 320, height: 640 });
+    expect(await desk.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(await seriousViolations(desk)).toEqual([]);
+    await desk.context().close();
+  });
+
   it('the service desk finds any integration and reads the change log', async () => {
     const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Søkbar tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     // Its client sends a wrong secret: the desk's list of integrations failing lately shows it.

@@ -21,7 +21,7 @@ interface Frame {
   children: ComponentChildren;
 }
 
-function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame) {
+export function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame) {
   const t = translator(locale);
   return (
     <Layout locale={locale} t={t} title={title} languageHref={(l) => `${PORTAL_PREFIX}?lang=${l}`}>
@@ -66,7 +66,8 @@ export function loginPage(locale: Locale): string {
   );
 }
 
-export function homePage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; orgs: Organisation[] }): string {
+/** `support`: the organisations' support requests (support-pages.tsx SupportTable, titled by #support-title). */
+export function homePage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; orgs: Organisation[]; support?: ComponentChildren }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.orgs')} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
@@ -75,12 +76,13 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
           {p.orgs.map((org) => <li key={org.orgno}><a href={`${PORTAL_PREFIX}/orgs/${org.orgno}`}>{org.name}</a> <span class="note">({org.orgno})</span></li>)}
         </ul>
       ) : <p>{t('portal.noOrgs')}</p>}
+      {p.orgs.length > 0 && p.support && <section aria-labelledby="support-title"><h2 id="support-title">{t('portal.support.requests')}</h2>{p.support}</section>}
     </Frame>,
   );
 }
 
 /** A moment as the portal's tables show it: UTC, to the second. */
-const utc = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 19);
+export const utc = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 19);
 
 /** The order an event's facts are shown in (the store keeps no order); others follow by name. */
 const FACT_ORDER = ['reference', 'grant_type', 'login', 'acr', 'scope', 'redirect_uri', 'response_mode', 'active', 'uri', 'route', 'count'];
@@ -162,6 +164,7 @@ export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceD
         <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a>
         <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new?type=${MACHINE_TYPE}`}>{t('portal.newApiClient')}</a>
       </p>
+      <p><a href={`${PORTAL_PREFIX}/support/new?orgno=${p.org.orgno}`}>{t('portal.support.contact')}</a></p>
     </Frame>,
   );
 }
@@ -263,7 +266,12 @@ export function integrationFormPage(p: {
   return renderPage(
     <Frame locale={p.locale} title={p.title} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       {p.integration && <p>client_id: <code id="client-id">{p.integration.client_id}</code> · {t(p.integration.active ? 'portal.status.active' : 'portal.status.inactive')}</p>}
-      {p.integration && !machine && <p><a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/verification`}>{t('portal.verification')}</a></p>}
+      {p.integration && (
+        <p class="links">
+          {!machine && <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}/verification`}>{t('portal.verification')}</a>}
+          <a href={`${PORTAL_PREFIX}/support/new?client_id=${encodeURIComponent(p.integration.client_id)}`}>{t('portal.support.contact')}</a>
+        </p>
+      )}
       {expires && (expiresSoon
         ? <div class="ds-alert" data-color="danger" role="status"><p>{t('portal.secretExpiresSoon', { date: expires.slice(0, 10) })}</p></div>
         : <p class="note">{t('portal.secretExpires', { date: expires.slice(0, 10) })}</p>)}
@@ -509,7 +517,8 @@ function ReferenceResult({ t, reference, event }: { t: Translate; reference: str
   );
 }
 
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined }): string {
+/** `support`: the requests waiting for the desk (support-pages.tsx SupportTable, titled by #desk-support-title). */
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined; support?: ComponentChildren }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -522,6 +531,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
       </form>
       {p.reference && <ReferenceResult t={t} reference={p.reference.value} event={p.reference.event} />}
       {p.query && (p.matches > 0 || !p.reference) && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      {p.support && <section aria-labelledby="desk-support-title"><h2 id="desk-support-title">{t('portal.desk.support')}</h2>{p.support}</section>}
       <FailingTable t={t} failing={p.failing} />
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
       {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}

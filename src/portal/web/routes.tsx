@@ -11,6 +11,9 @@ import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisations } from '../../registry/organisations.js';
 import type { Verification } from '../../onboarding/verification-tests.js';
+import { SupportNotFoundError, type Support } from '../../onboarding/support.js';
+import { supportRoutes } from './support-routes.js';
+import { SupportTable } from './support-pages.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
 import { StoreUnavailableError } from '../../store/unavailable.js';
@@ -43,6 +46,7 @@ export interface PortalOptions {
   secrets: Secrets;
   integrations: Integrations;
   verification: Verification;
+  support: Support;
   organisations: Organisations;
   audit: AuditLog;
   testEnvironment: boolean;
@@ -98,7 +102,8 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     if (!p) return reply;
     const all = await organisations.list();
     const orgs = p.access === 'all' ? all : all.filter((o) => (p.access as { orgnos: ReadonlySet<string> }).orgnos.has(o.orgno));
-    return html(reply, homePage({ ...frame(p), orgs }));
+    const support = <SupportTable t={translator(p.locale)} requests={await options.support.list(p.access, { limit: 20 })} id="support-title" showOrg={orgs.length > 1} />;
+    return html(reply, homePage({ ...frame(p), orgs, support }));
   });
 
   app.get(`${PORTAL_PREFIX}/login`, async (request, reply) => {
@@ -331,11 +336,14 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const results = matches.slice(0, DESK_RESULTS_SHOWN);
     // A reference quoted from an error page (12 hex digits, however the person wrote them).
     const reference = ERROR_REFERENCE.test(needle) ? { value: needle, event: await integrations.withReference('all', needle) } : undefined;
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference }));
+    const support = <SupportTable t={translator(p.locale)} requests={await options.support.list('all', { status: 'open', limit: 50 })} id="desk-support-title" showOrg />;
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference, support }));
   });
 
+  supportRoutes(app, { support: options.support, integrations, environment: options.environment, person, frame, html, orgFor });
+
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof NotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
+    if (error instanceof NotFoundError || error instanceof SupportNotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
     if (error instanceof DomainError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.invalid', detail: error.message }), 400);
     throw error;
   });
