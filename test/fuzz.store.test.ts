@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { portalLogin } from './helpers/portal.js';
+import type { CookieBrowser } from './helpers/browser.js';
 import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { REDIRECT, testClients, secrets } from './helpers/clients.js';
 import { testPersons } from '../src/identity/test-persons.js';
@@ -55,10 +56,7 @@ beforeAll(async () => {
   apiToken = (await oidc.clientCredentialsGrant(config, { scope: apiClient.scopes.join(' ') })).access_token;
 
   integration = (await pv.portvakt.integrations.create('all', ORG, { client_name: 'Fuzz', redirect_uris: [REDIRECT] }, { kind: 'cli', id: 'test' })).integration.client_id;
-  portal = new CookieBrowser();
-  const start = await portal.request(`${pv.issuer}/portal/login`);
-  await portal.request(await loginWithTestId(portal, start.location!, `${pv.issuer}/portal/callback`, { pid: testPersons[0]!.pid }));
-  portalCsrf = /name="csrf" value="([^"]+)"/.exec((await portal.request(`${pv.issuer}/portal`)).body)![1]!;
+  ({ browser: portal, csrf: portalCsrf } = await portalLogin(pv.issuer, testPersons[0]!.pid));
 
   const code = (await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, scope: 'openid profile' })))!;
   person = await (await redeemCode(pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code, redirect_uri: REDIRECT })).json() as typeof person;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
+import { portalLogin } from './helpers/portal.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
 const ORG_A = '312000008'; // seeded; administered by testPersons[0]
@@ -27,12 +28,7 @@ beforeAll(async () => {
 afterAll(async () => pv?.close());
 
 /** A browser logged in to the portal as the person with this pid. */
-async function loggedIn(pid: string): Promise<CookieBrowser> {
-  const browser = new CookieBrowser();
-  const start = await browser.request(`${pv.issuer}/portal/login`);
-  await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid }));
-  return browser;
-}
+const loggedIn = async (pid: string): Promise<CookieBrowser> => (await portalLogin(pv.issuer, pid)).browser;
 
 describe('another organisation\'s administrator', () => {
   it.each([

@@ -3,7 +3,7 @@
 // organisation replies and closes it. Nobody else sees or changes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
+import { portalLogin } from './helpers/portal.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
 const ORG_A = '312000008'; // seeded; administered by testPersons[0]
@@ -24,13 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => pv?.close());
 
-/** A browser logged in to the portal as the person with this pid, and the session's CSRF token. */
-async function loggedIn(pid: string): Promise<{ browser: CookieBrowser; csrf: string }> {
-  const browser = new CookieBrowser();
-  const start = await browser.request(`${pv.issuer}/portal/login`);
-  await browser.request(await loginWithTestId(browser, start.location!, `${pv.issuer}/portal/callback`, { pid }));
-  return { browser, csrf: formField((await browser.request(`${pv.issuer}/portal`)).body, 'csrf')! };
-}
+const loggedIn = (pid: string) => portalLogin(pv.issuer, pid);
 
 const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 

@@ -30,3 +30,14 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((node) => node.target.join(' ')).join(', ')})`);
 }
+
+/**
+ * WCAG 1.4.10 (reflow): on a 320 CSS px wide screen the page needs no sideways scrolling (only a
+ * table may scroll, inside itself), and axe-core still finds nothing serious. The page stays that
+ * narrow afterwards. Returns what is wrong, if anything.
+ */
+export async function narrowScreenProblems(page: Page): Promise<string[]> {
+  await page.setViewportSize({ width: 320, height: 640 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  return [...(width > 320 ? [`the page is ${width} px wide at 320 px`] : []), ...(await seriousViolations(page))];
+}
