@@ -149,6 +149,14 @@ describe('verification tests', () => {
     expect(status(await report('own'))).toMatchObject({ 9: 'passed', 10: 'passed', 11: 'passed' });
   });
 
+  it('test 9 from a team\'s end-to-end tests: a headless login (login_hint testid:) asked with prompt=login', async () => {
+    expect(status(await report('no-frontchannel'))[9]).toBe('not_yet');
+    const browser = new CookieBrowser();
+    const answer = await browser.request(authorizeUrl('no-frontchannel', { prompt: 'login', login_hint: 'testid:28876895937_idporten-loa-substantial' }));
+    expect(new URL(answer.location!).searchParams.get('code')).toBeTruthy(); // no page: logged in at once
+    expect(status(await report('no-frontchannel'))[9]).toBe('passed');
+  });
+
   it('all mandatory tests seen, and test 8 confirmed: mandatory_passed', async () => {
     // 'fresh' does them all here: 1 and 6 (its login reused by 'other', then it logs out), 3 and 7.
     const first = new CookieBrowser();

@@ -83,7 +83,7 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
       sso_from: ssoFrom,
       // What the client asked for, as the verification tests look for it.
       acr_values: param(ctx, 'acr_values'),
-      prompt: param(ctx, 'prompt'),
+      prompt: param(ctx, 'prompt') ?? login?.prompt,
       ui_locales: param(ctx, 'ui_locales'),
       onbehalfof: param(ctx, 'onbehalfof'),
       pkce: param(ctx, 'code_challenge') ? param(ctx, 'code_challenge_method') ?? 'plain' : 'none',

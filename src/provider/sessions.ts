@@ -24,6 +24,8 @@ export const LOGIN_EVENT = 'portvakt.login';
 export interface LoginEvent {
   method: string;
   acr: string;
+  /** The prompt the request asked for, as it was when the person logged in (a headless login takes `login` off it). */
+  prompt?: string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export const ssoIsolationCheck = new interactionPolicy.Check(
 export function completeLogin(ctx: KoaContextWithOIDC, session: IsolatedSession): void {
   session.isolatedFor = isolatedClientId(ctx);
   session.loginFor = ctx.oidc.client?.clientId;
-  const event: LoginEvent = { method: session.amr?.[0] ?? 'unknown', acr: session.acr ?? 'unknown' };
+  const prompt = ctx.oidc.params?.prompt;
+  const event: LoginEvent = { method: session.amr?.[0] ?? 'unknown', acr: session.acr ?? 'unknown', ...(typeof prompt === 'string' ? { prompt } : {}) };
   ctx.oidc.provider.emit(LOGIN_EVENT, ctx, event);
 }
