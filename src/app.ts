@@ -16,6 +16,7 @@ import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
 import { createVerification, type Verification } from './onboarding/verification-tests.js';
 import { createSupport, type Support } from './onboarding/support.js';
+import { createTerms, type Terms } from './onboarding/terms.js';
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
@@ -62,6 +63,8 @@ export interface Portvakt {
   verification: Verification;
   /** Support requests between organisations and the service desk. */
   support: Support;
+  /** The operator's terms of use, and which organisations have accepted them. */
+  terms: Terms;
   /** The keys it signs with now (they change when `portvakt keys rotate` runs; key-watch.ts). */
   readonly keys: SigningKeys;
   /** The provider serving requests now (a new one after the keys change). */
@@ -141,7 +144,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const events = createProtocolEvents(store.db, config.environment, { recording: config.protocolEvents, onError: (err, lost) => warn(err, lost) });
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
-    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events);
+    const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
+    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, { beforeCreate: terms.checkMayCreate });
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const support = createSupport(store.db, integrations, audit, config.environment);
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
@@ -200,7 +204,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, organisations, audit, testEnvironment });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
@@ -307,7 +311,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, terms, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
       async close() {

@@ -43,6 +43,13 @@ const ConfigSchema = Type.Object({
   protocolEvents: Type.Union(EVENT_RECORDING.map((r) => Type.Literal(r))),
   /** Protocol events older than this are deleted. */
   eventRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+  /**
+   * The operator's terms of use (onboarding/terms.ts): where organisations read them. Without it an
+   * installation has no terms step.
+   */
+  termsUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
+  /** The terms' version: when it changes, every organisation accepts again. */
+  termsVersion: Type.String({ pattern: '^[\\x21-\\x7e]{1,50}$' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -77,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // failures in production, where every login would otherwise add rows.
     protocolEvents: env.PORTVAKT_PROTOCOL_EVENTS ?? ((env.PORTVAKT_ENVIRONMENT ?? 'test') === 'prod' ? 'errors' : 'all'),
     eventRetentionDays: env.PORTVAKT_EVENT_RETENTION_DAYS === undefined ? 30 : Number(env.PORTVAKT_EVENT_RETENTION_DAYS),
+    termsUrl: env.PORTVAKT_TERMS_URL || undefined,
+    termsVersion: env.PORTVAKT_TERMS_VERSION ?? '1',
     ...overrides,
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
@@ -136,4 +145,6 @@ const NAMES: Record<string, string> = {
   '/sessionMaxMinutes': 'PORTVAKT_SESSION_MAX_MINUTES',
   '/protocolEvents': 'PORTVAKT_PROTOCOL_EVENTS',
   '/eventRetentionDays': 'PORTVAKT_EVENT_RETENTION_DAYS',
+  '/termsUrl': 'PORTVAKT_TERMS_URL',
+  '/termsVersion': 'PORTVAKT_TERMS_VERSION',
 };

@@ -120,7 +120,13 @@ const READ_ONLY_FIELDS = new Set(['created', 'last_updated', 'client_secret_expi
 
 const newSecretValue = () => crypto.randomBytes(32).toString('base64url');
 
-export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext, protocolEvents?: ProtocolEvents): Integrations {
+/** What the layers above add to the rules here (app.ts). */
+export interface IntegrationHooks {
+  /** Refuses a new integration for an organisation, if it may not have one (onboarding/terms.ts). */
+  beforeCreate?(orgno: string): Promise<void>;
+}
+
+export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext, protocolEvents?: ProtocolEvents, hooks: IntegrationHooks = {}): Integrations {
   const canSee = (access: Access, orgno: string | null) => access === 'all' || (!!orgno && access.orgnos.has(orgno));
 
   async function visible(access: Access, clientId: string): Promise<StoredClient> {
@@ -210,6 +216,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       if (!canSee(access, orgno)) throw new ForbiddenError('organisation.forbidden', `you cannot create integrations for ${orgno}`);
       const clientId = crypto.randomUUID();
       const client = validate(input, clientId, orgno);
+      await hooks.beforeCreate?.(orgno);
       const secret = usesSecret(client) ? newSecretValue() : undefined;
       const stored = await clients.upsert({ ...client, ...(secret ? { client_secret: secret } : {}) }, 'self-service', {
         secretExpiresAt: secret ? new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY) : undefined,

@@ -20,7 +20,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  pv = await startPortvakt();
+  pv = await startPortvakt({ env: { PORTVAKT_TERMS_URL: 'https://operator.example/bruksvilkar' } });
   await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
   browser = await launchChromium();
 });
@@ -54,11 +54,24 @@ async function headlessLogin(clientId: string, secret: string) {
 }
 
 describe.skipIf(!hasChromium)('self-service portal', () => {
+  it('the start page, logged out, has no serious accessibility violations (its log-in link is a button)', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${pv.issuer}/portal`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('an administrator creates an integration, copies the secret once, edits and deactivates it', async () => {
     const page = await loggedIn(DEMO_ADMIN);
     expect(await page.locator('main').innerText()).toContain(`Logget inn som ${DEMO_ADMIN.pid}`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('link', { name: DEMO_ORGANISATION.name }).click();
+    // The operator's terms of use: read, ticked and accepted on the organisation's page.
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Jeg har lest bruksvilkårene og kan godta dem på vegne av virksomheten.').check();
+    await page.getByRole('button', { name: 'Godta bruksvilkårene' }).click();
+    expect(await page.locator('#terms-status').innerText()).toContain('Virksomheten godtok denne versjonen');
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Ny integrasjon' }).click();
     expect(await seriousViolations(page)).toEqual([]);
 

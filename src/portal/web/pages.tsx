@@ -9,6 +9,7 @@ import type { AuditEntry } from '../../registry/audit.js';
 import type { RecordedEvent } from '../../registry/events.js';
 import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
 import type { VerificationReport } from '../../onboarding/verification-tests.js';
+import type { TermsStatus } from '../../onboarding/terms.js';
 
 export const PORTAL_PREFIX = '/portal';
 
@@ -154,16 +155,50 @@ function IntegrationTable({ t, integrations }: { t: Translate; integrations: Int
   );
 }
 
-export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; org: Organisation; environment: string; integrations: IntegrationView[] }): string {
+/**
+ * The operator's terms of use on an organisation's page: accepted (when, by whom), or a link to read
+ * them and the box and button that accept them.
+ */
+function TermsSection({ t, csrf, orgno, terms, error }: { t: Translate; csrf: string; orgno: string; terms: TermsStatus; error: boolean }) {
+  return (
+    <section aria-labelledby="terms-title">
+      <h2 id="terms-title">{t('portal.terms')}</h2>
+      <p><a href={terms.url}>{t('portal.terms.read', { version: terms.version })}</a></p>
+      {terms.accepted ? (
+        <p id="terms-status">{t('portal.terms.accepted', { date: `${utc(new Date(terms.accepted.at))} UTC`, by: terms.accepted.by })}</p>
+      ) : (
+        <>
+          <p id="terms-status">{t('portal.terms.notAccepted')} {t(terms.required ? 'portal.terms.requiredHere' : 'portal.terms.optionalHere')}</p>
+          <form method="post" action={`${PORTAL_PREFIX}/orgs/${orgno}/terms`}>
+            <input type="hidden" name="csrf" value={csrf} />
+            <div class="ds-field">
+              {error && <p id="agree-error" class="ds-validation-message">{t('portal.terms.mustAgree')}</p>}
+              <input class="ds-input" type="checkbox" id="agree" name="agree" value="yes" required aria-describedby={error ? 'agree-error' : undefined} aria-invalid={error ? 'true' : undefined} />
+              <label class="ds-label" for="agree">{t('portal.terms.confirm')}</label>
+            </div>
+            <button type="submit" class="ds-button" data-variant="primary">{t('portal.terms.accept')}</button>
+          </form>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; org: Organisation; environment: string; integrations: IntegrationView[]; terms?: TermsStatus | undefined; termsError?: boolean }): string {
   const t = translator(p.locale);
+  // Where the terms must be accepted first, the way to a new integration is the terms, not a button that would be refused.
+  const mayCreate = !p.terms || p.terms.accepted || !p.terms.required;
   return renderPage(
     <Frame locale={p.locale} title={`${p.org.name} (${p.org.orgno})`} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       <h2>{t('portal.integrations', { env: p.environment })}</h2>
       <IntegrationTable t={t} integrations={p.integrations} />
-      <p class="actions">
-        <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a>
-        <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new?type=${MACHINE_TYPE}`}>{t('portal.newApiClient')}</a>
-      </p>
+      {mayCreate && (
+        <p class="actions">
+          <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a>
+          <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new?type=${MACHINE_TYPE}`}>{t('portal.newApiClient')}</a>
+        </p>
+      )}
+      {p.terms && <TermsSection t={t} csrf={p.csrf} orgno={p.org.orgno} terms={p.terms} error={p.termsError ?? false} />}
       <p><a href={`${PORTAL_PREFIX}/support/new?orgno=${p.org.orgno}`}>{t('portal.support.contact')}</a></p>
     </Frame>,
   );

@@ -9,10 +9,11 @@ import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party
 import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
-import type { Organisations } from '../../registry/organisations.js';
+import type { Organisation, Organisations } from '../../registry/organisations.js';
 import type { Verification } from '../../onboarding/verification-tests.js';
 import { SupportNotFoundError, type Support } from '../../onboarding/support.js';
 import { supportRoutes } from './support-routes.js';
+import type { Terms } from '../../onboarding/terms.js';
 import { SupportTable } from './support-pages.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
@@ -47,6 +48,7 @@ export interface PortalOptions {
   integrations: Integrations;
   verification: Verification;
   support: Support;
+  terms: Terms;
   organisations: Organisations;
   audit: AuditLog;
   testEnvironment: boolean;
@@ -150,9 +152,24 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   app.get<{ Params: { orgno: string } }>(`${PORTAL_PREFIX}/orgs/:orgno`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
+    return html(reply, await orgPageOf(p, await orgFor(p, request.params.orgno)));
+  });
+
+  const orgPageOf = async (p: Person, org: Organisation, termsError = false) => orgPage({
+    ...frame(p), org, environment: options.environment, termsError,
+    integrations: await integrations.list(p.access, { orgno: org.orgno, includeInactive: true }),
+    terms: await options.terms.status(p.access, org.orgno),
+  });
+
+  // The organisation's administrator accepts the operator's terms of use (onboarding/terms.ts).
+  app.post<{ Params: { orgno: string }; Body: { agree?: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/terms`, async (request, reply) => {
+    const p = await person(request, reply);
+    if (!p) return reply;
     const org = await orgFor(p, request.params.orgno);
-    const list = await integrations.list(p.access, { orgno: org.orgno, includeInactive: true });
-    return html(reply, orgPage({ ...frame(p), org, environment: options.environment, integrations: list }));
+    // The box says the person has read them and may bind the organisation; without it, nothing is accepted.
+    if (request.body?.agree !== 'yes') return html(reply, await orgPageOf(p, org, true), 400);
+    await options.terms.accept(p.access, org.orgno, p.actor);
+    return reply.redirect(`${PORTAL_PREFIX}/orgs/${org.orgno}#terms-title`, 303);
   });
 
   /** The form for a new integration of the organisation: a login's, or a machine client's (`?type=maskinporten`). */
