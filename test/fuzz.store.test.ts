@@ -68,7 +68,7 @@ const ids = ['basic-client', 'portvakt-demo', '%00', 'a%00b', '%ED%A0%80', '..%2
 const paths = (id: () => string) => [
   '/authorize', `/authorize/${id()}`, '/par', '/token', '/userinfo', '/jwks.json', '/logout', '/logout/confirm', '/token/revoke', '/token/introspect',
   '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', `/login/${id()}`, '/demo', '/demo/login', '/demo/logout', '/demo/logged-out', '/demo/callback', '/demo/logout/frontchannel',
-  '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', '/portal/support', '/portal/support/new', `/portal/support/${id()}`, `/portal/support/${id()}/reply`, `/portal/support/${id()}/close`, `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`,
+  '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', '/portal/support', '/portal/support/new', `/portal/support/${id()}`, `/portal/support/${id()}/reply`, `/portal/support/${id()}/close`, `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`, `/portal/orgs/${id()}/terms`,
   `/portal/clients/${id()}`, `/portal/clients/${id()}/verification`, `/portal/clients/${id()}/verification/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
   '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/verification/${id()}`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/openapi.json',
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
@@ -81,7 +81,7 @@ const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];
