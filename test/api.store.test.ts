@@ -5,7 +5,8 @@ import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser } from './helpers/browser.js';
-import { PKCE, redeemCode } from './helpers/headless.js'; // profile §2.2's sample pair
+import { PKCE, redeemCode } from './helpers/headless.js';
+import { apiClient } from './helpers/clients.js'; // profile §2.2's sample pair
 
 const ORG_A = '312000008';
 const ORG_B = '974760673';
@@ -14,15 +15,6 @@ const ALL = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify'];
 
 let pv: TestPortvakt;
 const tokens: Record<string, string> = {};
-
-async function apiClient(id: string, orgno: string, scopes: string[]) {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: `${id}-key`, alg: 'RS256', use: 'sig' };
-  return {
-    registration: { client_id: id, integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scopes, client_orgno: orgno, jwks: { keys: [jwk] } },
-    privateKey, kid: jwk.kid,
-  };
-}
 
 beforeAll(async () => {
   const callers = {

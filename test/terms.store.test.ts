@@ -2,8 +2,10 @@
 // the portal; outside test environments the organisation gets no new integration before that, and
 // again after the version changes. In a test environment they may be accepted but are not required.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { portalLogin } from './helpers/portal.js';
+import { apiClient } from './helpers/clients.js';
 import { DEMO_ADMIN, DEMO_ORGANISATION } from '../src/app.js';
 import { testPersons } from '../src/identity/test-persons.js';
 
@@ -15,8 +17,21 @@ const cli = { kind: 'cli' as const, id: 'test' };
 
 describe('in a production environment', () => {
   let pv: TestPortvakt;
-  beforeAll(async () => { pv = await startPortvakt({ env: PRODUCTION }); });
+  let orgApi: Awaited<ReturnType<typeof apiClient>>;
+  beforeAll(async () => {
+    // The organisation's API client (Maskinporten), to meet the rule through the self-service API too.
+    orgApi = await apiClient('org-api', ORG, ['idporten:dcr.write']);
+    pv = await startPortvakt({ env: PRODUCTION, clients: [orgApi.registration] });
+  });
   afterAll(async () => pv?.close());
+
+  it('the self-service API says why it creates no integration (403) until the terms are accepted', async () => {
+    const config = await oidc.discovery(new URL(pv.issuer), 'org-api', {}, oidc.PrivateKeyJwt({ key: orgApi.privateKey, kid: orgApi.kid }), { execute: [oidc.allowInsecureRequests] });
+    const token = (await oidc.clientCredentialsGrant(config, { scope: 'idporten:dcr.write' })).access_token;
+    const response = await fetch(`${pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(newIntegration) });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'forbidden', error_description: `${ORG} has not accepted the terms of use (version 2026-1, ${TERMS}); an administrator of the organisation accepts them in the portal, then integrations can be created here` });
+  });
 
   it('an organisation gets no integration before its administrator has accepted the terms, then it does', async () => {
     await expect(pv.portvakt.integrations.create('all', ORG, newIntegration, cli))

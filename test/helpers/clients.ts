@@ -51,3 +51,16 @@ export function portvaktWithTestClients(): TestClientsPortvakt {
   afterAll(async () => env.pv?.close());
   return env;
 }
+
+/**
+ * An organisation's API client for the self-service API, registered as ID-porten registers
+ * Maskinporten clients (client credentials with private_key_jwt here), with its private key.
+ */
+export async function apiClient(id: string, orgno: string, scopes: string[]) {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: `${id}-key`, alg: 'RS256', use: 'sig' };
+  return {
+    registration: { client_id: id, integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scopes, client_orgno: orgno, jwks: { keys: [jwk] } },
+    privateKey, kid: jwk.kid,
+  };
+}
