@@ -22,7 +22,8 @@ import { isLocale, type Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
-import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, verificationPage, type IntegrationFormValues } from './pages.js';
+import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
+import { verificationPage } from './verification-page.js';
 import { API_PREFIX } from '../api.js';
 import { DEMO_PREFIX } from '../../demo/routes.js';
 
