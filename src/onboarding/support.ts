@@ -8,7 +8,7 @@ import type { Db } from '../store/db.js';
 import { unstorableText } from '../store/storable-text.js';
 import { DomainError } from '../registry/errors.js';
 import type { Actor, AuditLog } from '../registry/audit.js';
-import type { Access, Integrations } from '../registry/integrations.js';
+import { canSee, type Access, type Integrations } from '../registry/integrations.js';
 
 export const SUPPORT_STATUSES = ['open', 'answered', 'closed'] as const;
 export type SupportStatus = (typeof SUPPORT_STATUSES)[number];
@@ -63,8 +63,6 @@ export const TEXT_MAX = 5000;
 const ID = /^[1-9][0-9]{0,15}$/;
 
 export function createSupport(db: Db, integrations: Integrations, audit: AuditLog, environment: string): Support {
-  const canSee = (access: Access, orgno: string) => access === 'all' || access.orgnos.has(orgno);
-
   async function find(access: Access, id: string): Promise<SupportRequest> {
     if (!ID.test(id)) throw new SupportNotFoundError(id);
     const row = await db.selectFrom('support_requests').selectAll().where('environment', '=', environment).where('id', '=', id).executeTakeFirst();
@@ -98,11 +96,10 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
       }
       const cleanSubject = checkedText('subject', subject, SUBJECT_MAX);
       // The desk may open one for an organisation (after a phone call, say): then it waits for the organisation.
-      const fromDesk = access === 'all';
-      const message: SupportMessage = { at: new Date().toISOString(), from: fromDesk ? 'desk' : 'organisation', author: actor.id, text: checkedText('text', text, TEXT_MAX) };
+      const { message, status } = written(access, actor, text);
       const row = await db
         .insertInto('support_requests')
-        .values({ environment, orgno, client_id: clientId ?? null, subject: cleanSubject, status: fromDesk ? 'answered' : 'open', messages: JSON.stringify([message]) })
+        .values({ environment, orgno, client_id: clientId ?? null, subject: cleanSubject, status, messages: JSON.stringify([message]) })
         .returningAll()
         .executeTakeFirstOrThrow();
       const opened = view(row);
@@ -130,9 +127,8 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
 
     async reply(access, id, text, actor) {
       const request = await find(access, id);
-      const fromDesk = access === 'all';
-      const message: SupportMessage = { at: new Date().toISOString(), from: fromDesk ? 'desk' : 'organisation', author: actor.id, text: checkedText('text', text, TEXT_MAX) };
-      const replied = await append(request.id, message, fromDesk ? 'answered' : 'open');
+      const { message, status } = written(access, actor, text);
+      const replied = await append(request.id, message, status);
       await audit.record({ actor, action: 'support.reply', orgno: request.orgno, clientId: request.client_id, after: { id: request.id, from: message.from } });
       return replied;
     },
@@ -150,6 +146,18 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
       await audit.record({ actor, action: 'support.close', orgno: request.orgno, clientId: request.client_id, after: { id: request.id } });
       return view(row);
     },
+  };
+}
+
+/**
+ * A message as written by `actor`, and the status it leaves the request in: the desk (access to
+ * all) has answered, so it waits for the organisation; the organisation has asked, so it waits for the desk.
+ */
+function written(access: Access, actor: Actor, text: string): { message: SupportMessage; status: SupportStatus } {
+  const fromDesk = access === 'all';
+  return {
+    message: { at: new Date().toISOString(), from: fromDesk ? 'desk' : 'organisation', author: actor.id, text: checkedText('text', text, TEXT_MAX) },
+    status: fromDesk ? 'answered' : 'open',
   };
 }
 

@@ -7,7 +7,7 @@
 // The acceptance is an entry in the audit log — who, when, from where, which version — and the
 // audit log is what is read back: one record, the one an operator would show if asked.
 import { DomainError } from '../registry/errors.js';
-import { ForbiddenError, type Access } from '../registry/integrations.js';
+import { canSee, ForbiddenError, type Access } from '../registry/integrations.js';
 import type { Actor, AuditLog } from '../registry/audit.js';
 
 export const ACCEPT_ACTION = 'terms.accept';
@@ -37,8 +37,6 @@ export interface TermsOptions {
 }
 
 export function createTerms(audit: AuditLog, options: TermsOptions): Terms {
-  const canSee = (access: Access, orgno: string) => access === 'all' || access.orgnos.has(orgno);
-
   async function acceptance(orgno: string): Promise<TermsStatus['accepted']> {
     const entries = await audit.list({ orgno, action: ACCEPT_ACTION, limit: 20 });
     const entry = entries.find((e) => e.after?.version === options.version);

@@ -118,9 +118,9 @@ export function createVerification(integrations: Integrations, events: ProtocolE
     return confirmed;
   }
 
-  async function report(access: Access, clientId: string): Promise<VerificationReport> {
-    const integration = await integrations.get(access, clientId);
-    checkApplies(integration);
+  /** The report of an integration the caller may see and that has verification tests. */
+  async function reportOf(integration: IntegrationView): Promise<VerificationReport> {
+    const clientId = integration.client_id;
     const [latest, confirmed] = await Promise.all([events.latestMatching(clientId, filters), confirmations(clientId)]);
     const tests = VERIFICATION_TESTS.map((test): VerificationResult => {
       const result = { test: test.number, name: test.name, mandatory: test.mandatory };
@@ -143,7 +143,11 @@ export function createVerification(integrations: Integrations, events: ProtocolE
   }
 
   return {
-    report,
+    async report(access, clientId) {
+      const integration = await integrations.get(access, clientId);
+      checkApplies(integration);
+      return reportOf(integration);
+    },
     async confirm(access, clientId, name, confirmed, actor) {
       const integration = await integrations.get(access, clientId);
       checkApplies(integration);
@@ -151,7 +155,7 @@ export function createVerification(integrations: Integrations, events: ProtocolE
       if (!test) throw new DomainError('verification.unknown_test', `there is no verification test ${JSON.stringify(name.slice(0, 100))}; the tests are ${VERIFICATION_TEST_NAMES.join(', ')}`);
       if (test.evidence) throw new DomainError('verification.observed', `test ${test.number} (${test.name}) is one Portvakt sees done: do it with the service, and it passes`);
       await audit.record({ actor, action: CONFIRM_ACTION, orgno: integration.client_orgno, clientId, after: { test: test.name, confirmed } });
-      return report(access, clientId);
+      return reportOf(integration);
     },
   };
 }

@@ -16,6 +16,9 @@ const DAY = 86_400_000;
 /** What a caller may see and change: some organisations, or (service desk) all. */
 export type Access = { orgnos: ReadonlySet<string> } | 'all';
 
+/** Whether `access` reaches what belongs to the organisation `orgno` (nothing reaches what belongs to none but the desk). */
+export const canSee = (access: Access, orgno: string | null | undefined): boolean => access === 'all' || (!!orgno && access.orgnos.has(orgno));
+
 export class NotFoundError extends DomainError {
   constructor(clientId: string, message = `no integration ${clientId} that you can see`) {
     super('client.not_found', message);
@@ -127,7 +130,6 @@ export interface IntegrationHooks {
 }
 
 export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext, protocolEvents?: ProtocolEvents, hooks: IntegrationHooks = {}): Integrations {
-  const canSee = (access: Access, orgno: string | null) => access === 'all' || (!!orgno && access.orgnos.has(orgno));
 
   async function visible(access: Access, clientId: string): Promise<StoredClient> {
     const stored = await clients.find(clientId);

@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
 import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
-import { ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
+import { canSee, ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation, Organisations } from '../../registry/organisations.js';
 import type { Verification } from '../../onboarding/verification-tests.js';
 import { SupportNotFoundError, type Support } from '../../onboarding/support.js';
@@ -146,7 +146,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
 
   async function orgFor(p: Person, orgno: string) {
     const org = await organisations.find(orgno);
-    if (!org || (p.access !== 'all' && !p.access.orgnos.has(orgno))) throw new NotFoundError(orgno);
+    if (!org || !canSee(p.access, orgno)) throw new NotFoundError(orgno);
     return org;
   }
 

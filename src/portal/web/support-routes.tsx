@@ -3,7 +3,7 @@
 // the session's CSRF token (checked by `person`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../registry/errors.js';
-import type { Access, Integrations, IntegrationView } from '../../registry/integrations.js';
+import { NotFoundError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { Actor } from '../../registry/audit.js';
 import type { Support, SupportRequest } from '../../onboarding/support.js';
@@ -43,8 +43,11 @@ export function supportRoutes<P extends Person>(app: FastifyInstance, o: Support
   }
 
   const requestPage = async (p: P, request: SupportRequest, error?: string) => {
-    const { org, integration } = await subjectOf(p, request.orgno, request.client_id).catch(() => ({ org: undefined, integration: undefined }));
-    // (An integration deleted since is named by its client_id alone.)
+    // An integration deleted since is named by its client_id alone; any other failure is the page's.
+    const { org, integration } = await subjectOf(p, request.orgno, request.client_id).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return { org: undefined, integration: undefined };
+      throw err;
+    });
     const orgName = org ? `${org.name} (${org.orgno})` : request.orgno;
     return supportRequestPage({ ...o.frame(p), request, org: orgName, integration, environment: o.environment, error });
   };
