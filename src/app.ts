@@ -17,6 +17,7 @@ import { createIntegrations, type Integrations } from './registry/integrations.j
 import { createVerification, type Verification } from './onboarding/verification-tests.js';
 import { createSupport, type Support } from './onboarding/support.js';
 import { createTerms, type Terms } from './onboarding/terms.js';
+import { createProductionRequests, refuseUnlessDesk, type ProductionRequests } from './onboarding/production-requests.js';
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
 import { testPersons } from './identity/test-persons.js';
@@ -65,6 +66,8 @@ export interface Portvakt {
   support: Support;
   /** The operator's terms of use, and which organisations have accepted them. */
   terms: Terms;
+  /** Organisations' requests for production integrations, where the desk approves them. */
+  productionRequests: ProductionRequests;
   /** The keys it signs with now (they change when `portvakt keys rotate` runs; key-watch.ts). */
   readonly keys: SigningKeys;
   /** The provider serving requests now (a new one after the keys change). */
@@ -145,9 +148,16 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
     const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
-    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, { beforeCreate: terms.checkMayCreate });
+    const requestsRequired = config.integrationApproval === 'desk';
+    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, {
+      async beforeCreate(orgno, access) {
+        if (requestsRequired) refuseUnlessDesk(orgno, access);
+        await terms.checkMayCreate(orgno);
+      },
+    });
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const support = createSupport(store.db, integrations, audit, config.environment);
+    const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: requestsRequired, checkMayCreate: terms.checkMayCreate });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 
@@ -204,7 +214,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, organisations, audit, testEnvironment });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, testPortalUrl: config.testPortalUrl, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.
@@ -311,7 +321,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, terms, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, terms, productionRequests, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
       async close() {

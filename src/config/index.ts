@@ -12,6 +12,7 @@ export const ENVIRONMENTS = ['test', 'prod'] as const;
 /** Which protocol events are recorded per client: everything, failures only (a busy production), or nothing. */
 export const EVENT_RECORDING = ['all', 'errors', 'off'] as const;
 export type EventRecording = (typeof EVENT_RECORDING)[number];
+export const INTEGRATION_APPROVAL = ['self-service', 'desk'] as const;
 
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -50,6 +51,13 @@ const ConfigSchema = Type.Object({
   termsUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })),
   /** The terms' version: when it changes, every organisation accepts again. */
   termsVersion: Type.String({ pattern: '^[\\x21-\\x7e]{1,50}$' }),
+  /**
+   * How an organisation gets a new integration here: by itself (`self-service`), or by a production
+   * request the service desk approves (`desk`; onboarding/production-requests.ts). Not in test environments.
+   */
+  integrationApproval: Type.Union(INTEGRATION_APPROVAL.map((a) => Type.Literal(a))),
+  /** The test environment's Portvakt, where the desk reads a production request's verification tests. */
+  testPortalUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+$', maxLength: 2000 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -86,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     eventRetentionDays: env.PORTVAKT_EVENT_RETENTION_DAYS === undefined ? 30 : Number(env.PORTVAKT_EVENT_RETENTION_DAYS),
     termsUrl: env.PORTVAKT_TERMS_URL || undefined,
     termsVersion: env.PORTVAKT_TERMS_VERSION ?? '1',
+    integrationApproval: env.PORTVAKT_INTEGRATION_APPROVAL ?? 'self-service',
+    testPortalUrl: env.PORTVAKT_TEST_PORTAL_URL?.replace(/\/+$/, '') || undefined,
     ...overrides,
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
@@ -119,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // request came over https. Without believing it, no Secure cookie can be set: every login fails.
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_TRUST_PROXY: must be true with an https PORTVAKT_ISSUER. Portvakt itself speaks plain http, so it runs behind a proxy that terminates TLS, and it must trust that proxy\'s X-Forwarded-Proto (otherwise every login fails on its Secure cookies). For local use without TLS, use an http issuer.');
   }
+  if (config.integrationApproval === 'desk' && isTestEnvironment(config)) {
+    throw new ConfigError('Invalid configuration:\n  PORTVAKT_INTEGRATION_APPROVAL: desk is for production environments; a test environment is where services try first, without asking anyone');
+  }
   if (config.environment === 'prod' && !config.secret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_SECRET: required in production (at least 32 characters); it encrypts signing keys at rest');
   }
@@ -147,4 +160,6 @@ const NAMES: Record<string, string> = {
   '/eventRetentionDays': 'PORTVAKT_EVENT_RETENTION_DAYS',
   '/termsUrl': 'PORTVAKT_TERMS_URL',
   '/termsVersion': 'PORTVAKT_TERMS_VERSION',
+  '/integrationApproval': 'PORTVAKT_INTEGRATION_APPROVAL',
+  '/testPortalUrl': 'PORTVAKT_TEST_PORTAL_URL',
 };

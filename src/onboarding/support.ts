@@ -5,10 +5,10 @@
 // the organisation and the desk: opened, answered, replied to, closed.
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
-import { unstorableText } from '../store/storable-text.js';
 import { DomainError } from '../registry/errors.js';
 import type { Actor, AuditLog } from '../registry/audit.js';
 import { canSee, type Access, type Integrations } from '../registry/integrations.js';
+import { checkedText } from './text.js';
 
 export const SUPPORT_STATUSES = ['open', 'answered', 'closed'] as const;
 export type SupportStatus = (typeof SUPPORT_STATUSES)[number];
@@ -94,7 +94,7 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
         const integration = await integrations.get(access, clientId);
         if (integration.client_orgno !== orgno) throw new DomainError('support.client_orgno', `integration ${clientId} does not belong to ${orgno}`);
       }
-      const cleanSubject = checkedText('subject', subject, SUBJECT_MAX);
+      const cleanSubject = checkedText('support', 'subject', subject, { max: SUBJECT_MAX });
       // The desk may open one for an organisation (after a phone call, say): then it waits for the organisation.
       const { message, status } = written(access, actor, text);
       const row = await db
@@ -156,19 +156,9 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
 function written(access: Access, actor: Actor, text: string): { message: SupportMessage; status: SupportStatus } {
   const fromDesk = access === 'all';
   return {
-    message: { at: new Date().toISOString(), from: fromDesk ? 'desk' : 'organisation', author: actor.id, text: checkedText('text', text, TEXT_MAX) },
+    message: { at: new Date().toISOString(), from: fromDesk ? 'desk' : 'organisation', author: actor.id, text: checkedText('support', 'text', text, { max: TEXT_MAX }) },
     status: fromDesk ? 'answered' : 'open',
   };
-}
-
-/** A subject or message: trimmed, not empty, not too long, and text the database can hold. */
-function checkedText(field: 'subject' | 'text', value: unknown, max: number): string {
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (!text) throw new DomainError(`support.${field}`, `${field} is required`);
-  if (text.length > max) throw new DomainError(`support.${field}`, `${field} is longer than ${max} characters`);
-  const unstorable = unstorableText(text);
-  if (unstorable) throw new DomainError(`support.${field}`, `${field} ${unstorable}`);
-  return text;
 }
 
 interface SupportRow {

@@ -70,6 +70,8 @@ export interface Integrations {
   list(access: Access, filter?: { orgno?: string; includeInactive?: boolean }): Promise<IntegrationView[]>;
   get(access: Access, clientId: string): Promise<IntegrationView>;
   create(access: Access, orgno: string, input: unknown, actor: Actor): Promise<{ integration: IntegrationView; client_secret?: string }>;
+  /** Whether `create` would take `input` as an integration of `orgno` (ClientValidationError if not); creates nothing. */
+  check(access: Access, orgno: string, input: unknown): void;
   /** `ifMatch` (the API's If-Match header) makes a change conditional on the version read (etagOf). */
   update(access: Access, clientId: string, input: unknown, actor: Actor, ifMatch?: string): Promise<IntegrationView>;
   remove(access: Access, clientId: string, actor: Actor, ifMatch?: string): Promise<void>;
@@ -125,8 +127,11 @@ const newSecretValue = () => crypto.randomBytes(32).toString('base64url');
 
 /** What the layers above add to the rules here (app.ts). */
 export interface IntegrationHooks {
-  /** Refuses a new integration for an organisation, if it may not have one (onboarding/terms.ts). */
-  beforeCreate?(orgno: string): Promise<void>;
+  /**
+   * Refuses a new integration for an organisation, if it may not have one, or not from this caller
+   * (onboarding/terms.ts, onboarding/production-requests.ts).
+   */
+  beforeCreate?(orgno: string, access: Access): Promise<void>;
 }
 
 export function createIntegrations(clients: ClientRegistry, audit: AuditLog, context: ValidationContext, protocolEvents?: ProtocolEvents, hooks: IntegrationHooks = {}): Integrations {
@@ -218,7 +223,7 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       if (!canSee(access, orgno)) throw new ForbiddenError('organisation.forbidden', `you cannot create integrations for ${orgno}`);
       const clientId = crypto.randomUUID();
       const client = validate(input, clientId, orgno);
-      await hooks.beforeCreate?.(orgno);
+      await hooks.beforeCreate?.(orgno, access);
       const secret = usesSecret(client) ? newSecretValue() : undefined;
       const stored = await clients.upsert({ ...client, ...(secret ? { client_secret: secret } : {}) }, 'self-service', {
         secretExpiresAt: secret ? new Date(Date.now() + SECRET_LIFETIME_DAYS * DAY) : undefined,
@@ -226,6 +231,11 @@ export function createIntegrations(clients: ClientRegistry, audit: AuditLog, con
       const integration = view(stored);
       await audit.record({ actor, action: 'client.create', orgno, clientId, after: integration });
       return { integration, ...(secret ? { client_secret: secret } : {}) };
+    },
+
+    check(access, orgno, input) {
+      if (!canSee(access, orgno)) throw new ForbiddenError('organisation.forbidden', `you cannot create integrations for ${orgno}`);
+      validate(input, crypto.randomUUID(), orgno);
     },
 
     async update(access, clientId, input, actor, ifMatch) {

@@ -112,6 +112,28 @@ export interface SupportRequestTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ProductionRequestTable {
+  id: Generated<string>;
+  environment: string;
+  orgno: string;
+  status: string;
+  /** The client_id the service was verified with in the test environment. */
+  test_client_id: string;
+  /** The integration asked for, in the self-service API's client format. */
+  client: Json<Record<string, unknown>>;
+  /** What the operator plans with: go-live date, the service, expected volume (onboarding/production-requests.ts). */
+  planning: Json<Record<string, unknown>>;
+  requested_by: string;
+  decided_by: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  reason: string | null;
+  /** The integration made when the request was approved. */
+  client_id: string | null;
+  credentials_delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   signing_keys: SigningKeyTable;
   clients: ClientTable;
@@ -123,6 +145,7 @@ export interface Database {
   roles: RoleTable;
   audit_log: AuditLogTable;
   support_requests: SupportRequestTable;
+  production_requests: ProductionRequestTable;
 }
 
 export type Db = Kysely<Database>;

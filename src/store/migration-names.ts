@@ -12,6 +12,7 @@ export const MIGRATION_NAMES = [
   '0007_failing_clients',
   '0008_error_references',
   '0009_support_requests',
+  '0010_production_requests',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

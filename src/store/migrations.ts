@@ -182,6 +182,32 @@ export const migrations: Record<MigrationName, Migration> = {
       await db.schema.createIndex('support_requests_status').on('support_requests').columns(['environment', 'status', 'updated_at']).execute();
     },
   },
+  '0010_production_requests': {
+    // An organisation asks for an integration in production; the service desk approves or rejects
+    // it, and the organisation's administrator fetches the credentials (onboarding/production-requests.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('production_requests')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('orgno', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'approved', 'rejected', 'withdrawn')`))
+        .addColumn('test_client_id', 'text', (c) => c.notNull())
+        .addColumn('client', 'jsonb', (c) => c.notNull())
+        .addColumn('planning', 'jsonb', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'timestamptz')
+        .addColumn('reason', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('credentials_delivered_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('production_requests_org').on('production_requests').columns(['environment', 'orgno', 'updated_at']).execute();
+      await db.schema.createIndex('production_requests_status').on('production_requests').columns(['environment', 'status', 'updated_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

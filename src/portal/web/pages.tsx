@@ -183,7 +183,13 @@ function TermsSection({ t, csrf, orgno, terms, error }: { t: Translate; csrf: st
   );
 }
 
-export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; org: Organisation; environment: string; integrations: IntegrationView[]; terms?: TermsStatus | undefined; termsError?: boolean }): string {
+export function orgPage(p: {
+  locale: Locale; pid: string; csrf: string; serviceDesk: boolean; org: Organisation; environment: string; integrations: IntegrationView[]; terms?: TermsStatus | undefined; termsError?: boolean;
+  /** Where "New integration" leads: the form (`new`), or a production request (`request`) where the desk approves them. */
+  newPath?: 'new' | 'request';
+  /** The organisation's production requests, where there are such. */
+  requests?: ComponentChildren;
+}): string {
   const t = translator(p.locale);
   // Where the terms must be accepted first, the way to a new integration is the terms, not a button that would be refused.
   const mayCreate = !p.terms || p.terms.accepted || !p.terms.required;
@@ -193,9 +199,15 @@ export function orgPage(p: { locale: Locale; pid: string; csrf: string; serviceD
       <IntegrationTable t={t} integrations={p.integrations} />
       {mayCreate && (
         <p class="actions">
-          <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new`}>{t('portal.new')}</a>
-          <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/new?type=${MACHINE_TYPE}`}>{t('portal.newApiClient')}</a>
+          <a class="ds-button" data-variant="primary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/${p.newPath ?? 'new'}`}>{t(p.newPath === 'request' ? 'portal.production.new' : 'portal.new')}</a>
+          <a class="ds-button" data-variant="secondary" href={`${PORTAL_PREFIX}/orgs/${p.org.orgno}/${p.newPath ?? 'new'}?type=${MACHINE_TYPE}`}>{t(p.newPath === 'request' ? 'portal.production.newApiClient' : 'portal.newApiClient')}</a>
         </p>
+      )}
+      {p.requests && (
+        <section aria-labelledby="requests-title">
+          <h2 id="requests-title">{t('portal.production.requests')}</h2>
+          {p.requests}
+        </section>
       )}
       {p.terms && <TermsSection t={t} csrf={p.csrf} orgno={p.org.orgno} terms={p.terms} error={p.termsError ?? false} />}
       <p><a href={`${PORTAL_PREFIX}/support/new?orgno=${p.org.orgno}`}>{t('portal.support.contact')}</a></p>
@@ -241,6 +253,12 @@ export function integrationFormPage(p: {
   changedMeanwhile?: boolean;
   /** Where a machine client sends its JWT grant, and the audience it names: shown on its form. */
   issuer: string;
+  /** Shown above the form (a production request says what happens to it). */
+  intro?: ComponentChildren;
+  /** More of the form, before its button (a production request's planning). */
+  extraFields?: ComponentChildren;
+  /** The button's text, where it does more than create (send a request). */
+  submitLabel?: MessageKey;
 }): string {
   const t = translator(p.locale);
   const expires = p.integration?.client_secret_expires_at;
@@ -316,6 +334,7 @@ export function integrationFormPage(p: {
         </div>
       )}
       {p.changedMeanwhile && <div class="ds-alert" data-color="warning" role="alert"><p>{t('portal.changedMeanwhile')}</p></div>}
+      {p.intro}
       <form method="post" action={p.action} class="portal-form">
         <input type="hidden" name="csrf" value={p.csrf} />
         {/* The version edited: saved only if nobody changed the integration since (If-Match in the API). */}
@@ -333,7 +352,8 @@ export function integrationFormPage(p: {
             {check('sso_disabled')}
           </>
         )}
-        <div class="actions"><button type="submit" class="ds-button" data-variant="primary">{t(p.creating ? 'portal.create' : 'portal.save')}</button></div>
+        {p.extraFields}
+        <div class="actions"><button type="submit" class="ds-button" data-variant="primary">{t(p.submitLabel ?? (p.creating ? 'portal.create' : 'portal.save'))}</button></div>
       </form>
       {p.integration?.token_endpoint_auth_method === 'private_key_jwt' && (
         <section aria-labelledby="keys-title">
@@ -507,7 +527,7 @@ function ReferenceResult({ t, reference, event }: { t: Translate; reference: str
 }
 
 /** `support`: the requests waiting for the desk (support-pages.tsx SupportTable, titled by #desk-support-title). */
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined; support?: ComponentChildren }): string {
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined; support?: ComponentChildren; requests?: ComponentChildren | undefined }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -520,6 +540,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
       </form>
       {p.reference && <ReferenceResult t={t} reference={p.reference.value} event={p.reference.event} />}
       {p.query && (p.matches > 0 || !p.reference) && (<><h2>{t('portal.desk.results')}{p.matches > p.results.length ? ` (${p.results.length} / ${p.matches})` : ''}</h2><IntegrationTable t={t} integrations={p.results} /></>)}
+      {p.requests && <section aria-labelledby="desk-requests-title"><h2 id="desk-requests-title">{t('portal.desk.requests')}</h2>{p.requests}</section>}
       {p.support && <section aria-labelledby="desk-support-title"><h2 id="desk-support-title">{t('portal.desk.support')}</h2>{p.support}</section>}
       <FailingTable t={t} failing={p.failing} />
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>

@@ -14,6 +14,9 @@ import type { Verification } from '../../onboarding/verification-tests.js';
 import { SupportNotFoundError, type Support } from '../../onboarding/support.js';
 import { supportRoutes } from './support-routes.js';
 import type { Terms } from '../../onboarding/terms.js';
+import { ProductionRequestNotFoundError, type ProductionRequests } from '../../onboarding/production-requests.js';
+import { productionRoutes } from './production-routes.js';
+import { ProductionRequestTable } from './production-pages.js';
 import { SupportTable } from './support-pages.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
@@ -50,6 +53,9 @@ export interface PortalOptions {
   verification: Verification;
   support: Support;
   terms: Terms;
+  productionRequests: ProductionRequests;
+  /** The test environment's Portvakt (PORTVAKT_TEST_PORTAL_URL), linked from production requests. */
+  testPortalUrl: string | undefined;
   organisations: Organisations;
   audit: AuditLog;
   testEnvironment: boolean;
@@ -156,10 +162,16 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, await orgPageOf(p, await orgFor(p, request.params.orgno)));
   });
 
+  const requestsRequired = options.productionRequests.required;
   const orgPageOf = async (p: Person, org: Organisation, termsError = false) => orgPage({
     ...frame(p), org, environment: options.environment, termsError,
     integrations: await integrations.list(p.access, { orgno: org.orgno, includeInactive: true }),
     terms: await options.terms.status(p.access, org.orgno),
+    // Where the desk approves new integrations, the organisation's way to one is a request (the desk may still make one itself).
+    ...(requestsRequired ? {
+      newPath: p.serviceDesk ? 'new' : 'request',
+      requests: <ProductionRequestTable t={translator(p.locale)} requests={await options.productionRequests.list(p.access, { orgno: org.orgno, limit: 50 })} id="requests-title" showOrg={false} />,
+    } : {}),
   });
 
   // The organisation's administrator accepts the operator's terms of use (onboarding/terms.ts).
@@ -184,6 +196,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const p = await person(request, reply);
     if (!p) return reply;
     const org = await orgFor(p, request.params.orgno);
+    if (requestsRequired && !p.serviceDesk) return reply.redirect(`${PORTAL_PREFIX}/orgs/${org.orgno}/request${request.query.type === MACHINE_TYPE ? `?type=${MACHINE_TYPE}` : ''}`, 303);
     return html(reply, newPage(p, org, emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten')));
   });
 
@@ -355,13 +368,18 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     // A reference quoted from an error page (12 hex digits, however the person wrote them).
     const reference = ERROR_REFERENCE.test(needle) ? { value: needle, event: await integrations.withReference('all', needle) } : undefined;
     const support = <SupportTable t={translator(p.locale)} requests={await options.support.list('all', { status: 'open', limit: 50 })} id="desk-support-title" showOrg />;
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference, support }));
+    const requests = requestsRequired ? <ProductionRequestTable t={translator(p.locale)} requests={await options.productionRequests.list('all', { status: 'pending', limit: 50 })} id="desk-requests-title" showOrg /> : undefined;
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference, support, requests }));
   });
 
   supportRoutes(app, { support: options.support, integrations, environment: options.environment, person, frame, html, orgFor });
+  productionRoutes(app, {
+    requests: options.productionRequests, environment: options.environment, issuer, testPortalUrl: options.testPortalUrl,
+    person, frame, html, orgFor, formValues, emptyValues, toInput, problem,
+  });
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof NotFoundError || error instanceof SupportNotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
+    if (error instanceof NotFoundError || error instanceof SupportNotFoundError || error instanceof ProductionRequestNotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
     if (error instanceof DomainError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.invalid', detail: error.message }), 400);
     throw error;
   });
