@@ -41,7 +41,7 @@ let admin: Awaited<ReturnType<typeof portalLogin>>;
 let desk: Awaited<ReturnType<typeof portalLogin>>;
 
 beforeAll(async () => {
-  orgApi = await apiClient('org-api', ORG, ['idporten:dcr.write']);
+  orgApi = await apiClient('org-api', ORG, ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify']);
   pv = await startPortvakt({ env: PRODUCTION, clients: [orgApi.registration] });
   await pv.portvakt.organisations.upsert({ orgno: OTHER_ORG, name: 'Brønnøysundregistrene' });
   await pv.portvakt.organisations.grant(OTHER.pid, 'integration_admin', OTHER_ORG);
@@ -50,6 +50,13 @@ beforeAll(async () => {
   desk = await portalLogin(pv.issuer, DESK.pid);
 });
 afterAll(async () => pv?.close());
+
+/** The self-service API, called by the organisation's API client. */
+async function callApi(method: string, path: string, body?: unknown): Promise<Response> {
+  const config = await oidc.discovery(new URL(pv.issuer), 'org-api', {}, oidc.PrivateKeyJwt({ key: orgApi.privateKey, kid: orgApi.kid }), { execute: [oidc.allowInsecureRequests] });
+  const token = (await oidc.clientCredentialsGrant(config, { scope: 'idporten:dcr.read idporten:dcr.write idporten:dcr.modify' })).access_token;
+  return fetch(`${pv.issuer}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+}
 
 /** Sends a valid request as the organisation's administrator; its path and id. */
 async function sendRequest(overrides: Record<string, string> = {}): Promise<{ path: string; id: string }> {
@@ -79,9 +86,7 @@ describe('where the desk approves new integrations', () => {
     const direct = await admin.browser.post(`${pv.issuer}/portal/orgs/${ORG}/new`, { csrf: admin.csrf, client_name: 'Snarvei', redirect_uris: REDIRECT });
     expect(direct.status).toBe(400);
     expect(direct.body).toContain('are made by the service desk from a production request');
-    const config = await oidc.discovery(new URL(pv.issuer), 'org-api', {}, oidc.PrivateKeyJwt({ key: orgApi.privateKey, kid: orgApi.kid }), { execute: [oidc.allowInsecureRequests] });
-    const token = (await oidc.clientCredentialsGrant(config, { scope: 'idporten:dcr.write' })).access_token;
-    const api = await fetch(`${pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Snarvei', redirect_uris: [REDIRECT] }) });
+    const api = await callApi('POST', '/clients', { client_name: 'Snarvei', redirect_uris: [REDIRECT] });
     expect(api.status).toBe(403);
     expect((await api.json()).error_description).toBe(`new integrations for ${ORG} in this environment are made by the service desk from a production request; an administrator of the organisation sends one in the portal (New integration)`);
     expect((await pv.portvakt.integrations.list('all', { orgno: ORG })).map((i) => i.client_name)).not.toContain('Snarvei');
@@ -218,6 +223,58 @@ describe('where the desk approves new integrations', () => {
     const fetch = await admin.browser.post(`${pv.issuer}${path}/credentials`, { csrf: admin.csrf });
     expect(fetch.status).toBe(400);
     expect(fetch.body).toContain('it has no secret');
+  });
+});
+
+describe('through the self-service API', () => {
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    test_client_id: TEST_CLIENT_ID, go_live: day(14), description: 'Timebestilling hos fastlegen.',
+    client: { client_name: 'Timebestilling', redirect_uris: ['https://time.example/callback'] }, ...overrides,
+  });
+
+  it('an API client asks, reads what the desk decided, and fetches the secret once', async () => {
+    const sent = await callApi('POST', '/production-requests', body());
+    expect(sent.status).toBe(201);
+    const request = await sent.json();
+    expect(request).toMatchObject({ status: 'pending', orgno: ORG, test_client_id: TEST_CLIENT_ID, go_live: day(14), requested_by: 'org-api', client: { client_name: 'Timebestilling' } });
+    expect((await (await callApi('GET', '/production-requests')).json()).map((r: { id: string }) => r.id)).toContain(request.id);
+
+    const early = await callApi('POST', `/production-requests/${request.id}/credentials`);
+    expect(early.status).toBe(400);
+    expect((await early.json()).error_description).toBe(`production request ${request.id} is pending, not approved`);
+
+    await pv.portvakt.productionRequests.approve('all', request.id, { kind: 'person', id: DESK.pid });
+    const approved = await (await callApi('GET', `/production-requests/${request.id}`)).json();
+    expect(approved).toMatchObject({ status: 'approved', decided_by: DESK.pid });
+    const credentials = await callApi('POST', `/production-requests/${request.id}/credentials`);
+    expect(credentials.status).toBe(200);
+    const integration = await credentials.json();
+    expect(integration).toMatchObject({ client_id: approved.client_id, client_name: 'Timebestilling', redirect_uris: ['https://time.example/callback'] });
+    expect(integration.client_secret).toMatch(/^[\w-]{43}$/);
+    const code = await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: integration.client_id, redirect_uri: 'https://time.example/callback' }));
+    expect((await redeemCode(pv.issuer, { client_id: integration.client_id, secret: integration.client_secret, code: code!, redirect_uri: 'https://time.example/callback' })).status).toBe(200);
+    expect((await callApi('POST', `/production-requests/${request.id}/credentials`)).status).toBe(400);
+  });
+
+  it('says what is wrong with a request (400), and 404 for one that is not there', async () => {
+    const cases: Array<[unknown, string, string]> = [
+      [[], 'invalid_request', 'the body must be a JSON object'],
+      [body({ extra: 1 }), 'invalid_request', 'unknown field "extra"'],
+      [body({ go_live: '25.12.2026' }), 'invalid_request', 'go_live must be a date written YYYY-MM-DD'],
+      [body({ description: 7 }), 'invalid_request', 'description is required'],
+      [body({ client: undefined }), 'invalid_client_metadata', '(body) must be a JSON object'],
+      [body({ client: { redirect_uris: ['http://time.example/cb'] } }), 'invalid_client_metadata', 'redirect_uris'],
+    ];
+    for (const [payload, error, description] of cases) {
+      const response = await callApi('POST', '/production-requests', payload);
+      expect(response.status, JSON.stringify(payload)).toBe(400);
+      const answer = await response.json();
+      expect(answer.error).toBe(error);
+      expect(answer.error_description).toContain(description);
+    }
+    for (const id of ['999999', 'x', '-1']) expect((await callApi('GET', `/production-requests/${id}`)).status).toBe(404);
+    const broken = await fetch(`${pv.issuer}/api/v1/production-requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(broken.status).toBe(400); // broken JSON is refused as such, before anything else
   });
 });
 

@@ -14,6 +14,7 @@ import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verification-tests.js';
 import type { Actor } from '../registry/audit.js';
+import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -23,6 +24,7 @@ export interface ApiOptions {
   clients: ClientRegistry;
   integrations: Integrations;
   verification: Verification;
+  productionRequests: ProductionRequests;
   issuer: string;
 }
 
@@ -76,6 +78,33 @@ const EventView = Type.Object({
   outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
   detail: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'e.g. error and error_description as the client was told, grant_type, redirect_uri' }),
 });
+const ProductionRequestBody = Type.Object({
+  test_client_id: Type.String({ maxLength: 200, description: 'the client_id the service was verified with in the test environment' }),
+  go_live: Type.String({ format: 'date', description: 'the day the service is to be in production (YYYY-MM-DD, not before today)' }),
+  description: Type.String({ maxLength: 2000, description: 'what the service is, and who will log in' }),
+  volume: Type.Optional(Type.String({ maxLength: 1000, description: 'about how many logins, and when the busy periods are' })),
+  client: ClientBody,
+}, { additionalProperties: false });
+const ProductionRequestView = Type.Object({
+  id: Type.String(),
+  environment: Type.String(),
+  orgno: Type.String(),
+  status: Type.Union(REQUEST_STATUSES.map((s) => Type.Literal(s)), { description: 'pending (waiting for the service desk), approved (client_id is the integration made), rejected (reason says why), withdrawn' }),
+  test_client_id: Type.String(),
+  client: Type.Object({}, { additionalProperties: true, description: 'the integration asked for' }),
+  go_live: Type.String({ format: 'date' }),
+  description: Type.String(),
+  volume: Type.Optional(Type.String()),
+  requested_by: Type.String(),
+  created: Type.String({ format: 'date-time' }),
+  last_updated: Type.String({ format: 'date-time' }),
+  decided_by: Type.Optional(Type.String()),
+  decided: Type.Optional(Type.String({ format: 'date-time' })),
+  reason: Type.Optional(Type.String()),
+  client_id: Type.Optional(Type.String()),
+  credentials_delivered: Type.Optional(Type.String({ format: 'date-time', description: 'when the secret was fetched (POST …/credentials, once)' })),
+});
+const RequestIdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
 const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
 const OnBehalfOfParams = Type.Object({ client_id: Type.String({ maxLength: 200 }), onbehalfof: Type.String({ maxLength: 100 }) });
@@ -83,7 +112,7 @@ const OnBehalfOfEntry = OnBehalfOfSchema;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 412: ErrorBody };
 
 export async function selfServiceApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  const { clients, integrations, verification } = options;
+  const { clients, integrations, verification, productionRequests } = options;
 
   await app.register(swagger, {
     openapi: {
@@ -126,7 +155,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   };
 
   app.setErrorHandler(async (error, _request, reply) => {
-    if (error instanceof NotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
+    if (error instanceof NotFoundError || error instanceof ProductionRequestNotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
     if (error instanceof ForbiddenError) return reply.code(403).send({ error: 'forbidden', error_description: error.message });
     if (error instanceof PreconditionFailedError) return reply.code(412).send({ error: 'precondition_failed', error_description: error.message });
     if (error instanceof ClientValidationError) return reply.code(400).send({ error: 'invalid_client_metadata', error_description: error.message });
@@ -252,6 +281,50 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     return reply.code(204).send();
   });
 
+  // Production requests (onboarding/production-requests.ts): where the service desk approves new integrations, an organisation asks here.
+  const production = ['production requests'];
+  app.post<{ Body: unknown }>(`${API_PREFIX}/production-requests`, {
+    schema: {
+      tags: production,
+      summary: 'Ask the service desk for a new integration, where it approves them (PORTVAKT_INTEGRATION_APPROVAL=desk); elsewhere POST /clients',
+      description: 'The integration is checked now, as it will be created. Once approved, POST …/credentials gives its client_secret, once.',
+      body: ProductionRequestBody,
+      response: { 201: ProductionRequestView, ...errors },
+    },
+    preHandler: guard('idporten:dcr.write'),
+  }, async (request, reply) => {
+    const { access, orgno, actor } = request.caller!;
+    return reply.code(201).send(await productionRequests.submit(access, { ...productionRequestOf(request.body), orgno }, actor));
+  });
+
+  app.get(`${API_PREFIX}/production-requests`, {
+    schema: { tags: production, summary: 'List your production requests, pending first', response: { 200: Type.Array(ProductionRequestView), ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => productionRequests.list(request.caller!.access));
+
+  app.get<{ Params: { id: string } }>(`${API_PREFIX}/production-requests/:id`, {
+    schema: { tags: production, summary: 'Read a production request', params: RequestIdParams, response: { 200: ProductionRequestView, ...errors } },
+    preHandler: guard('idporten:dcr.read'),
+  }, async (request) => productionRequests.get(request.caller!.access, request.params.id));
+
+  app.post<{ Params: { id: string } }>(`${API_PREFIX}/production-requests/:id/withdraw`, {
+    schema: { tags: production, summary: 'Withdraw a pending production request', params: RequestIdParams, response: { 200: ProductionRequestView, ...errors } },
+    preHandler: guard('idporten:dcr.write'),
+  }, async (request) => productionRequests.withdraw(request.caller!.access, request.params.id, request.caller!.actor));
+
+  app.post<{ Params: { id: string } }>(`${API_PREFIX}/production-requests/:id/credentials`, {
+    schema: {
+      tags: production,
+      summary: 'Fetch the approved integration\'s client_secret: made now, in this answer only, once per request',
+      params: RequestIdParams,
+      response: { 200: ClientView, ...errors },
+    },
+    preHandler: guard('idporten:dcr.modify'),
+  }, async (request, reply) => {
+    const { integration, client_secret } = await productionRequests.deliverCredentials(request.caller!.access, request.params.id, request.caller!.actor);
+    return versioned(reply, { ...integration, client_secret });
+  });
+
   for (const method of ['post', 'put'] as const) {
     app[method]<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/jwks`, {
       schema: { tags, summary: 'Replace the key set (at most 5 RSA keys; valid a year from upload)', params: ClientIdParams, headers: IfMatch, body: Jwks, response: { 200: JwksView, ...errors } },
@@ -286,6 +359,17 @@ function eventQuery({ limit: rawLimit, outcome }: { limit?: unknown; outcome?: u
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) throw new DomainError('events.limit', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
   if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new DomainError('events.outcome', 'outcome must be success or failure');
   return { limit, ...(outcome ? { outcome } : {}) };
+}
+
+const PRODUCTION_REQUEST_FIELDS = new Set(Object.keys(ProductionRequestBody.properties));
+
+/** A production request's body: a JSON object of its fields (the domain checks each). */
+function productionRequestOf(body: unknown): Omit<NewProductionRequest, 'orgno'> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new DomainError('production.body', 'the body must be a JSON object with test_client_id, go_live, description, volume (optional) and client');
+  const unknown = Object.keys(body).filter((key) => !PRODUCTION_REQUEST_FIELDS.has(key));
+  if (unknown.length) throw new DomainError('production.body', `unknown field ${JSON.stringify(unknown[0]!.slice(0, 100))}; a production request has test_client_id, go_live, description, volume and client`);
+  const fields = body as Record<string, unknown>;
+  return { test_client_id: fields.test_client_id, go_live: fields.go_live, description: fields.description, volume: fields.volume, client: fields.client };
 }
 
 /** The body of a confirmation: `{ "confirmed": true }` or `false`, nothing else. */
