@@ -65,6 +65,7 @@ async function main() {
     await shootEvents(config.issuer);
     await shootVerification(config.issuer);
     await shootSupport(config.issuer);
+    await shootProductionRequest();
 
     // A support request about an integration, as the organisation sees it once the desk has answered.
     async function shootSupport(issuer: string) {
@@ -130,6 +131,38 @@ async function main() {
       await page.locator('section[aria-labelledby="events-title"]').screenshot({ path: path.join(OUT, 'portal-events.png') });
       await context.close();
       process.stdout.write('docs/screenshots/portal-events.png\n');
+    }
+
+    // A production request as the service desk reads it, in a production environment where the desk
+    // approves new integrations (a second Portvakt, as production is another installation).
+    async function shootProductionRequest() {
+      const prodDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-shots-prod-'));
+      const prodConfig = loadConfig({
+        PORT: '9394', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: prodDir, LOG_LEVEL: 'warn', PORTVAKT_ENVIRONMENT: 'prod', PORTVAKT_DEMO: 'true',
+        PORTVAKT_SECRET: crypto.randomBytes(32).toString('base64url'), PORTVAKT_INTEGRATION_APPROVAL: 'desk', PORTVAKT_TEST_PORTAL_URL: 'https://test.portvakt.example',
+      });
+      const prod = await createPortvakt(prodConfig);
+      try {
+        await prod.server.listen({ port: prodConfig.port, host: prodConfig.host });
+        await prod.organisations.grant('12848500095', 'service_desk');
+        const goLive = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+        const request = await prod.productionRequests.submit({ orgnos: new Set(['312000008']) }, {
+          orgno: '312000008', test_client_id: '5f0c8a2e-1d7b-4c3e-9a61-2b8e4f7d9c10', go_live: goLive,
+          description: 'Søknad om startlån for innbyggere i kommunen.', volume: 'Omtrent 2 000 innlogginger i måneden, flest i januar.',
+          client: { client_name: 'Startlån', redirect_uris: ['https://startlan.example/callback'], post_logout_redirect_uris: ['https://startlan.example/logget-ut'], frontchannel_logout_uri: 'https://startlan.example/logout/frontchannel' },
+        }, { kind: 'person', id: '12848500095' });
+        const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+        const page = await context.newPage();
+        await page.goto(`${prodConfig.issuer}/portal`);
+        await logInToPortal(page, prodConfig.issuer);
+        await page.goto(`${prodConfig.issuer}/portal/requests/${request.id}`);
+        await page.screenshot({ path: path.join(OUT, 'portal-production-request.png'), fullPage: true });
+        await context.close();
+        process.stdout.write('docs/screenshots/portal-production-request.png\n');
+      } finally {
+        await prod.close();
+        await fs.rm(prodDir, { recursive: true, force: true });
+      }
     }
   } finally {
     await browser.close();
