@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium, narrowScreenProblems, seriousViolations } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, loggedInToPortal, narrowScreenProblems, seriousViolations } from '../helpers/chromium.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
@@ -29,14 +29,7 @@ afterAll(async () => {
   await pv?.close();
 });
 
-async function loggedIn(person: { givenName: string; familyName: string }): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${pv.issuer}/portal`);
-  await page.getByRole('link', { name: 'Logg inn' }).click();
-  await page.getByRole('button', { name: `Logg inn som ${person.givenName} ${person.familyName}` }).click();
-  await page.waitForURL(`${pv.issuer}/portal`);
-  return page;
-}
+const loggedIn = (person: { givenName: string; familyName: string }) => loggedInToPortal(browser, pv.issuer, person);
 
 async function accessible(page: Page) {
   expect(await seriousViolations(page)).toEqual([]);

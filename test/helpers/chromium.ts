@@ -20,6 +20,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** A new browser context's page, logged in to the portal at `issuer` as a test person (by the picker's button). */
+export async function loggedInToPortal(browser: Browser, issuer: string, person: { givenName: string; familyName: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${issuer}/portal`);
+  await page.getByRole('link', { name: 'Logg inn' }).click();
+  await page.getByRole('button', { name: `Logg inn som ${person.givenName} ${person.familyName}` }).click();
+  await page.waitForURL(`${issuer}/portal`);
+  return page;
+}
+
 /**
  * WCAG 2.1 A/AA violations axe-core finds on the page that are serious or critical, each with the
  * elements it found them on (so a failure says where to look).

@@ -113,23 +113,35 @@ function EventTable({ t, events, clientId, failuresOnly }: { t: Translate; event
         </ul>
       </nav>
       {events.length ? (
-        <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title" aria-describedby="events-intro">
-          <table class="ds-table events" id="events">
-            <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.events.type')}</th><th scope="col">{t('portal.events.outcome')}</th><th scope="col">{t('portal.events.detail')}</th></tr></thead>
-            <tbody>
-              {events.map((e) => (
-                <tr data-outcome={e.outcome}>
-                  <td class="when">{utc(e.at)}</td>
-                  <td><code>{e.type}</code></td>
-                  <td>{t(e.outcome === 'success' ? 'portal.events.success' : 'portal.events.failure')}</td>
-                  <td class="facts"><EventDetail detail={e.detail} /></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollingTable labelledBy="events-title" describedBy="events-intro" class="events" id="events" columns={[t('portal.audit.when'), t('portal.events.type'), t('portal.events.outcome'), t('portal.events.detail')]}>
+          {events.map((e) => (
+            <tr data-outcome={e.outcome}>
+              <td class="when">{utc(e.at)}</td>
+              <td><code>{e.type}</code></td>
+              <td>{t(e.outcome === 'success' ? 'portal.events.success' : 'portal.events.failure')}</td>
+              <td class="facts"><EventDetail detail={e.detail} /></td>
+            </tr>
+          ))}
+        </ScrollingTable>
       ) : <p>{t(failuresOnly ? 'portal.events.noFailures' : 'portal.events.none')}</p>}
     </section>
+  );
+}
+
+/**
+ * A table that scrolls sideways on a narrow screen, in a region that a keyboard can reach (it may
+ * have no links of its own to reach it by) and that a screen reader names by its heading.
+ */
+export function ScrollingTable({ labelledBy, describedBy, id, class: className, columns, children }: {
+  labelledBy: string; describedBy?: string; id?: string; class?: string; columns: ComponentChildren[]; children: ComponentChildren;
+}) {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby={labelledBy} aria-describedby={describedBy}>
+      <table class={className ? `ds-table ${className}` : 'ds-table'} id={id}>
+        <thead><tr>{columns.map((column) => <th scope="col">{column}</th>)}</tr></thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 
@@ -480,23 +492,18 @@ function FailingTable({ t, failing }: { t: Translate; failing: FailingIntegratio
       {failing.length ? (
         <>
           <p class="hint" id="failing-intro">{t('portal.desk.failing.intro')}</p>
-          <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="failing-title" aria-describedby="failing-intro">
-            <table class="ds-table" id="failing">
-              <thead><tr><th scope="col">{t('portal.desk.failing.integration')}</th><th scope="col">{t('portal.desk.failing.org')}</th><th scope="col">{t('portal.desk.failing.count')}</th><th scope="col">{t('portal.desk.failing.lastError')}</th><th scope="col">{t('portal.desk.failing.last')}</th></tr></thead>
-              <tbody>
-                {failing.map((f) => (
-                  <tr>
-                    {/* The name links to the integration's failures; the client_id under it is what a caller quotes. */}
-                    <td>{f.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(f.clientId)}?events=failures#events-title`}>{f.integration.client_name ?? f.clientId}</a> : '–'}<br /><code class="client-id">{f.clientId}</code></td>
-                    <td>{f.integration?.client_orgno ?? ''}</td>
-                    <td>{f.failures}</td>
-                    <td>{f.lastError ? <code>{f.lastError}</code> : ''}</td>
-                    <td class="when">{utc(f.lastAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollingTable labelledBy="failing-title" describedBy="failing-intro" id="failing" columns={[t('portal.desk.failing.integration'), t('portal.desk.failing.org'), t('portal.desk.failing.count'), t('portal.desk.failing.lastError'), t('portal.desk.failing.last')]}>
+            {failing.map((f) => (
+              <tr>
+                {/* The name links to the integration's failures; the client_id under it is what a caller quotes. */}
+                <td>{f.integration ? <a href={`${PORTAL_PREFIX}/clients/${encodeURIComponent(f.clientId)}?events=failures#events-title`}>{f.integration.client_name ?? f.clientId}</a> : '–'}<br /><code class="client-id">{f.clientId}</code></td>
+                <td>{f.integration?.client_orgno ?? ''}</td>
+                <td>{f.failures}</td>
+                <td>{f.lastError ? <code>{f.lastError}</code> : ''}</td>
+                <td class="when">{utc(f.lastAt)}</td>
+              </tr>
+            ))}
+          </ScrollingTable>
         </>
       ) : <p>{t('portal.desk.failing.none')}</p>}
     </section>
@@ -544,17 +551,11 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
       {p.support && <section aria-labelledby="desk-support-title"><h2 id="desk-support-title">{t('portal.desk.support')}</h2>{p.support}</section>}
       <FailingTable t={t} failing={p.failing} />
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
-      {/* Focusable: a narrow screen scrolls it, and it has no links of its own to reach it by. */}
-      <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-title">
-      <table class="ds-table">
-        <thead><tr><th scope="col">{t('portal.audit.when')}</th><th scope="col">{t('portal.audit.who')}</th><th scope="col">{t('portal.audit.what')}</th><th scope="col">client_id</th></tr></thead>
-        <tbody>
-          {p.audit.map((e) => (
-            <tr><td>{utc(e.at)}</td><td>{e.actor.kind}: {e.actor.id}</td><td>{e.action}</td><td><code>{e.clientId ?? ''}</code></td></tr>
-          ))}
-        </tbody>
-      </table>
-      </div>
+      <ScrollingTable labelledBy="audit-title" columns={[t('portal.audit.when'), t('portal.audit.who'), t('portal.audit.what'), 'client_id']}>
+        {p.audit.map((e) => (
+          <tr><td>{utc(e.at)}</td><td>{e.actor.kind}: {e.actor.id}</td><td>{e.action}</td><td><code>{e.clientId ?? ''}</code></td></tr>
+        ))}
+      </ScrollingTable>
     </Frame>,
   );
 }

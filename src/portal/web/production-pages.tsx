@@ -7,7 +7,7 @@ import { translator, type MessageKey, type Translate } from '../../ui/i18n/index
 import { renderPage } from '../../ui/layout.js';
 import type { Organisation } from '../../registry/organisations.js';
 import { DESCRIPTION_MAX, REASON_MAX, TEST_CLIENT_ID_MAX, VOLUME_MAX, type ProductionRequest } from '../../onboarding/production-requests.js';
-import { Frame, integrationFormPage, MACHINE_TYPE, PORTAL_PREFIX, utc, type IntegrationFormValues } from './pages.js';
+import { Frame, integrationFormPage, MACHINE_TYPE, PORTAL_PREFIX, ScrollingTable, utc, type IntegrationFormValues } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -168,29 +168,16 @@ export function productionRequestPage(p: Person & {
 export function ProductionRequestTable({ t, requests, id, showOrg }: { t: Translate; requests: ProductionRequest[]; id: string; showOrg: boolean }) {
   if (!requests.length) return <p>{t('portal.production.none')}</p>;
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby={id}>
-      <table class="ds-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('portal.production.integration')}</th>
-            {showOrg && <th scope="col">{t('portal.desk.failing.org')}</th>}
-            <th scope="col">{t('portal.production.field.go_live')}</th>
-            <th scope="col">{t('portal.support.status')}</th>
-            <th scope="col">{t('portal.support.updated')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {requests.map((request) => (
-            <tr>
-              <td><a href={`${PORTAL_PREFIX}/requests/${request.id}`}>{String(request.client.client_name ?? request.test_client_id)}</a></td>
-              {showOrg && <td>{request.orgno}</td>}
-              <td>{request.go_live}</td>
-              <td>{t(`portal.production.status.${request.status}`)}</td>
-              <td class="when">{utc(new Date(request.last_updated))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollingTable labelledBy={id} columns={[t('portal.production.integration'), ...(showOrg ? [t('portal.desk.failing.org')] : []), t('portal.production.field.go_live'), t('portal.support.status'), t('portal.support.updated')]}>
+      {requests.map((request) => (
+        <tr>
+          <td><a href={`${PORTAL_PREFIX}/requests/${request.id}`}>{String(request.client.client_name ?? request.test_client_id)}</a></td>
+          {showOrg && <td>{request.orgno}</td>}
+          <td>{request.go_live}</td>
+          <td>{t(`portal.production.status.${request.status}`)}</td>
+          <td class="when">{utc(new Date(request.last_updated))}</td>
+        </tr>
+      ))}
+    </ScrollingTable>
   );
 }

@@ -6,7 +6,7 @@ import { renderPage } from '../../ui/layout.js';
 import type { IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import { SUBJECT_MAX, TEXT_MAX, type SupportRequest } from '../../onboarding/support.js';
-import { Frame, PORTAL_PREFIX, utc } from './pages.js';
+import { Frame, PORTAL_PREFIX, ScrollingTable, utc } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -109,27 +109,15 @@ export function supportRequestPage(p: Person & {
 export function SupportTable({ t, requests, id, showOrg }: { t: Translate; requests: SupportRequest[]; id: string; showOrg: boolean }) {
   if (!requests.length) return <p>{t('portal.support.none')}</p>;
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby={id}>
-      <table class="ds-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('portal.support.subject')}</th>
-            {showOrg && <th scope="col">{t('portal.desk.failing.org')}</th>}
-            <th scope="col">{t('portal.support.status')}</th>
-            <th scope="col">{t('portal.support.updated')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {requests.map((request) => (
-            <tr>
-              <td><a href={`${PORTAL_PREFIX}/support/${request.id}`}>{request.subject}</a>{request.client_id && <><br /><code class="client-id">{request.client_id}</code></>}</td>
-              {showOrg && <td>{request.orgno}</td>}
-              <td>{t(`portal.support.status.${request.status}`)}</td>
-              <td class="when">{utc(new Date(request.last_updated))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollingTable labelledBy={id} columns={[t('portal.support.subject'), ...(showOrg ? [t('portal.desk.failing.org')] : []), t('portal.support.status'), t('portal.support.updated')]}>
+      {requests.map((request) => (
+        <tr>
+          <td><a href={`${PORTAL_PREFIX}/support/${request.id}`}>{request.subject}</a>{request.client_id && <><br /><code class="client-id">{request.client_id}</code></>}</td>
+          {showOrg && <td>{request.orgno}</td>}
+          <td>{t(`portal.support.status.${request.status}`)}</td>
+          <td class="when">{utc(new Date(request.last_updated))}</td>
+        </tr>
+      ))}
+    </ScrollingTable>
   );
 }
