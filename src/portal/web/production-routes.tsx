@@ -10,6 +10,7 @@ import type { Actor } from '../../registry/audit.js';
 import type { ProductionRequest, ProductionRequests } from '../../onboarding/production-requests.js';
 import type { Locale } from '../../provider/locale.js';
 import { MACHINE_TYPE, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
+import { emptyValues, formValues, problem, toInput } from './integration-form.js';
 import { PLANNING_FIELDS, productionRequestPage, requestFormPage, type PlanningValues } from './production-pages.js';
 
 interface Person {
@@ -29,17 +30,17 @@ export interface ProductionRouteOptions<P extends Person> {
   frame(p: P): { locale: Locale; pid: string; csrf: string; serviceDesk: boolean };
   html(reply: FastifyReply, body: string, status?: number): FastifyReply;
   orgFor(p: P, orgno: string): Promise<Organisation>;
-  /** The integration form's values from a posted body, and those values as the API's client format (routes.tsx). */
-  formValues(body: Record<string, string> | undefined): IntegrationFormValues;
-  emptyValues(integrationType: string): IntegrationFormValues;
-  toInput(values: IntegrationFormValues): Record<string, unknown>;
-  /** A rule the integration broke, in the person's language. */
-  problem(err: ClientValidationError, locale: Locale): { field: string; message: string };
 }
 
 type Body = Record<string, string> | undefined;
 
 const noPlanning: PlanningValues = { test_client_id: '', go_live: '', description: '', volume: '' };
+
+/** What was typed in the planning fields, kept as typed (the domain checks it). */
+function planningValues(body: Body): PlanningValues {
+  const text = (name: keyof PlanningValues) => String(body?.[name] ?? '');
+  return { test_client_id: text('test_client_id'), go_live: text('go_live'), description: text('description'), volume: text('volume') };
+}
 
 export function productionRoutes<P extends Person>(app: FastifyInstance, o: ProductionRouteOptions<P>): void {
   const { requests } = o;
@@ -59,20 +60,20 @@ export function productionRoutes<P extends Person>(app: FastifyInstance, o: Prod
     const p = await o.person(request, reply);
     if (!p) return reply;
     const org = await o.orgFor(p, request.params.orgno);
-    return o.html(reply, formPage(p, org, o.emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten'), noPlanning));
+    return o.html(reply, formPage(p, org, emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten'), noPlanning));
   });
 
   app.post<{ Params: { orgno: string }; Body: Body }>(`${PORTAL_PREFIX}/orgs/:orgno/request`, async (request, reply) => {
     const p = await o.person(request, reply);
     if (!p) return reply;
     const org = await o.orgFor(p, request.params.orgno);
-    const values = o.formValues(request.body);
-    const planning = Object.fromEntries(PLANNING_FIELDS.map((name) => [name, String(request.body?.[name] ?? '')])) as unknown as PlanningValues;
+    const values = formValues(request.body);
+    const planning = planningValues(request.body);
     try {
-      const sent = await requests.submit(p.access, { orgno: org.orgno, client: o.toInput(values), ...planning }, p.actor);
+      const sent = await requests.submit(p.access, { orgno: org.orgno, client: toInput(values), ...planning }, p.actor);
       return reply.redirect(`${PORTAL_PREFIX}/requests/${sent.id}`, 303);
     } catch (err) {
-      if (err instanceof ClientValidationError) return o.html(reply, formPage(p, org, values, planning, o.problem(err, p.locale)), 400);
+      if (err instanceof ClientValidationError) return o.html(reply, formPage(p, org, values, planning, problem(err, p.locale)), 400);
       const field = err instanceof DomainError ? planningField(err) : undefined;
       if (!field) throw err;
       return o.html(reply, formPage(p, org, values, planning, { field, message: (err as DomainError).message }), 400);

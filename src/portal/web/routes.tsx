@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
-import { SELF_SERVICE_SCOPES, type ClientInput } from '../../registry/client-schema.js';
+import type { ClientInput } from '../../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import { canSee, ERROR_REFERENCE, NotFoundError, PreconditionFailedError, type Access, type Integrations, type IntegrationView } from '../../registry/integrations.js';
 import type { Organisation, Organisations } from '../../registry/organisations.js';
@@ -22,11 +22,12 @@ import type { AuditLog, Actor } from '../../registry/audit.js';
 import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
 import { StoreUnavailableError } from '../../store/unavailable.js';
 import { isLocale, type Locale } from '../../provider/locale.js';
-import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
+import { translator } from '../../ui/i18n/index.js';
 import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
 import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
 import { verificationPage } from './verification-page.js';
+import { emptyValues, formValues, problem, toInput, valuesOf, withoutClientName } from './integration-form.js';
 import { API_PREFIX } from '../api.js';
 import { DEMO_PREFIX } from '../../demo/routes.js';
 
@@ -375,7 +376,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
   supportRoutes(app, { support: options.support, integrations, environment: options.environment, person, frame, html, orgFor });
   productionRoutes(app, {
     requests: options.productionRequests, environment: options.environment, issuer, testPortalUrl: options.testPortalUrl,
-    person, frame, html, orgFor, formValues, emptyValues, toInput, problem,
+    person, frame, html, orgFor,
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -383,68 +384,4 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     if (error instanceof DomainError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.invalid', detail: error.message }), 400);
     throw error;
   });
-}
-
-function emptyValues(integrationType: string): IntegrationFormValues {
-  return {
-    client_name: '', integration_type: integrationType, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: '', post_logout_redirect_uris: '',
-    frontchannel_logout_uri: '', refresh: false, sso_disabled: false, scopes: [],
-  };
-}
-
-function formValues(body: Record<string, string> | undefined): IntegrationFormValues {
-  const b = body ?? {};
-  return {
-    client_name: String(b.client_name ?? '').trim(),
-    integration_type: String(b.integration_type ?? 'idporten'),
-    application_type: String(b.application_type ?? 'web'),
-    token_endpoint_auth_method: String(b.token_endpoint_auth_method ?? 'client_secret_basic'),
-    redirect_uris: String(b.redirect_uris ?? ''),
-    post_logout_redirect_uris: String(b.post_logout_redirect_uris ?? ''),
-    frontchannel_logout_uri: String(b.frontchannel_logout_uri ?? '').trim(),
-    refresh: b.refresh === 'yes',
-    sso_disabled: b.sso_disabled === 'yes',
-    // Checked boxes only; a value no box offers is dropped, as a browser could not have sent it.
-    scopes: SELF_SERVICE_SCOPES.filter((scope) => [b.scopes ?? []].flat().includes(scope)),
-  };
-}
-
-function valuesOf(i: IntegrationView): IntegrationFormValues {
-  return {
-    client_name: i.client_name ?? '', integration_type: i.integration_type, application_type: i.application_type, token_endpoint_auth_method: i.token_endpoint_auth_method,
-    redirect_uris: i.redirect_uris.join('\n'), post_logout_redirect_uris: i.post_logout_redirect_uris.join('\n'), frontchannel_logout_uri: i.frontchannel_logout_uri ?? '',
-    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled, scopes: i.scopes,
-  };
-}
-
-/** The form in the one client format; the domain validates it like any API body. */
-function toInput(v: IntegrationFormValues): Record<string, unknown> {
-  const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  if (v.integration_type === MACHINE_TYPE) {
-    // Its grant is not on the form: a new one gets Maskinporten's JWT grant, an edited one keeps its own.
-    return { ...(v.client_name ? { client_name: v.client_name } : {}), integration_type: MACHINE_TYPE, token_endpoint_auth_method: 'private_key_jwt', scopes: v.scopes };
-  }
-  return {
-    ...(v.client_name ? { client_name: v.client_name } : {}),
-    integration_type: v.integration_type,
-    application_type: v.application_type,
-    token_endpoint_auth_method: v.token_endpoint_auth_method,
-    redirect_uris: lines(v.redirect_uris),
-    post_logout_redirect_uris: lines(v.post_logout_redirect_uris),
-    ...(v.frontchannel_logout_uri ? { frontchannel_logout_uri: v.frontchannel_logout_uri } : {}),
-    grant_types: v.refresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
-    sso_disabled: v.sso_disabled,
-  };
-}
-
-/** The rule a form broke, in the person's language when the catalogue has it, else in the domain's words. */
-function problem(err: ClientValidationError, locale: Locale): { field: string; message: string } {
-  const key = `rule.${err.rule}`;
-  const message = key in catalogues[locale] ? translator(locale)(key as MessageKey, err.params) : withoutClientName(err.message);
-  return { field: err.field, message };
-}
-
-/** A domain message without its leading `client "…": `, which a page about that client need not repeat. */
-function withoutClientName(message: string): string {
-  return message.replace(/^client "[^"]*": /, '');
 }
