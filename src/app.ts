@@ -130,6 +130,23 @@ export async function openData(config: Config, options: OpenOptions = {}) {
   }
 }
 
+/**
+ * The integrations of this environment with the rules the onboarding adds to them — the terms of
+ * use, and approval by the service desk where the operator wants it — the same for the server and
+ * the command line.
+ */
+export function integrationsWithRules(config: Config, clients: ClientRegistry, audit: AuditLog, events?: ProtocolEvents): { integrations: Integrations; terms: Terms } {
+  const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
+  const requestsRequired = config.integrationApproval === 'desk';
+  const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, {
+    async beforeCreate(orgno, access) {
+      if (requestsRequired) refuseUnlessDesk(orgno, access);
+      await terms.checkMayCreate(orgno);
+    },
+  });
+  return { integrations, terms };
+}
+
 export async function createPortvakt(config: Config, options: OpenOptions = {}): Promise<Portvakt> {
   if (config.environment === 'prod' && !config.allowTestLoginInProduction) {
     throw new ConfigError('PORTVAKT_ENVIRONMENT=prod has no login method but TestID, which exists only in test environments. Set PORTVAKT_DEMO=true to run a public demo with test identities anyway.');
@@ -147,17 +164,10 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const events = createProtocolEvents(store.db, config.environment, { recording: config.protocolEvents, onError: (err, lost) => warn(err, lost) });
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
-    const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
-    const requestsRequired = config.integrationApproval === 'desk';
-    const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, {
-      async beforeCreate(orgno, access) {
-        if (requestsRequired) refuseUnlessDesk(orgno, access);
-        await terms.checkMayCreate(orgno);
-      },
-    });
+    const { integrations, terms } = integrationsWithRules(config, clients, audit, events);
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const support = createSupport(store.db, integrations, audit, config.environment);
-    const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: requestsRequired, checkMayCreate: terms.checkMayCreate });
+    const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: config.integrationApproval === 'desk', checkMayCreate: terms.checkMayCreate });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 

@@ -52,18 +52,17 @@ async function main(argv: string[]): Promise<void> {
   const early = location.databaseUrl ? undefined : startOpeningStore(location);
   early?.catch(() => undefined); // awaited (and reported) by openData below
   const interrupted = closeStoreOnSignal(() => early);
-  const { loadConfig, isTestEnvironment } = await import('./config/index.js');
+  const { loadConfig } = await import('./config/index.js');
   const config = loadConfig();
   const opening: Promise<Store> = early ?? startOpeningStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   opening.catch(() => undefined);
   interrupted.storeIs(opening);
-  const { createPortvakt, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
+  const { createPortvakt, integrationsWithRules, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
   const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
   const { announceKeyChange } = await import('./provider/key-watch.js');
   const { createClientRegistry } = await import('./registry/clients.js');
   const { createOrganisations } = await import('./registry/organisations.js');
   const { createAuditLog } = await import('./registry/audit.js');
-  const { createIntegrations } = await import('./registry/integrations.js');
   switch (command) {
     case 'start': {
       const portvakt = await createPortvakt(config, { store: opening });
@@ -132,17 +131,17 @@ async function main(argv: string[]): Promise<void> {
       try {
         // Running nodes on the same PostgreSQL hear of the change at once.
         const registry = createClientRegistry(store.db, secrets, config.environment, { changes: store.changes });
+        // The rules the portal and the API apply (the terms of use first, in production) apply here too.
+        const { integrations } = integrationsWithRules(config, registry, createAuditLog(store.db, config.environment));
         if (sub === 'add') {
           const [orgno, file] = rest;
           if (!orgno || !file) throw new ConfigError(USAGE);
-          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config), keysLater: true });
           const input = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
           const { integration, client_secret } = await integrations.create('all', orgno, input, { kind: 'cli', id: os.userInfo().username });
           process.stdout.write(`created ${integration.client_id} for ${orgno}${client_secret ? `\nclient_secret (shown once): ${client_secret}` : ''}\n`);
           return;
         }
         if (sub === 'delete') {
-          const integrations = createIntegrations(registry, createAuditLog(store.db, config.environment), { testEnvironment: isTestEnvironment(config), keysLater: true });
           await integrations.remove('all', rest[0] ?? '', { kind: 'cli', id: os.userInfo().username });
           process.stdout.write(`deleted ${rest[0]}\n`);
           return;

@@ -253,4 +253,29 @@ describe('the audit log', () => {
       await store.close();
     }
   });
+
+  it('in production, applies the terms of use as the portal and the API do: no integration before they are accepted', async () => {
+    const prodDir = await fs.mkdtemp(path.join(os.tmpdir(), 'portvakt-cli-prod-'));
+    const env = { PORTVAKT_DATA_DIR: prodDir, PORTVAKT_ENVIRONMENT: 'prod', PORTVAKT_SECRET: 'a-production-root-secret-0123456789abcdef', PORTVAKT_TERMS_URL: 'https://operator.example/bruksvilkar' };
+    const inProduction = async (...args: string[]) => {
+      try {
+        const { stdout } = await run(process.execPath, ['dist/cli.js', ...args], { env: cliEnv(env) });
+        return { code: 0, out: stdout, err: '' };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, out: e.stdout, err: e.stderr };
+      }
+    };
+    try {
+      expect((await inProduction('orgs', 'add', '974760673', 'Brønnøysundregistrene')).code).toBe(0);
+      const file = path.join(prodDir, 'client.json');
+      await fs.writeFile(file, JSON.stringify({ client_name: 'CLI', redirect_uris: ['https://tjeneste.example/cb'] }));
+      const refused = await inProduction('clients', 'add', '974760673', file);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain('974760673 has not accepted the terms of use (version 1, https://operator.example/bruksvilkar)');
+      expect((await inProduction('clients', 'list', '974760673')).out).toBe('');
+    } finally {
+      await fs.rm(prodDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
