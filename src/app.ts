@@ -194,7 +194,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Where the provider keeps its state (see the adapter factory below).
     const sessionsIn = redis ? 'redis' : store.kind === 'pglite' ? 'memory+sql' : 'sql';
     let writeBehind: WriteBehindStore | undefined;
-    const metrics = new Metrics({ environment: config.environment, store: store.kind, sessions: sessionsIn, pendingWrites: () => writeBehind?.pendingWrites ?? 0, pendingEvents: () => events.pending });
+    const metrics = new Metrics({
+      environment: config.environment, store: store.kind, sessions: sessionsIn,
+      pendingWrites: () => writeBehind?.pendingWrites ?? 0, pendingEvents: () => events.pending,
+      deskQueues: async () => ({ support: await support.waiting(), production_requests: await productionRequests.waiting() }),
+    });
     let provider: Provider | undefined;
     const boundProvider = (): Provider => {
       if (!provider) throw new Error('the provider is used before its signing keys were loaded');

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { DEMO_ADMIN, DEMO_ORGANISATION } from '../src/app.js';
 
 
 /** The value of one sample (`name{labels} value`) in Prometheus' text format, or undefined. */
@@ -33,6 +34,8 @@ describe('metrics in a test environment', () => {
     await fetch(`${pv.issuer}/health/live`);
     await fetch(`${pv.issuer}/token/introspect`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
     await fetch(`${pv.issuer}/no/such/page/28876895937`);
+    // A question the desk has not answered yet, asked a moment ago.
+    await pv.portvakt.support.open({ orgnos: new Set([DEMO_ORGANISATION.orgno]) }, { orgno: DEMO_ORGANISATION.orgno, subject: 'Hjelp', text: 'Innloggingen feiler.' }, { kind: 'person', id: DEMO_ADMIN.pid });
 
     const response = await fetch(`${pv.issuer}/metrics`);
     expect(response.status).toBe(200);
@@ -52,6 +55,11 @@ describe('metrics in a test environment', () => {
     expect(sample(text, 'portvakt_protocol_events_pending')).toBeGreaterThanOrEqual(0); // the login's events, unless written already
     expect(sample(text, 'portvakt_store_pending_writes')).toBeGreaterThanOrEqual(0); // the embedded store writes behind
     expect(sample(text, 'portvakt_protocol_events_lost_total')).toBe(0);
+    expect(sample(text, 'portvakt_desk_waiting_requests', { queue: 'support' })).toBe(1);
+    expect(sample(text, 'portvakt_desk_oldest_waiting_seconds', { queue: 'support' })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'portvakt_desk_oldest_waiting_seconds', { queue: 'support' })).toBeLessThan(60);
+    expect(sample(text, 'portvakt_desk_waiting_requests', { queue: 'production_requests' })).toBe(0);
+    expect(sample(text, 'portvakt_desk_oldest_waiting_seconds', { queue: 'production_requests' })).toBe(0);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
     // Nothing that identifies a person, a login or a request.

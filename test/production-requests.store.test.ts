@@ -120,6 +120,8 @@ describe('where the desk approves new integrations', () => {
     expect(textOf(sent.body)).toContain(`client_id i testmiljøet ${TEST_CLIENT_ID}`);
     expect(sent.body).not.toContain(TEST_PORTAL); // the link to the test environment's desk is the desk's
     expect((await admin.browser.request(`${pv.issuer}/portal/orgs/${ORG}`)).body).toContain(`<a href="/portal/requests/${id}">Søknad om startlån</a>`);
+    // The operator's monitoring sees it waiting.
+    expect(await pv.portvakt.metrics.render()).toMatch(/^portvakt_desk_waiting_requests\{queue="production_requests"\} 1$/m);
 
     // The organisation cannot approve its own request; another organisation cannot see it.
     const selfApproved = await admin.browser.post(`${pv.issuer}${path}/approve`, { csrf: admin.csrf });
@@ -137,6 +139,7 @@ describe('where the desk approves new integrations', () => {
     expect(approved.status).toBe(303);
     const request = await pv.portvakt.productionRequests.get('all', id);
     expect(request).toMatchObject({ status: 'approved', decided_by: DESK.pid, test_client_id: TEST_CLIENT_ID, go_live: day(30) });
+    expect(await pv.portvakt.metrics.render()).toMatch(/^portvakt_desk_waiting_requests\{queue="production_requests"\} 0$/m);
     const integration = await pv.portvakt.integrations.get('all', request.client_id!);
     expect(integration).toMatchObject({ client_name: 'Søknad om startlån', client_orgno: ORG, redirect_uris: [REDIRECT], post_logout_redirect_uris: ['https://tjeneste.example/logget-ut'], token_endpoint_auth_method: 'client_secret_basic' });
 

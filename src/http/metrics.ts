@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type Provider from 'oidc-provider';
 import { LOGIN_EVENT, type LoginEvent } from '../provider/sessions.js';
+import type { DeskQueue } from '../onboarding/desk-queue.js';
 
 /** What oidc-provider reports (its events), counted by name and, for errors, by OAuth error code. */
 const PROVIDER_EVENTS = [
@@ -36,7 +37,11 @@ export interface MetricsOptions {
   pendingWrites?: () => number;
   /** Protocol events queued for the database, sampled at each scrape. */
   pendingEvents?: () => number;
+  /** What waits for the service desk, by queue, read from the database at each scrape. */
+  deskQueues?: () => Promise<Record<DeskQueueName, DeskQueue>>;
 }
+
+export type DeskQueueName = 'support' | 'production_requests';
 
 export class Metrics {
   private readonly registry = new Registry();
@@ -54,12 +59,16 @@ export class Metrics {
   private readonly eventsLost = new Counter({ name: 'portvakt_protocol_events_lost_total', help: 'Protocol events given up: refused by the database, or pushed out of a full queue while it was away', registers: [this.registry] });
   private readonly logins = new Counter({ name: 'portvakt_logins_total', help: 'Completed logins, by login method and level of assurance', labelNames: ['method', 'acr'] as const, registers: [this.registry] });
   private readonly unavailable = new Counter({ name: 'portvakt_store_unavailable_total', help: 'Requests answered 503 because the database or Redis could not be reached', labelNames: ['store'] as const, registers: [this.registry] });
+  private readonly deskWaiting = new Gauge({ name: 'portvakt_desk_waiting_requests', help: 'Requests waiting for the service desk: open support requests, pending production requests', labelNames: ['queue'] as const, registers: [this.registry] });
+  private readonly deskOldest = new Gauge({ name: 'portvakt_desk_oldest_waiting_seconds', help: 'How long the request that has waited longest for the service desk has waited (0 when none waits)', labelNames: ['queue'] as const, registers: [this.registry] });
+  private readonly deskQueues: MetricsOptions['deskQueues'];
   private readonly signingKey = new Gauge({ name: 'portvakt_signing_key_info', help: 'The key this node signs with (1 for its kid): after `portvakt keys rotate`, every node should show the new one', labelNames: ['kid'] as const, registers: [this.registry] });
 
   constructor(options: MetricsOptions) {
     new Gauge({ name: 'portvakt_info', help: 'This Portvakt: environment, SQL store and where the provider keeps sessions', labelNames: ['environment', 'store', 'sessions'] as const, registers: [this.registry] })
       .set({ environment: options.environment, store: options.store, sessions: options.sessions }, 1);
     const { pendingWrites, pendingEvents } = options;
+    this.deskQueues = options.deskQueues;
     if (pendingWrites) this.sampled('portvakt_store_pending_writes', 'Provider state held in memory and not yet written to the embedded database', pendingWrites);
     if (pendingEvents) this.sampled('portvakt_protocol_events_pending', 'Protocol events recorded and not yet written to the database', pendingEvents);
   }
@@ -109,7 +118,19 @@ export class Metrics {
   }
 
   async render(): Promise<string> {
+    await this.sampleDeskQueues();
     return Registry.merge([this.processRegistry, this.registry]).metrics();
+  }
+
+  /** Read once per scrape; a database that does not answer leaves the last figures (its outage shows elsewhere). */
+  private async sampleDeskQueues(): Promise<void> {
+    const queues = await this.deskQueues?.().catch(() => undefined);
+    if (!queues) return;
+    const now = Date.now();
+    for (const [queue, { waiting, oldest }] of Object.entries(queues)) {
+      this.deskWaiting.set({ queue }, waiting);
+      this.deskOldest.set({ queue }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
+    }
   }
 }
 

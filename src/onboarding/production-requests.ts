@@ -15,6 +15,7 @@ import { DomainError } from '../registry/errors.js';
 import type { Actor, AuditLog } from '../registry/audit.js';
 import { canSee, ForbiddenError, type Access, type Integrations, type IntegrationView } from '../registry/integrations.js';
 import { checkedText } from './text.js';
+import { deskQueue, type DeskQueue } from './desk-queue.js';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -75,6 +76,8 @@ export interface ProductionRequests {
   withdraw(access: Access, id: string, actor: Actor): Promise<ProductionRequest>;
   /** The organisation's administrator fetches the approved integration's secret, once. */
   deliverCredentials(access: Access, id: string, actor: Actor): Promise<{ request: ProductionRequest; integration: IntegrationView; client_secret: string }>;
+  /** The pending requests: waiting for the desk. */
+  waiting(): Promise<DeskQueue>;
 }
 
 export const TEST_CLIENT_ID_MAX = 200;
@@ -184,6 +187,8 @@ export function createProductionRequests(db: Db, integrations: Integrations, aud
     },
 
     get: find,
+
+    waiting: () => deskQueue(db, 'production_requests', environment, 'pending'),
 
     async approve(access, id, actor) {
       deskOnly(access, 'approves production requests');

@@ -9,6 +9,7 @@ import { DomainError } from '../registry/errors.js';
 import type { Actor, AuditLog } from '../registry/audit.js';
 import { canSee, type Access, type Integrations } from '../registry/integrations.js';
 import { checkedText } from './text.js';
+import { deskQueue, type DeskQueue } from './desk-queue.js';
 
 export const SUPPORT_STATUSES = ['open', 'answered', 'closed'] as const;
 export type SupportStatus = (typeof SUPPORT_STATUSES)[number];
@@ -56,6 +57,8 @@ export interface Support {
   /** Adds to the conversation; the desk's answer makes it `answered`, the organisation's `open` again. */
   reply(access: Access, id: string, text: string, actor: Actor): Promise<SupportRequest>;
   close(access: Access, id: string, actor: Actor): Promise<SupportRequest>;
+  /** The open requests: waiting for the desk. */
+  waiting(): Promise<DeskQueue>;
 }
 
 export const SUBJECT_MAX = 200;
@@ -132,6 +135,8 @@ export function createSupport(db: Db, integrations: Integrations, audit: AuditLo
       await audit.record({ actor, action: 'support.reply', orgno: request.orgno, clientId: request.client_id, after: { id: request.id, from: message.from } });
       return replied;
     },
+
+    waiting: () => deskQueue(db, 'support_requests', environment, 'open'),
 
     async close(access, id, actor) {
       const request = await find(access, id);
