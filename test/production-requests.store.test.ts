@@ -82,6 +82,11 @@ describe('where the desk approves new integrations', () => {
     expect(toRequest.status).toBe(303);
     expect(new URL(toRequest.location!, pv.issuer).href).toBe(`${pv.issuer}/portal/orgs/${ORG}/request?type=maskinporten`);
 
+    // From the test environment's verification page: the test client_id and the name come filled in.
+    const linked = await admin.browser.request(`${pv.issuer}/portal/orgs/${ORG}/request?test_client_id=${TEST_CLIENT_ID}&client_name=${encodeURIComponent('Søknad <om> lån')}`);
+    expect(linked.body).toContain(`name="test_client_id" value="${TEST_CLIENT_ID}"`);
+    expect(linked.body).toContain('name="client_name" value="Søknad &lt;om> lån"');
+
     // Posting the old form, or calling the API with the organisation's own client, is refused with the way to ask.
     const direct = await admin.browser.post(`${pv.issuer}/portal/orgs/${ORG}/new`, { csrf: admin.csrf, client_name: 'Snarvei', redirect_uris: REDIRECT });
     expect(direct.status).toBe(400);

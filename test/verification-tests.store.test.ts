@@ -5,6 +5,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { PKCE } from './helpers/headless.js';
+import { portalLogin } from './helpers/portal.js';
+import { DEMO_ADMIN } from '../src/app.js';
 import type { VerificationReport } from '../src/onboarding/verification-tests.js';
 
 const SECRET = 'verification-test-secret-0123456789';
@@ -21,11 +23,12 @@ beforeAll(async () => {
     frontchannel_logout_uri: `${rp}/${id}/frontchannel`, ...extra,
   });
   pv = await startPortvakt({
+    env: { PORTVAKT_PRODUCTION_PORTAL_URL: 'https://prod.portvakt.example/' },
     clients: [
       web('own', { onbehalfof: [{ onbehalfof: 'kunde', name: 'Kunde AS' }] }),
       web('other'),
       web('no-frontchannel', { frontchannel_logout_uri: undefined }),
-      web('fresh'),
+      web('fresh', { client_orgno: '312000008' }), // the demo organisation's, to see its page in the portal
       { client_id: 'machine', client_orgno: '312000008', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', scopes: ['idporten:dcr.read'], jwks: { keys: [{ ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), kid: 'k1' }] } },
     ],
   });
@@ -171,8 +174,13 @@ describe('verification tests', () => {
     const seen = await report('fresh');
     expect(seen.tests.filter((t) => t.mandatory).map((t) => [t.test, t.status])).toEqual([[1, 'passed'], [3, 'passed'], [6, 'passed'], [7, 'passed'], [8, 'check_yourself']]);
     expect(seen.mandatory_passed).toBe(false); // test 8 is not confirmed
+    const admin = await portalLogin(pv.issuer, DEMO_ADMIN.pid);
+    expect((await admin.browser.request(`${pv.issuer}/portal/clients/fresh/verification`)).body).not.toContain('id="production-request"');
     const done = await pv.portvakt.verification.confirm('all', 'fresh', 'idle_timeout', true, { kind: 'cli', id: 'test' });
     expect(done.mandatory_passed).toBe(true);
+    // The next step, in the production environment's portal, with this client_id filled in.
+    const page = await admin.browser.request(`${pv.issuer}/portal/clients/fresh/verification`);
+    expect(page.body).toContain('<a id="production-request" href="https://prod.portvakt.example/portal/orgs/312000008/request?test_client_id=fresh&amp;client_name=fresh">Bestill integrasjonen i produksjonsmiljøet</a>');
   });
 
   it('test 8, which Portvakt cannot see, is confirmed by the owner (audited) and can be taken back', async () => {

@@ -58,6 +58,8 @@ const ConfigSchema = Type.Object({
   integrationApproval: Type.Union(INTEGRATION_APPROVAL.map((a) => Type.Literal(a))),
   /** The test environment's Portvakt, where the desk reads a production request's verification tests. */
   testPortalUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+$', maxLength: 2000 })),
+  /** The production environment's Portvakt, where an integration that passed its verification tests here is requested. */
+  productionPortalUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+$', maxLength: 2000 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     termsVersion: env.PORTVAKT_TERMS_VERSION ?? '1',
     integrationApproval: env.PORTVAKT_INTEGRATION_APPROVAL ?? 'self-service',
     testPortalUrl: env.PORTVAKT_TEST_PORTAL_URL?.replace(/\/+$/, '') || undefined,
+    productionPortalUrl: env.PORTVAKT_PRODUCTION_PORTAL_URL?.replace(/\/+$/, '') || undefined,
     ...overrides,
   };
   for (const key of Object.keys(candidate)) if (candidate[key] === undefined) delete candidate[key];
@@ -162,4 +165,5 @@ const NAMES: Record<string, string> = {
   '/termsVersion': 'PORTVAKT_TERMS_VERSION',
   '/integrationApproval': 'PORTVAKT_INTEGRATION_APPROVAL',
   '/testPortalUrl': 'PORTVAKT_TEST_PORTAL_URL',
+  '/productionPortalUrl': 'PORTVAKT_PRODUCTION_PORTAL_URL',
 };

@@ -7,7 +7,7 @@ import { ClientValidationError, DomainError } from '../../registry/errors.js';
 import type { Access, IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { Actor } from '../../registry/audit.js';
-import type { ProductionRequest, ProductionRequests } from '../../onboarding/production-requests.js';
+import { TEST_CLIENT_ID_MAX, type ProductionRequest, type ProductionRequests } from '../../onboarding/production-requests.js';
 import type { Locale } from '../../provider/locale.js';
 import { MACHINE_TYPE, PORTAL_PREFIX, secretPage, type IntegrationFormValues } from './pages.js';
 import { emptyValues, formValues, problem, toInput } from './integration-form.js';
@@ -56,11 +56,14 @@ export function productionRoutes<P extends Person>(app: FastifyInstance, o: Prod
     return productionRequestPage({ ...o.frame(p), request, org: `${org.name} (${org.orgno})`, environment: o.environment, testVerification, error });
   };
 
-  app.get<{ Params: { orgno: string }; Querystring: { type?: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/request`, async (request, reply) => {
+  // Linked from the test environment's verification tests with the test client_id and name filled in.
+  app.get<{ Params: { orgno: string }; Querystring: { type?: string; test_client_id?: string; client_name?: string } }>(`${PORTAL_PREFIX}/orgs/:orgno/request`, async (request, reply) => {
     const p = await o.person(request, reply);
     if (!p) return reply;
     const org = await o.orgFor(p, request.params.orgno);
-    return o.html(reply, formPage(p, org, emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten'), noPlanning));
+    const given = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : '');
+    const values = { ...emptyValues(request.query.type === MACHINE_TYPE ? MACHINE_TYPE : 'idporten'), client_name: given(request.query.client_name, 200) };
+    return o.html(reply, formPage(p, org, values, { ...noPlanning, test_client_id: given(request.query.test_client_id, TEST_CLIENT_ID_MAX) }));
   });
 
   app.post<{ Params: { orgno: string }; Body: Body }>(`${PORTAL_PREFIX}/orgs/:orgno/request`, async (request, reply) => {

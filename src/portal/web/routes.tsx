@@ -57,6 +57,8 @@ export interface PortalOptions {
   productionRequests: ProductionRequests;
   /** The test environment's Portvakt (PORTVAKT_TEST_PORTAL_URL), linked from production requests. */
   testPortalUrl: string | undefined;
+  /** The production environment's Portvakt (PORTVAKT_PRODUCTION_PORTAL_URL), linked from verification tests once passed. */
+  productionPortalUrl: string | undefined;
   organisations: Organisations;
   audit: AuditLog;
   testEnvironment: boolean;
@@ -229,7 +231,11 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const integration = await integrations.get(p.access, request.params.id);
     const report = await options.verification.report(p.access, integration.client_id);
     const api = `${issuer}${API_PREFIX}/clients/${encodeURIComponent(integration.client_id)}/verification`;
-    return html(reply, verificationPage({ ...frame(p), integration, report, demo: options.testEnvironment ? `${issuer}${DEMO_PREFIX}` : undefined, api }));
+    // Done here: the next step is the production request, with this client_id filled in.
+    const production = options.productionPortalUrl && report.mandatory_passed && integration.client_orgno
+      ? `${options.productionPortalUrl}${PORTAL_PREFIX}/orgs/${integration.client_orgno}/request?${new URLSearchParams({ test_client_id: integration.client_id, client_name: integration.client_name ?? '' })}`
+      : undefined;
+    return html(reply, verificationPage({ ...frame(p), integration, report, demo: options.testEnvironment ? `${issuer}${DEMO_PREFIX}` : undefined, api, production }));
   });
 
   app.post<{ Params: { id: string; test: string }; Body: { confirmed?: string } }>(`${PORTAL_PREFIX}/clients/:id/verification/:test`, async (request, reply) => {

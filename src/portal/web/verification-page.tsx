@@ -12,7 +12,10 @@ import { Frame, PORTAL_PREFIX, utc } from './pages.js';
  * seen it done. `demo` is the demo service's address (the "other service" of the SSO and logout
  * tests), where this environment has one.
  */
-export function verificationPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; integration: IntegrationView; report: VerificationReport; demo: string | undefined; api: string }): string {
+export function verificationPage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; integration: IntegrationView; report: VerificationReport; demo: string | undefined; api: string;
+  /** The production request to send next, once the mandatory tests have passed (PORTVAKT_PRODUCTION_PORTAL_URL). */
+  production?: string | undefined;
+}): string {
   const t = translator(p.locale);
   const left = p.report.tests.filter((test) => test.mandatory && test.status !== 'passed' && test.status !== 'confirmed').map((test) => String(test.test));
   const page = `${PORTAL_PREFIX}/clients/${encodeURIComponent(p.integration.client_id)}`;
@@ -23,6 +26,7 @@ export function verificationPage(p: { locale: Locale; pid: string; csrf: string;
       {p.demo && <p>{t('portal.verification.demo')} <a class="address" href={p.demo}>{p.demo}</a></p>}
       <div class="ds-alert" data-color={left.length ? 'info' : 'success'} role="status" id="verification-summary">
         <p>{left.length ? t('portal.verification.left', { tests: left.join(', ') }) : t('portal.verification.allPassed')}</p>
+        {p.production && <p><a id="production-request" href={p.production}>{t('portal.verification.requestProduction')}</a></p>}
       </div>
       <ol class="verification-tests">
         {p.report.tests.map((test) => (

@@ -210,6 +210,7 @@ export const en: Catalogue = {
   'portal.support.failures': 'The integration\'s latest failures',
   'portal.desk.support': 'Requests waiting for support',
   'portal.desk.requests': 'Production requests waiting',
+  'portal.verification.requestProduction': 'Request the integration in the production environment',
   'portal.production.new': 'Request a new integration',
   'portal.production.newApiClient': 'Request a new API client',
   'portal.production.requests': 'Production requests',

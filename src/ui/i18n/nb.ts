@@ -209,6 +209,7 @@ export const nb = {
   'portal.support.failures': 'Integrasjonens siste feil',
   'portal.desk.support': 'Saker som venter på brukerstøtte',
   'portal.desk.requests': 'Produksjonsbestillinger som venter',
+  'portal.verification.requestProduction': 'Bestill integrasjonen i produksjonsmiljøet',
   'portal.production.new': 'Bestill ny integrasjon',
   'portal.production.newApiClient': 'Bestill ny API-klient',
   'portal.production.requests': 'Produksjonsbestillinger',

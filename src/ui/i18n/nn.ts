@@ -210,6 +210,7 @@ export const nn: Catalogue = {
   'portal.support.failures': 'Dei siste feila til integrasjonen',
   'portal.desk.support': 'Saker som ventar på brukarstøtte',
   'portal.desk.requests': 'Produksjonsbestillingar som ventar',
+  'portal.verification.requestProduction': 'Bestill integrasjonen i produksjonsmiljøet',
   'portal.production.new': 'Bestill ny integrasjon',
   'portal.production.newApiClient': 'Bestill ny API-klient',
   'portal.production.requests': 'Produksjonsbestillingar',

@@ -211,6 +211,7 @@ export const se: Catalogue = {
   'portal.support.failures': 'Integrašuvnna maŋimuš meattáhusat',
   'portal.desk.support': 'Áššit mat vurdet doarjaga',
   'portal.desk.requests': 'Buvttadandiltii mat vurdet',
+  'portal.verification.requestProduction': 'Dille integrašuvnna buvttadanbirrasis',
   'portal.production.new': 'Dille ođđa integrašuvnna',
   'portal.production.newApiClient': 'Dille ođđa API-klienta',
   'portal.production.requests': 'Buvttadandiltiid',
