@@ -83,6 +83,8 @@ async function main(argv: string[]): Promise<void> {
         `  store      ${portvakt.store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`,
       ];
       if (portvakt.redis) lines.push(`  sessions   Redis at ${portvakt.redis.location} (keys ${portvakt.redis.prefix}*)`);
+      // Where organisations ask and the desk approves, someone must be the desk before anything is approved.
+      if (portvakt.productionRequests.required) lines.push('  requests   new integrations by production request, approved by the service desk at /portal/desk (make someone the desk: portvakt roles grant <pid> service_desk)');
       if (portvakt.demoClient) {
         lines.push(`  demo client ${portvakt.demoClient.client_id} (redirect_uri ${portvakt.demoClient.redirect_uris[0]})`);
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);
