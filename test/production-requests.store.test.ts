@@ -125,6 +125,7 @@ describe('where the desk approves new integrations', () => {
     expect(textOf(sent.body)).toContain(`client_id i testmiljøet ${TEST_CLIENT_ID}`);
     expect(sent.body).not.toContain(TEST_PORTAL); // the link to the test environment's desk is the desk's
     expect((await admin.browser.request(`${pv.issuer}/portal/orgs/${ORG}`)).body).toContain(`<a href="/portal/requests/${id}">Søknad om startlån</a>`);
+    expect((await admin.browser.request(`${pv.issuer}/portal`)).body).toContain(`<a href="/portal/requests/${id}">Søknad om startlån</a>`); // and on the start page
     // The operator's monitoring sees it waiting.
     expect(await pv.portvakt.metrics.render()).toMatch(/^portvakt_desk_waiting_requests\{queue="production_requests"\} 1$/m);
 

@@ -84,6 +84,10 @@ describe.skipIf(!hasChromium)('a production request', () => {
     await accessible(admin);
     await admin.goto(requestUrl);
     expect(await admin.locator('#credentials-delivered').innerText()).toContain('Klienthemmeligheten ble hentet');
+    // The start page lists the organisation's requests too.
+    await admin.goto(`${pv.issuer}/portal`);
+    expect(await admin.locator('section[aria-labelledby="requests-title"]').innerText()).toContain('Godkjent');
+    await accessible(admin);
     await admin.context().close();
   });
 });

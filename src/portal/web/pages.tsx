@@ -67,7 +67,7 @@ export function loginPage(locale: Locale): string {
 }
 
 /** `support`: the organisations' support requests (support-pages.tsx SupportTable, titled by #support-title). */
-export function homePage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; orgs: Organisation[]; support?: ComponentChildren }): string {
+export function homePage(p: { locale: Locale; pid: string; csrf: string; serviceDesk: boolean; orgs: Organisation[]; support?: ComponentChildren; requests?: ComponentChildren | undefined }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.orgs')} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
@@ -76,6 +76,7 @@ export function homePage(p: { locale: Locale; pid: string; csrf: string; service
           {p.orgs.map((org) => <li key={org.orgno}><a href={`${PORTAL_PREFIX}/orgs/${org.orgno}`}>{org.name}</a> <span class="note">({org.orgno})</span></li>)}
         </ul>
       ) : <p>{t('portal.noOrgs')}</p>}
+      {p.orgs.length > 0 && p.requests && <section aria-labelledby="requests-title"><h2 id="requests-title">{t('portal.production.requests')}</h2>{p.requests}</section>}
       {p.orgs.length > 0 && p.support && <section aria-labelledby="support-title"><h2 id="support-title">{t('portal.support.requests')}</h2>{p.support}</section>}
     </Frame>,
   );

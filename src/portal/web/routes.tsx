@@ -104,6 +104,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return { session, access: serviceDesk ? 'all' : { orgnos: new Set(orgnos) }, serviceDesk, actor: { kind: 'person', id: session.pid, ip: request.ip }, locale: localeOf(request) };
   }
 
+  const requestsRequired = options.productionRequests.required;
   const frame = (p: Person) => ({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, serviceDesk: p.serviceDesk });
 
   app.get(PORTAL_PREFIX, async (request, reply) => {
@@ -115,7 +116,8 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const all = await organisations.list();
     const orgs = p.access === 'all' ? all : all.filter((o) => (p.access as { orgnos: ReadonlySet<string> }).orgnos.has(o.orgno));
     const support = <SupportTable t={translator(p.locale)} requests={await options.support.list(p.access, { limit: 20 })} id="support-title" showOrg={orgs.length > 1} />;
-    return html(reply, homePage({ ...frame(p), orgs, support }));
+    const requests = requestsRequired ? <ProductionRequestTable t={translator(p.locale)} requests={await options.productionRequests.list(p.access, { limit: 20 })} id="requests-title" showOrg={orgs.length > 1} /> : undefined;
+    return html(reply, homePage({ ...frame(p), orgs, support, requests }));
   });
 
   app.get(`${PORTAL_PREFIX}/login`, async (request, reply) => {
@@ -165,7 +167,6 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, await orgPageOf(p, await orgFor(p, request.params.orgno)));
   });
 
-  const requestsRequired = options.productionRequests.required;
   const orgPageOf = async (p: Person, org: Organisation, termsError = false) => orgPage({
     ...frame(p), org, environment: options.environment, termsError,
     integrations: await integrations.list(p.access, { orgno: org.orgno, includeInactive: true }),
