@@ -1,7 +1,7 @@
 // Composes Portvakt: config → store → secrets → registry → provider → HTTP server.
 import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
-import { isTestEnvironment, ConfigError, type Config } from './config/index.js';
+import { isTestEnvironment, requestsRequired, ConfigError, type Config } from './config/index.js';
 import { readClientsFile } from './config/clients-file.js';
 import { startOpeningStore, type Store } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -137,10 +137,9 @@ export async function openData(config: Config, options: OpenOptions = {}) {
  */
 export function integrationsWithRules(config: Config, clients: ClientRegistry, audit: AuditLog, events?: ProtocolEvents): { integrations: Integrations; terms: Terms } {
   const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
-  const requestsRequired = config.integrationApproval === 'desk';
   const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, {
     async beforeCreate(orgno, access) {
-      if (requestsRequired) refuseUnlessDesk(orgno, access);
+      if (requestsRequired(config)) refuseUnlessDesk(orgno, access);
       await terms.checkMayCreate(orgno);
     },
   });
@@ -167,7 +166,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const { integrations, terms } = integrationsWithRules(config, clients, audit, events);
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const support = createSupport(store.db, integrations, audit, config.environment);
-    const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: config.integrationApproval === 'desk', checkMayCreate: terms.checkMayCreate });
+    const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: requestsRequired(config), checkMayCreate: terms.checkMayCreate });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
     const portal = portalClient(config.issuer);
 

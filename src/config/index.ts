@@ -65,6 +65,11 @@ const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 export type EnvironmentName = Config['environment'];
 
+/** True where organisations get new integrations only by a production request the service desk approves. */
+export function requestsRequired(config: Pick<Config, 'integrationApproval'>): boolean {
+  return config.integrationApproval === 'desk';
+}
+
 /** True where synthetic test identities (TestID) may be used. */
 export function isTestEnvironment(config: Pick<Config, 'environment'>): boolean {
   return config.environment !== 'prod';
@@ -132,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // request came over https. Without believing it, no Secure cookie can be set: every login fails.
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_TRUST_PROXY: must be true with an https PORTVAKT_ISSUER. Portvakt itself speaks plain http, so it runs behind a proxy that terminates TLS, and it must trust that proxy\'s X-Forwarded-Proto (otherwise every login fails on its Secure cookies). For local use without TLS, use an http issuer.');
   }
-  if (config.integrationApproval === 'desk' && isTestEnvironment(config)) {
+  if (requestsRequired(config) && isTestEnvironment(config)) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_INTEGRATION_APPROVAL: desk is for production environments; a test environment is where services try first, without asking anyone');
   }
   if (config.environment === 'prod' && !config.secret) {
