@@ -14,6 +14,8 @@ import { describeFailure, errorReference, recordProtocolEvents } from './provide
 import { createOrganisations, type Organisations } from './registry/organisations.js';
 import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createIntegrations, type Integrations } from './registry/integrations.js';
+import { checkClientApiScopes, createApiScopes, validateApiScope, type ApiScope, type ApiScopeCatalog, type ApiScopes } from './registry/api-scopes.js';
+import { PROVIDER_SCOPES } from './provider/client-mapping.js';
 import { createVerification, type Verification } from './onboarding/verification-tests.js';
 import { createSupport, type Support } from './onboarding/support.js';
 import { createTerms, type Terms } from './onboarding/terms.js';
@@ -60,6 +62,8 @@ export interface Portvakt {
   organisations: Organisations;
   audit: AuditLog;
   integrations: Integrations;
+  /** API scopes (profile §7.3) that clients may ask for. */
+  apiScopes: ApiScopes;
   /** ID-porten's verification tests, as this environment's events show them done. */
   verification: Verification;
   /** Support requests between organisations and the service desk. */
@@ -135,13 +139,14 @@ export async function openData(config: Config, options: OpenOptions = {}) {
  * use, and approval by the service desk where the operator wants it — the same for the server and
  * the command line.
  */
-export function integrationsWithRules(config: Config, clients: ClientRegistry, audit: AuditLog, events?: ProtocolEvents): { integrations: Integrations; terms: Terms } {
+export function integrationsWithRules(config: Config, clients: ClientRegistry, audit: AuditLog, apiScopes: () => ApiScopeCatalog, events?: ProtocolEvents): { integrations: Integrations; terms: Terms } {
   const terms = createTerms(audit, { url: config.termsUrl, version: config.termsVersion, required: !isTestEnvironment(config) });
   const integrations = createIntegrations(clients, audit, { testEnvironment: isTestEnvironment(config), keysLater: true }, events, {
     async beforeCreate(orgno, access) {
       if (requestsRequired(config)) refuseUnlessDesk(orgno, access);
       await terms.checkMayCreate(orgno);
     },
+    checkClient: (client) => checkClientApiScopes(client, apiScopes(), PROVIDER_SCOPES),
   });
   return { integrations, terms };
 }
@@ -163,7 +168,15 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const events = createProtocolEvents(store.db, config.environment, { recording: config.protocolEvents, onError: (err, lost) => warn(err, lost) });
     const audit = createAuditLog(store.db, config.environment);
     const organisations = createOrganisations(store.db, audit);
-    const { integrations, terms } = integrationsWithRules(config, clients, audit, events);
+    const apiScopes = createApiScopes(store.db, audit, config.environment, store.changes);
+    // The API scopes as the provider and the integrations' rules see them: loaded before the
+    // provider is made, and again (with a new provider) after every change (registry/api-scopes.ts).
+    let scopeCatalog: ApiScopeCatalog | undefined;
+    const currentScopes = () => {
+      if (!scopeCatalog) throw new Error('the API scopes are used before they were loaded');
+      return scopeCatalog;
+    };
+    const { integrations, terms } = integrationsWithRules(config, clients, audit, currentScopes, events);
     const verification = createVerification(integrations, events, audit, { environment: config.environment, evidenceKeptDays: config.eventRetentionDays });
     const support = createSupport(store.db, integrations, audit, config.environment);
     const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: requestsRequired(config), checkMayCreate: terms.checkMayCreate });
@@ -185,8 +198,9 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // PORTVAKT_CONFIG still stops the start.
     const declaring = loadingKeys.then(async () => {
       if (testEnvironment) await seedDemoOrganisation(organisations);
-      await declareClients(config, clients, demo);
+      await declareClients(config, clients, apiScopes, demo);
       await clients.upsert(portal, 'portal');
+      scopeCatalog = await apiScopes.catalog();
     });
     declaring.catch(() => undefined); // awaited below
 
@@ -259,13 +273,14 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const logFailure = (isTestEnvironment(config) ? log.info : log.debug).bind(log);
 
     /** A provider signing with `keys`, with the listeners that log, count and record what it does. */
-    const buildProvider = (keys: SigningKeys): Provider => {
+    const buildProvider = (keys: SigningKeys, scopes: ApiScopeCatalog): Provider => {
       const built = createProvider({
         issuer: config.issuer,
         testEnvironment,
         secrets,
         keys,
         clients,
+        apiScopes: scopes,
         adapter,
         interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
         logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
@@ -308,8 +323,19 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       return built;
     };
     let keys = await loadingKeys;
-    provider = buildProvider(keys);
     await declaring;
+    provider = buildProvider(keys, currentScopes());
+    // A scope registered, changed or given to an organisation: the provider knows it from now on.
+    // Loads that overlap are applied in the order they began, so an older one never wins.
+    let scopeLoads = 0;
+    apiScopes.onChange(async () => {
+      const load = ++scopeLoads;
+      const loaded = await apiScopes.catalog();
+      if (load !== scopeLoads) return;
+      scopeCatalog = loaded;
+      provider = buildProvider(keys, loaded);
+      log.info({ activeScopes: loaded.activeNames().length }, 'API scopes changed; the provider now knows them');
+    });
     // `portvakt keys rotate` on another node or in the CLI: requests from now on are served by a
     // provider with the new keys (key-watch.ts).
     const keyWatch = watchSigningKeys({
@@ -317,7 +343,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       load: () => loadSigningKeys(store.db, secrets),
       changes: store.changes,
       onChange: (changed) => {
-        provider = buildProvider(changed);
+        provider = buildProvider(changed, currentScopes());
         keys = changed;
         log.info({ signingKid: changed.currentKid, published: changed.privateJwks.map((jwk) => jwk.kid) }, 'signing keys changed; now signing with the current key');
       },
@@ -334,7 +360,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
 
     const running = server;
     return {
-      config, store, redis, secrets, clients, events, organisations, audit, integrations, verification, support, terms, productionRequests, server: running, metrics, demoClient: demo,
+      config, store, redis, secrets, clients, events, organisations, audit, integrations, apiScopes, verification, support, terms, productionRequests, server: running, metrics, demoClient: demo,
       get keys() { return keys; },
       get provider() { return boundProvider(); },
       async close() {
@@ -362,28 +388,50 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
  */
 const MIN_DECLARED_SECRET_LENGTH = 32;
 
-/** Upserts the demo client and the clients of PORTVAKT_CONFIG; any invalid entry stops the start. */
-async function declareClients(config: Config, clients: ClientRegistry, demo: ClientInput | undefined): Promise<void> {
+/**
+ * Upserts the API scopes and clients of PORTVAKT_CONFIG and the demo client. Everything is checked
+ * before anything is written, the clients against the scopes as they will be: any invalid entry
+ * stops the start with the store unchanged.
+ */
+async function declareClients(config: Config, clients: ClientRegistry, apiScopes: ApiScopes, demo: ClientInput | undefined): Promise<void> {
   const context = { testEnvironment: isTestEnvironment(config) };
   const declared: ClientInput[] = [];
+  const scopes: ApiScope[] = [];
   if (config.clientsFile) {
-    const entries = await readClientsFile(config.clientsFile);
-    entries.forEach((entry, index) => {
+    const file = config.clientsFile;
+    const entries = await readClientsFile(file);
+    const invalid = (what: string, index: number, err: unknown): never => {
+      if (err instanceof DomainError) throw new ConfigError(`PORTVAKT_CONFIG ${file}, ${what}[${index}]: ${err.message}`);
+      throw err;
+    };
+    entries.scopes.forEach((entry, index) => {
+      try {
+        scopes.push(validateApiScope(entry));
+      } catch (err) {
+        invalid('scopes', index, err);
+      }
+    });
+    const names = scopes.map((s) => s.name);
+    const scopeTwice = names.find((name, i) => names.indexOf(name) !== i);
+    if (scopeTwice) throw new ConfigError(`PORTVAKT_CONFIG ${file}: scope "${scopeTwice}" is declared twice`);
+    const catalog = (await apiScopes.catalog()).withScopes(scopes);
+    entries.clients.forEach((entry, index) => {
       try {
         const client = validateClient(entry, context);
         if (!context.testEnvironment && client.client_secret && client.client_secret.length < MIN_DECLARED_SECRET_LENGTH) {
           throw new ClientValidationError(client.client_id, 'client_secret', `must be at least ${MIN_DECLARED_SECRET_LENGTH} characters in a production environment (a random one: openssl rand -base64 32)`);
         }
+        checkClientApiScopes(client, catalog, PROVIDER_SCOPES);
         declared.push(client);
       } catch (err) {
-        if (err instanceof DomainError) throw new ConfigError(`PORTVAKT_CONFIG ${config.clientsFile}, clients[${index}]: ${err.message}`);
-        throw err;
+        invalid('clients', index, err);
       }
     });
     const ids = declared.map((c) => c.client_id);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (twice) throw new ConfigError(`PORTVAKT_CONFIG ${config.clientsFile}: client "${twice}" is declared twice`);
+    if (twice) throw new ConfigError(`PORTVAKT_CONFIG ${file}: client "${twice}" is declared twice`);
   }
+  for (const scope of scopes) await apiScopes.upsert(scope, { kind: 'file', id: config.clientsFile! });
   if (demo) await clients.upsert(demo, 'demo');
   for (const client of declared) await clients.upsert(client, 'file');
 }

@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const { createClientRegistry } = await import('./registry/clients.js');
   const { createOrganisations } = await import('./registry/organisations.js');
   const { createAuditLog } = await import('./registry/audit.js');
+  const { createApiScopes } = await import('./registry/api-scopes.js');
   switch (command) {
     case 'start': {
       const portvakt = await createPortvakt(config, { store: opening });
@@ -134,7 +135,9 @@ async function main(argv: string[]): Promise<void> {
         // Running nodes on the same PostgreSQL hear of the change at once.
         const registry = createClientRegistry(store.db, secrets, config.environment, { changes: store.changes });
         // The rules the portal and the API apply (the terms of use first, in production) apply here too.
-        const { integrations } = integrationsWithRules(config, registry, createAuditLog(store.db, config.environment));
+        const audit = createAuditLog(store.db, config.environment);
+        const scopes = await createApiScopes(store.db, audit, config.environment).catalog();
+        const { integrations } = integrationsWithRules(config, registry, audit, () => scopes);
         if (sub === 'add') {
           const [orgno, file] = rest;
           if (!orgno || !file) throw new ConfigError(USAGE);

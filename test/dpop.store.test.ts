@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
-import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients, TEST_API_SCOPE } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl, redeemCode } from './helpers/headless.js';
 
 const env = portvaktWithTestClients();
@@ -11,7 +11,7 @@ const insecure = { execute: [oidc.allowInsecureRequests] };
 const basicClient = () => oidc.discovery(new URL(env.pv.issuer), 'basic-client', {}, oidc.ClientSecretBasic(secrets.basic), insecure);
 
 async function loginWithDPoP(config: oidc.Configuration, DPoP: oidc.DPoPHandle) {
-  const authorize = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, scope: 'openid profile' }), { redirect: 'manual' });
+  const authorize = await fetch(headlessAuthorizeUrl(env.pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, scope: `openid profile ${TEST_API_SCOPE}` }), { redirect: 'manual' });
   return oidc.authorizationCodeGrant(config, new URL(authorize.headers.get('location')!), { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' }, undefined, { DPoP });
 }
 

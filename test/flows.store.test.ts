@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
-import { PERSON, REDIRECT, secrets, portvaktWithTestClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients, TEST_API_SCOPE } from './helpers/clients.js';
 
 const env = portvaktWithTestClients();
 
@@ -167,7 +167,7 @@ describe('tokens as ID-porten issues them', () => {
 
   it('an access token\'s jti is no access token: resource servers see and log it, only the signed JWT is one', async () => {
     const config = await configs().basic();
-    const { tokens } = await login(config);
+    const { tokens } = await login(config, { scope: `openid profile ${TEST_API_SCOPE}` });
     const jti = decodeJwt(tokens.access_token).jti!;
     expect(jti).toMatch(/^[\w-]{43}$/);
     const userinfo = await fetch(`${env.pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${jti}` } });
@@ -190,10 +190,10 @@ describe('tokens as ID-porten issues them', () => {
   });
 
   it('introspection answers a client holding idporten:token.introspection, and no one else', async () => {
-    const { tokens } = await login(await configs().basic());
+    const { tokens } = await login(await configs().basic(), { scope: `openid profile ${TEST_API_SCOPE}` });
     const introspector = await configFor('introspector', oidc.ClientSecretBasic(secrets.introspector));
     const result = await oidc.tokenIntrospection(introspector, tokens.access_token);
-    expect(result).toMatchObject({ active: true, client_id: 'basic-client', pid: PERSON, acr: 'idporten-loa-substantial' });
+    expect(result).toMatchObject({ active: true, client_id: 'basic-client', scope: `openid profile ${TEST_API_SCOPE}`, pid: PERSON, acr: 'idporten-loa-substantial' });
     expect((await oidc.tokenIntrospection(introspector, 'not-a-token')).active).toBe(false);
     await expect(oidc.tokenIntrospection(await configs().post(), tokens.access_token)).rejects.toMatchObject({ error: 'unauthorized_client' });
   });

@@ -10,7 +10,7 @@ import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { portalLogin } from './helpers/portal.js';
 import type { CookieBrowser } from './helpers/browser.js';
 import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
-import { REDIRECT, testClients, secrets } from './helpers/clients.js';
+import { REDIRECT, testClients, testScopes, secrets } from './helpers/clients.js';
 import { testPersons } from '../src/identity/test-persons.js';
 import { JWT_BEARER_GRANT } from '../src/registry/client-schema.js';
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   };
   // A machine client of Maskinporten's JWT grant, whose token requests name no client but in the JWT.
   const jwtGrantClient = { ...apiClient, client_id: 'fuzz-mp', grant_types: [JWT_BEARER_GRANT] };
-  pv = await startPortvakt({ clients: [...clients, apiClient, jwtGrantClient] });
+  pv = await startPortvakt({ clients: [...clients, apiClient, jwtGrantClient], scopes: testScopes });
 
   const config = await oidc.discovery(new URL(pv.issuer), 'fuzz-api', {}, oidc.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), { execute: [oidc.allowInsecureRequests] });
   apiToken = (await oidc.clientCredentialsGrant(config, { scope: apiClient.scopes.join(' ') })).access_token;

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
-import { PKCE, headlessAuthorizeUrl, headlessCode } from './helpers/headless.js';
+import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
+import { validateApiScope } from '../src/registry/api-scopes.js';
 import { within } from './helpers/wait.js';
 import { sql } from 'kysely';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -90,6 +91,21 @@ describe(`two nodes over one PostgreSQL${process.env.PORTVAKT_TEST_REDIS === 'tr
     await a.portvakt.integrations.update('all', integration.client_id, { ...integration, active: false }, { kind: 'cli', id: 'test' });
     // At once (LISTEN/NOTIFY), not when B's cache of the client times out.
     expect(await within(1000, async () => (await codeFrom()) === null)).toBe(true);
+  });
+
+  it('an API scope registered on node A is given by node B at once, and its deactivation reaches B', async () => {
+    const actor = { kind: 'cli' as const, id: 'test' };
+    const scope = { name: 'delt:scope', description: 'Delt', accessible_for_all: true };
+    await a.portvakt.apiScopes.upsert(validateApiScope(scope), actor);
+    const { integration, client_secret } = await a.portvakt.integrations.create('all', ORG, { integration_type: 'api_klient', redirect_uris: ['http://localhost:3000/cb'], scopes: ['openid', 'delt:scope'] }, actor);
+    const scopeFromB = async () => {
+      const code = await headlessCode(headlessAuthorizeUrl(nodeB(a.issuer), { client_id: integration.client_id, redirect_uri: 'http://localhost:3000/cb', scope: 'openid delt:scope' }));
+      const response = await redeemCode(nodeB(a.issuer), { client_id: integration.client_id, secret: client_secret!, code: code!, redirect_uri: 'http://localhost:3000/cb' });
+      return ((await response.json()) as { scope?: string }).scope;
+    };
+    expect(await within(1000, async () => (await scopeFromB()) === 'openid delt:scope')).toBe(true);
+    await a.portvakt.apiScopes.upsert(validateApiScope({ ...scope, active: false }), actor);
+    expect(await within(1000, async () => (await scopeFromB()) === 'openid')).toBe(true);
   });
 
   it('a node whose notification connection drops catches up when it is back', async () => {

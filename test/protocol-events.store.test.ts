@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as oidc from 'openid-client';
 import type Provider from 'oidc-provider';
 import { sql } from 'kysely';
-import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets, portvaktWithTestClients, testClients, testScopes, TEST_API_SCOPE } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
@@ -29,7 +29,7 @@ describe('what is recorded for a client', () => {
     const before = (await eventsOf('basic-client', 200)).length;
     const config = await basicClient();
     const browser = new CookieBrowser();
-    const authorize = () => oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' }).href;
+    const authorize = () => oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: `openid profile ${TEST_API_SCOPE}`, state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' }).href;
     const callback = await loginWithTestId(browser, authorize(), REDIRECT, { pid: PERSON, acr: 'idporten-loa-high' });
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
     await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
@@ -47,10 +47,10 @@ describe('what is recorded for a client', () => {
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'refresh_token' } }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
       // The SSO answer reused this client's own login (another's would be verification test 3).
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'sso', acr: 'idporten-loa-high', sso_from: 'self', pkce: 'S256' } }),
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: `openid profile ${TEST_API_SCOPE}`, response_mode: 'query', login: 'sso', acr: 'idporten-loa-high', sso_from: 'self', pkce: 'S256' } }),
       expect.objectContaining({ type: 'userinfo', outcome: 'success', detail: {} }),
       expect.objectContaining({ type: 'token', outcome: 'success', detail: { grant_type: 'authorization_code' } }),
-      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: 'openid profile', response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high', pkce: 'S256' } }),
+      expect.objectContaining({ ...authorized, detail: { redirect_uri: REDIRECT, scope: `openid profile ${TEST_API_SCOPE}`, response_mode: 'query', login: 'TestID', acr: 'idporten-loa-high', pkce: 'S256' } }),
     ]);
     // The introspection is the calling resource server's event, not the token's client's.
     expect(await since('introspector', introspectorBefore)).toEqual([expect.objectContaining({ type: 'introspection', outcome: 'success', detail: { active: true } })]);
@@ -132,7 +132,7 @@ describe('how much is recorded', () => {
     ['off', []],
   ])('PORTVAKT_PROTOCOL_EVENTS=%s', async (recording, expected) => {
     await pv?.close();
-    pv = await startPortvakt({ clients: (await testClients()).clients, env: { PORTVAKT_PROTOCOL_EVENTS: recording } });
+    pv = await startPortvakt({ clients: (await testClients()).clients, scopes: testScopes, env: { PORTVAKT_PROTOCOL_EVENTS: recording } });
     const code = await headlessCode(headlessAuthorizeUrl(pv.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT }));
     expect(code).toBeTruthy();
     const wrongSecret = await redeemCode(pv.issuer, { client_id: 'basic-client', secret: 'wrong', code: code!, redirect_uri: REDIRECT });

@@ -56,4 +56,26 @@ describe('the README', () => {
     for (const name of ['sub', 'pid', 'acr', 'amr', 'locale']) expect(claims).toHaveProperty(name);
     expect(tokens.refresh_token).toBeTruthy(); // the file's grant_types include refresh_token
   });
+
+  it('its API scopes file works as it says: the scope in the access token, introspected by the API it names', async () => {
+    const file = JSON.parse(codeBlock(markdown, '### API scopes', 'json')) as { clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }>; scopes: unknown[] };
+    const apis = await startPortvakt(file);
+    try {
+      const [service, api] = file.clients as [typeof file.clients[0], typeof file.clients[0]];
+      const config = await client.discovery(new URL(apis.issuer), service.client_id, {}, client.ClientSecretBasic(service.client_secret), { execute: [client.allowInsecureRequests] });
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: service.redirect_uris[0]!, scope: 'openid profile nav:sykepenger.read', state: 's', nonce: 'n',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      });
+      const callback = await loginWithTestId(new CookieBrowser(), url.href, service.redirect_uris[0]!, { pid: PERSON });
+      const tokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });
+      expect(tokens.scope).toBe('openid profile nav:sykepenger.read');
+      expect(tokens.expires_in).toBe(60); // the scope's at_max_age, under the client's 120 s
+      const asApi = await client.discovery(new URL(apis.issuer), api.client_id, {}, client.ClientSecretBasic(api.client_secret), { execute: [client.allowInsecureRequests] });
+      expect(await client.tokenIntrospection(asApi, tokens.access_token)).toMatchObject({ active: true, scope: 'openid profile nav:sykepenger.read', pid: PERSON });
+    } finally {
+      await apis.close();
+    }
+  });
 });

@@ -4,13 +4,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
-import { testClients, REDIRECT, secrets } from './helpers/clients.js';
+import { testClients, testScopes, REDIRECT, secrets } from './helpers/clients.js';
 import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
 import { PKCE, redeemCode } from './helpers/headless.js';
 
 let pv: TestPortvakt;
 beforeAll(async () => {
-  pv = await startPortvakt({ clients: (await testClients()).clients });
+  pv = await startPortvakt({ clients: (await testClients()).clients, scopes: testScopes });
 });
 afterAll(async () => pv?.close());
 

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { PERSON, REDIRECT, secrets as clientSecrets, testClients } from './helpers/clients.js';
+import { PERSON, REDIRECT, secrets as clientSecrets, testClients, testScopes } from './helpers/clients.js';
 import { PKCE, headlessAuthorizeUrl } from './helpers/headless.js';
 import { freePort, startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { CookieBrowser, formField } from './helpers/browser.js';
@@ -32,7 +32,7 @@ async function login(issuer: string, cookie?: string) {
 
 describe('changing PORTVAKT_SECRET', () => {
   it('keeps the signing key, subjects, client secrets, refresh tokens and SSO sessions; the old secret alone no longer opens the keys', async () => {
-    pv = await startPortvakt({ clients: (await testClients()).clients, env: { PORTVAKT_SECRET: OLD } });
+    pv = await startPortvakt({ clients: (await testClients()).clients, scopes: testScopes, env: { PORTVAKT_SECRET: OLD } });
     const before = await login(pv.issuer);
     const kid = decodeProtectedHeader(before.tokens.id_token!).kid;
     const sub = before.tokens.claims()!.sub;
@@ -63,7 +63,7 @@ describe('changing PORTVAKT_SECRET', () => {
   // The embedded store keeps a login under way in memory (adapters.ts): a restart ends it whatever
   // the secret. On PostgreSQL (and Redis) it outlives the restart.
   it.runIf(process.env.PORTVAKT_TEST_STORE === 'postgres')('a TestID page shown before the change can still be sent after it, and not once the old secret is gone', async () => {
-    pv = await startPortvakt({ clients: (await testClients()).clients, env: { PORTVAKT_SECRET: OLD } });
+    pv = await startPortvakt({ clients: (await testClients()).clients, scopes: testScopes, env: { PORTVAKT_SECRET: OLD } });
     const openPage = async () => {
       const browser = new CookieBrowser();
       const page = await browser.follow(headlessAuthorizeUrl(pv!.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false }));
@@ -88,7 +88,7 @@ describe('changing PORTVAKT_SECRET', () => {
     const port = await freePort();
     const issuer = `http://localhost:${port}`;
     // Step 1, done on every node: the old secret, with the new one beside it as next.
-    const notYet = await startPortvakt({ clients: (await testClients()).clients, env: { PORT: String(port), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: OLD, PORTVAKT_NEXT_SECRET: NEW } });
+    const notYet = await startPortvakt({ clients: (await testClients()).clients, scopes: testScopes, env: { PORT: String(port), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: OLD, PORTVAKT_NEXT_SECRET: NEW } });
     // Step 2, under way: this node has the new secret (and the old one as previous).
     const changed = await startPortvakt({ schema: notYet.schema!, redisPrefix: notYet.redisPrefix, env: { PORT: String(await freePort()), PORTVAKT_ISSUER: issuer, PORTVAKT_SECRET: NEW, PORTVAKT_PREVIOUS_SECRET: OLD } });
     // Each request sent to the node named, whatever origin its URL has (a load balancer's choice).

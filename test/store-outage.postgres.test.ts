@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 import { startRelay, type Relay } from './helpers/tcp-relay.js';
-import { REDIRECT, secrets, testClients } from './helpers/clients.js';
+import { REDIRECT, secrets, testClients, testScopes } from './helpers/clients.js';
 import { CookieBrowser, formField } from './helpers/browser.js';
 import { headlessAuthorizeUrl, headlessCode, redeemCode } from './helpers/headless.js';
 import { RETRY_AFTER_SECONDS } from '../src/provider/unavailable.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   relay = await startRelay(withRedis ? process.env.REDIS_URL! : process.env.DATABASE_URL!);
   const { clients } = await testClients();
   const relayed: Record<string, string> = withRedis ? { REDIS_URL: relay.through(process.env.REDIS_URL!) } : { DATABASE_URL: relay.through(process.env.DATABASE_URL!) };
-  pv = await startPortvakt({ clients, env: relayed });
+  pv = await startPortvakt({ clients, scopes: testScopes, env: relayed });
 });
 afterAll(async () => {
   await pv?.close();

@@ -1,8 +1,14 @@
-// The client file (PORTVAKT_CONFIG): {"clients": [ … ]} with ID-porten's field names.
+// The client file (PORTVAKT_CONFIG): {"clients": [ … ], "scopes": [ … ]} with ID-porten's field
+// names; scopes (optional) are API scopes (registry/api-scopes.ts) the clients may then name.
 import fs from 'node:fs/promises';
 import { ConfigError } from './error.js';
 
-export async function readClientsFile(file: string): Promise<unknown[]> {
+export interface ClientsFile {
+  clients: unknown[];
+  scopes: unknown[];
+}
+
+export async function readClientsFile(file: string): Promise<ClientsFile> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -19,5 +25,10 @@ export async function readClientsFile(file: string): Promise<unknown[]> {
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(clients)) {
     throw new ConfigError(`PORTVAKT_CONFIG: ${file} must be a JSON object with a "clients" array`);
   }
-  return clients;
+  const { scopes = [] } = parsed as { scopes?: unknown };
+  if (!Array.isArray(scopes)) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "scopes" must be an array of API scopes`);
+  // A misspelt "scopes" would otherwise leave its scopes out without a word.
+  const unknown = Object.keys(parsed).filter((key) => !['clients', 'scopes', '$schema'].includes(key));
+  if (unknown.length) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "${unknown[0]}" is not known here; the file has "clients" and "scopes"`);
+  return { clients, scopes };
 }

@@ -2,6 +2,7 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { StoredClient } from '../registry/clients.js';
 import { JWT_BEARER_GRANT, SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
+import type { ApiScopeCatalog } from '../registry/api-scopes.js';
 import { KEY_LIFETIME_DAYS } from '../registry/integrations.js';
 
 /** Keys uploaded by self-service are valid a year from their last upload (profile §7.3). */
@@ -64,7 +65,11 @@ function oidcAuthMethod(r: StoredClient['registration']): ClientMetadata['token_
   return r.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'];
 }
 
-export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMetadata | undefined {
+/**
+ * The client as oidc-provider takes it. Its API scopes are those it may have now (`apiScopes`): one
+ * deactivated, or no longer open to its organisation, is left out, and a request for it is refused.
+ */
+export function toOidcMetadata(stored: StoredClient, issuer: string, apiScopes: ApiScopeCatalog): ClientMetadata | undefined {
   if (!stored.active) return undefined;
   const r = stored.registration;
   const authMethod = oidcAuthMethod(r);
@@ -78,7 +83,7 @@ export function toOidcMetadata(stored: StoredClient, issuer: string): ClientMeta
     response_types: r.integration_type === 'maskinporten' ? [] : ['code'],
     grant_types: r.grant_types,
     token_endpoint_auth_method: authMethod,
-    scope: r.scopes.filter((scope) => PROVIDER_SCOPES.includes(scope)).join(' '),
+    scope: r.scopes.filter((scope) => PROVIDER_SCOPES.includes(scope) || (r.integration_type === 'api_klient' && !apiScopes.refusal(scope, r))).join(' '),
     subject_type: 'pairwise',
     require_auth_time: true,
     id_token_signed_response_alg: 'RS256',

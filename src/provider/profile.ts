@@ -3,6 +3,7 @@
 import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 import type { ClientRegistry } from '../registry/clients.js';
+import type { ApiScopeCatalog } from '../registry/api-scopes.js';
 import { answeringUnavailable, providerErrors, reportingUnavailable } from './unavailable.js';
 import { isStoreUnavailable, type StoreUnavailableError } from '../store/unavailable.js';
 import type { SigningKeys } from './keys.js';
@@ -74,6 +75,8 @@ export interface ProviderDependencies {
   secrets: Secrets;
   keys: SigningKeys;
   clients: ClientRegistry;
+  /** The API scopes at the time the provider is made; a change makes a new provider (app.ts). */
+  apiScopes: ApiScopeCatalog;
   adapter: AdapterFactory;
   /** Renders errors that must not go back to the client (unknown client, bad redirect_uri, …). */
   renderError: NonNullable<Configuration['renderError']>;
@@ -89,7 +92,7 @@ export interface ProviderDependencies {
 type Client = InstanceType<Provider['Client']> & IdportenClientProperties;
 
 export function createProvider(deps: ProviderDependencies): Provider {
-  const { secrets, clients } = deps;
+  const { secrets, clients, apiScopes } = deps;
   const toProviderError = providerErrors(deps.onStoreUnavailable);
   const https = deps.issuer.startsWith('https:');
 
@@ -110,7 +113,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     });
     if (!stored) return undefined;
     let metadata = mapped.get(stored);
-    if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer) as ClientMetadata & Record<string, unknown>));
+    if (!metadata) mapped.set(stored, (metadata = toOidcMetadata(stored, deps.issuer, apiScopes) as ClientMetadata & Record<string, unknown>));
     return metadata;
   };
   const adapter: AdapterFactory = (name) => {
@@ -139,6 +142,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       return !!session?.accountId && !satisfies(session.acr, required);
     }),
   );
+  // An API scope may want the person to log in again, also within an SSO session (profile §5).
+  login.checks.add(
+    new interactionPolicy.Check('scope_requires_authentication', 'a requested scope requires a new login', (ctx) =>
+      !ctx.oidc.result?.login && apiScopes.requiresAuthentication(ctx.oidc.params?.scope as string | undefined)),
+  );
   // ID-porten asks nobody for consent, and Portvakt grants it as the request resumes
   // (login/interaction-routes.ts); oidc-provider's extra consent round for native apps would only
   // add a redirect, and a headless TestID login of a native app would not answer with its code.
@@ -161,7 +169,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     enableHttpPostMethods: https,
     routes: ROUTES,
-    scopes: PROVIDER_SCOPES,
+    // API scopes are known by name, as oidc-provider knows its own (discovery lists only openid and profile, as ID-porten's does).
+    scopes: [...PROVIDER_SCOPES, ...apiScopes.activeNames()],
     // acr, amr and auth_time come from the login, not the account; listing them under openid puts
     // them in every id_token (profile §4.3).
     // client_onbehalfof and aud_onbehalfof only for a login on behalf of a supplier's customer (src/provider/onbehalfof.ts).
@@ -219,13 +228,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
       introspection: {
         enabled: true,
-        // ID-porten lets only clients holding idporten:token.introspection introspect (profile §4.9).
-        allowedPolicy: async (_ctx, caller) => {
+        // ID-porten lets only clients holding idporten:token.introspection introspect (profile §4.9),
+        // and only tokens with an API scope that names the caller in enforced_aud_for_introspection:
+        // any other token is to it as one that is not active (RFC 7662 §2.2).
+        allowedPolicy: async (_ctx, caller, token) => {
           const scopes = String((caller as Client).scope ?? '').split(' ');
           if (!scopes.includes('idporten:token.introspection')) {
             throw new errors.UnauthorizedClient('this client may not introspect tokens: it lacks the scope idporten:token.introspection');
           }
-          return true;
+          return apiScopes.introspectableBy(token.scope, caller.clientId);
         },
       },
       userinfo: { enabled: true },
@@ -265,7 +276,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       prompt_values_supported: ['none', 'login', 'consent'],
     },
     ttl: {
-      AccessToken: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
+      // The client's lifetime, or less where an API scope of the token caps it (at_max_age, profile §4.4).
+      AccessToken: (_ctx, token, client) => Math.min((client as Client).access_token_lifetime ?? 120, apiScopes.accessTokenMaxAge(token.scope) ?? Infinity),
       // The self-service API's tokens (client credentials), by the API client's access_token_lifetime.
       ClientCredentials: (_ctx, _token, client) => (client as Client).access_token_lifetime ?? 120,
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
@@ -273,7 +285,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       Interaction: INTERACTION_TTL,
       Session: sessionTtl(deps.sessions) as never,
       // The grant is the authorization: its life is the absolute limit (authorization_lifetime).
-      Grant: (ctx) => (ctx?.oidc?.client as Client | undefined)?.authorization_lifetime ?? 7200,
+      // An API scope may cap it (authorization_max_lifetime).
+      Grant: (ctx, grant) => Math.min(
+        (ctx?.oidc?.client as Client | undefined)?.authorization_lifetime ?? 7200,
+        apiScopes.authorizationMaxLifetime((grant as { openid?: { scope?: string } } | undefined)?.openid?.scope) ?? Infinity,
+      ),
       // A refresh token lives refresh_token_lifetime idle, never past the end of its grant.
       RefreshToken: (ctx, _token, client) => {
         const idle = (client as Client).refresh_token_lifetime ?? 600;

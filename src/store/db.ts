@@ -134,6 +134,35 @@ export interface ProductionRequestTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ApiScopeTable {
+  environment: string;
+  /** prefix:subscope */
+  name: string;
+  owner_orgno: string | null;
+  /** Everything else the scope says, in ID-porten's field names (registry/api-scopes.ts). */
+  definition: Json<Record<string, unknown>>;
+  active: boolean;
+  source: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ApiScopeAccessTable {
+  environment: string;
+  scope: string;
+  consumer_orgno: string;
+  state: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ApiScopePrefixTable {
+  environment: string;
+  prefix: string;
+  owner_orgno: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   signing_keys: SigningKeyTable;
   clients: ClientTable;
@@ -146,6 +175,9 @@ export interface Database {
   audit_log: AuditLogTable;
   support_requests: SupportRequestTable;
   production_requests: ProductionRequestTable;
+  api_scopes: ApiScopeTable;
+  api_scope_access: ApiScopeAccessTable;
+  api_scope_prefixes: ApiScopePrefixTable;
 }
 
 export type Db = Kysely<Database>;

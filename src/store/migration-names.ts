@@ -13,6 +13,7 @@ export const MIGRATION_NAMES = [
   '0008_error_references',
   '0009_support_requests',
   '0010_production_requests',
+  '0011_api_scopes',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

@@ -208,6 +208,42 @@ export const migrations: Record<MigrationName, Migration> = {
       await db.schema.createIndex('production_requests_status').on('production_requests').columns(['environment', 'status', 'updated_at']).execute();
     },
   },
+  '0011_api_scopes': {
+    // API scopes (profile §7.3): an organisation's API names scopes under a prefix it owns; clients of
+    // organisations with access ask for them, and their access tokens carry them (registry/api-scopes.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('api_scopes')
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('owner_orgno', 'text')
+        .addColumn('definition', 'jsonb', (c) => c.notNull())
+        .addColumn('active', 'boolean', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('api_scopes_pk', ['environment', 'name'])
+        .execute();
+      await db.schema
+        .createTable('api_scope_access')
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('consumer_orgno', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('REQUESTED', 'APPROVED', 'DENIED')`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('api_scope_access_pk', ['environment', 'scope', 'consumer_orgno'])
+        .execute();
+      await db.schema
+        .createTable('api_scope_prefixes')
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('owner_orgno', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('api_scope_prefixes_pk', ['environment', 'prefix'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

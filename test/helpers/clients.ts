@@ -16,11 +16,20 @@ export const secrets = {
 
 const web = { application_type: 'web', redirect_uris: [REDIRECT], post_logout_redirect_uris: [POST_LOGOUT] };
 
+/**
+ * An API scope of the tests (profile §7.3): the introspector is its API, which may introspect the
+ * tokens that carry it; basic-client may ask for it.
+ */
+export const TEST_API_SCOPE = 'test:api';
+export const testScopes = [
+  { name: TEST_API_SCOPE, description: 'The API the tests call', accessible_for_all: true, enforced_aud_for_introspection: ['introspector'] },
+];
+
 export async function testClients() {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
   const clients = [
-    { ...web, client_id: 'basic-client', client_name: 'Basic Tjeneste', client_secret: secrets.basic, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'], frontchannel_logout_session_required: true, client_orgno: '991825827' },
+    { ...web, client_id: 'basic-client', client_name: 'Basic Tjeneste', integration_type: 'api_klient', scopes: ['openid', 'profile', TEST_API_SCOPE], client_secret: secrets.basic, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'], frontchannel_logout_session_required: true, client_orgno: '991825827' },
     { ...web, client_id: 'post-client', client_secret: secrets.post, token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code', 'refresh_token'], refresh_token_usage: 'REUSE', access_token_lifetime: 300 },
     { ...web, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } },
     { application_type: 'browser', client_id: 'spa-client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' },
@@ -46,7 +55,7 @@ export function portvaktWithTestClients(): TestClientsPortvakt {
     const declared = await testClients();
     env.privateKey = declared.privateKey;
     env.kid = declared.kid;
-    env.pv = await startPortvakt({ clients: declared.clients });
+    env.pv = await startPortvakt({ clients: declared.clients, scopes: testScopes });
   });
   afterAll(async () => env.pv?.close());
   return env;

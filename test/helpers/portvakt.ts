@@ -36,6 +36,8 @@ export async function freePort(): Promise<number> {
 
 export interface StartOptions {
   clients?: unknown[];
+  /** API scopes declared in the same client file. */
+  scopes?: unknown[];
   env?: Record<string, string>;
   /** Join another Portvakt's PostgreSQL schema (a second node of the same installation). */
   schema?: string;
@@ -62,9 +64,9 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     ...(redisPrefix ? { REDIS_URL: process.env.REDIS_URL!, PORTVAKT_REDIS_PREFIX: redisPrefix } : {}),
     ...options.env,
   };
-  if (options.clients) {
+  if (options.clients || options.scopes) {
     const file = path.join(dataDir, 'clients.json');
-    await fs.writeFile(file, JSON.stringify({ clients: options.clients }));
+    await fs.writeFile(file, JSON.stringify({ clients: options.clients ?? [], ...(options.scopes ? { scopes: options.scopes } : {}) }));
     env.PORTVAKT_CONFIG = file;
   }
   try {

@@ -8,10 +8,12 @@ import type { Locale } from '../../provider/locale.js';
 import { catalogues, translator, type MessageKey } from '../../ui/i18n/index.js';
 import { MACHINE_TYPE, type IntegrationFormValues } from './pages.js';
 
+const DEFAULT_LOGIN_SCOPES = 'openid\nprofile';
+
 export function emptyValues(integrationType: string): IntegrationFormValues {
   return {
     client_name: '', integration_type: integrationType, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: '', post_logout_redirect_uris: '',
-    frontchannel_logout_uri: '', refresh: false, sso_disabled: false, scopes: [],
+    frontchannel_logout_uri: '', refresh: false, sso_disabled: false, scopes: [], scope_lines: DEFAULT_LOGIN_SCOPES,
   };
 }
 
@@ -29,6 +31,7 @@ export function formValues(body: Record<string, string> | undefined): Integratio
     sso_disabled: b.sso_disabled === 'yes',
     // Checked boxes only; a value no box offers is dropped, as a browser could not have sent it.
     scopes: SELF_SERVICE_SCOPES.filter((scope) => [b.scopes ?? []].flat().includes(scope)),
+    scope_lines: String(b.scope_lines ?? DEFAULT_LOGIN_SCOPES),
   };
 }
 
@@ -36,7 +39,7 @@ export function valuesOf(i: IntegrationView): IntegrationFormValues {
   return {
     client_name: i.client_name ?? '', integration_type: i.integration_type, application_type: i.application_type, token_endpoint_auth_method: i.token_endpoint_auth_method,
     redirect_uris: i.redirect_uris.join('\n'), post_logout_redirect_uris: i.post_logout_redirect_uris.join('\n'), frontchannel_logout_uri: i.frontchannel_logout_uri ?? '',
-    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled, scopes: i.scopes,
+    refresh: i.grant_types.includes('refresh_token'), sso_disabled: i.sso_disabled, scopes: i.scopes, scope_lines: i.scopes.join('\n'),
   };
 }
 
@@ -52,6 +55,8 @@ export function toInput(v: IntegrationFormValues): Record<string, unknown> {
     integration_type: v.integration_type,
     application_type: v.application_type,
     token_endpoint_auth_method: v.token_endpoint_auth_method,
+    // Kept as the integration has them: a form without them would put back the default (openid profile).
+    scopes: lines(v.scope_lines.replace(/[ ,]+/g, '\n')),
     redirect_uris: lines(v.redirect_uris),
     post_logout_redirect_uris: lines(v.post_logout_redirect_uris),
     ...(v.frontchannel_logout_uri ? { frontchannel_logout_uri: v.frontchannel_logout_uri } : {}),

@@ -241,6 +241,8 @@ export interface IntegrationFormValues {
   sso_disabled: boolean;
   /** A machine client's (maskinporten) access to the self-service API. */
   scopes: string[];
+  /** A login integration's scopes, one per line: openid, profile and an api_klient's API scopes. */
+  scope_lines: string;
 }
 
 /** The integration type of machine clients: the form shows what such a client has, not a login's fields. */
@@ -300,6 +302,15 @@ export function integrationFormPage(p: {
   const lines = (name: 'redirect_uris' | 'post_logout_redirect_uris') =>
     field(name, (id, describedBy, invalid) => <textarea id={id} name={name} rows={3} aria-describedby={describedBy} aria-invalid={invalid ? 'true' : undefined} class="ds-input wide">{p.values[name]}</textarea>);
   const scopesInvalid = p.error?.field.split(/[.[]/)[0] === 'scopes';
+  // A login integration's scopes: its field has the id "scopes", which the error summary links to.
+  const loginScopes = (
+    <div class="ds-field">
+      <label class="ds-label" for="scopes">{t('portal.field.loginScopes')}</label>
+      <p id="scopes-help" class="hint">{t('portal.help.loginScopes')}</p>
+      {scopesInvalid && <p id="scopes-error" class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
+      <textarea id="scopes" name="scope_lines" rows={3} aria-describedby={`scopes-help${scopesInvalid ? ' scopes-error' : ''}`} aria-invalid={scopesInvalid ? 'true' : undefined} class="ds-input wide">{p.values.scope_lines}</textarea>
+    </div>
+  );
   const machineFields = (
     <>
       {/* The type of a new machine client is chosen by the link that opened this form; later it cannot change. */}
@@ -358,6 +369,7 @@ export function integrationFormPage(p: {
             {select('integration_type', !p.creating)}
             {select('application_type')}
             {select('token_endpoint_auth_method')}
+            {loginScopes}
             {lines('redirect_uris')}
             {lines('post_logout_redirect_uris')}
             {text('frontchannel_logout_uri')}

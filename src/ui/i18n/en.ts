@@ -100,6 +100,8 @@ export const en: Catalogue = {
   'portal.machine.keysAfter': 'You add its keys once the client has been created.',
   'portal.field.scopes': 'Access to the self-service API',
   'portal.help.scopes': 'Choose what the client needs, no more.',
+  'portal.field.loginScopes': 'Scopes',
+  'portal.help.loginScopes': 'One per line: openid and profile, and for api_klient the API scopes your organisation has access to (for example nav:sykepenger.read).',
   'portal.scope.idporten:dcr.read': 'read the organisation\'s integrations',
   'portal.scope.idporten:dcr.write': 'create integrations',
   'portal.scope.idporten:dcr.modify': 'change and delete integrations',

@@ -99,6 +99,8 @@ export const nb = {
   'portal.machine.keysAfter': 'Nøklene legger du til etter at klienten er opprettet.',
   'portal.field.scopes': 'Tilganger i selvbetjenings-API-et',
   'portal.help.scopes': 'Velg det klienten trenger, ikke mer.',
+  'portal.field.loginScopes': 'Scopes',
+  'portal.help.loginScopes': 'Én per linje: openid og profile, og for api_klient API-scopes virksomheten har tilgang til (for eksempel nav:sykepenger.read).',
   'portal.scope.idporten:dcr.read': 'lese virksomhetens integrasjoner',
   'portal.scope.idporten:dcr.write': 'opprette integrasjoner',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjoner',

@@ -100,6 +100,8 @@ export const nn: Catalogue = {
   'portal.machine.keysAfter': 'Nøklane legg du til etter at klienten er oppretta.',
   'portal.field.scopes': 'Tilgangar i sjølvbeteningsAPI-et',
   'portal.help.scopes': 'Vel det klienten treng, ikkje meir.',
+  'portal.field.loginScopes': 'Scopes',
+  'portal.help.loginScopes': 'Éin per linje: openid og profile, og for api_klient API-scopes verksemda har tilgang til (til dømes nav:sykepenger.read).',
   'portal.scope.idporten:dcr.read': 'lese integrasjonane til verksemda',
   'portal.scope.idporten:dcr.write': 'opprette integrasjonar',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjonar',

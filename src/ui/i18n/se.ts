@@ -101,6 +101,8 @@ export const se: Catalogue = {
   'portal.machine.keysAfter': 'Čoavddaid lasihat go klienta lea ráhkaduvvon.',
   'portal.field.scopes': 'Beassan iešbálvalus-API:ii',
   'portal.help.scopes': 'Vállje dan maid klienta dárbbaša, ii eanet.',
+  'portal.field.loginScopes': 'Scopes',
+  'portal.help.loginScopes': 'Okta juohke linjái: openid ja profile, ja api_klient várás API-scopes maidda organisašuvnnas lea beassan (omd. nav:sykepenger.read).',
   'portal.scope.idporten:dcr.read': 'lohkat organisašuvnna integrašuvnnaid',
   'portal.scope.idporten:dcr.write': 'ráhkadit integrašuvnnaid',
   'portal.scope.idporten:dcr.modify': 'rievdadit ja sihkkut integrašuvnnaid',

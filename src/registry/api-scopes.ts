@@ -1,0 +1,325 @@
+// API scopes (profile §7.3): an organisation that offers an API names scopes under a prefix of its
+// own (`nav:sykepenger.read`); clients of organisations with access register them and ask for them
+// at login, and their access tokens carry them. The scope decides who may introspect such tokens
+// (enforced_aud_for_introspection) and may shorten their lives (at_max_age).
+//
+// The provider reads scopes from a catalog: a snapshot of all of them held in memory, loaded again
+// whenever one changes (on this node at once, on the others through the change feed), so that a
+// login reads nothing more from the store for them.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { sql } from 'kysely';
+import type { Db } from '../store/db.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import { unstorableText } from '../store/storable-text.js';
+import type { AuditLog, Actor } from './audit.js';
+import { ClientValidationError, DomainError } from './errors.js';
+import { isValidOrgno } from './orgno.js';
+
+/** Integration types that may carry API scopes in ID-porten (profile §7.1). */
+export const SCOPE_INTEGRATION_TYPES = ['api_klient', 'maskinporten'] as const;
+/** Prefixes Portvakt keeps for its own scopes (idporten:token.introspection, idporten:dcr.*). */
+const RESERVED_PREFIXES = new Set(['idporten', 'openid', 'profile']);
+
+const PREFIX_PATTERN = '^[a-z0-9][a-z0-9_-]{0,39}$';
+const SUBSCOPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$';
+
+export const ApiScopeInputSchema = Type.Object(
+  {
+    /** prefix:subscope; the client file may give this instead of the two parts. */
+    name: Type.Optional(Type.String({ maxLength: 241 })),
+    prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN, hint: 'must be 1 to 40 characters: lower-case letters, digits, _ and -, starting with a letter or digit' })),
+    subscope: Type.Optional(Type.String({ pattern: SUBSCOPE_PATTERN, hint: 'must be 1 to 200 characters: letters, digits and . _ / -, starting with a letter or digit' })),
+    description: Type.String({ minLength: 1, maxLength: 1000 }),
+    long_description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    owner_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
+    visibility: Type.Union([Type.Literal('PUBLIC'), Type.Literal('PRIVATE'), Type.Literal('INTERNAL')], { default: 'PUBLIC' }),
+    token_type: Type.Union([Type.Literal('SELF_CONTAINED'), Type.Literal('OPAQUE')], { default: 'SELF_CONTAINED' }),
+    at_max_age: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    authorization_max_lifetime: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+    requires_user_consent: Type.Boolean({ default: false }),
+    requires_user_authentication: Type.Boolean({ default: false }),
+    requires_pseudonymous_tokens: Type.Boolean({ default: false }),
+    accessible_for_all: Type.Boolean({ default: false }),
+    allowed_integration_types: Type.Array(Type.Union(SCOPE_INTEGRATION_TYPES.map((t) => Type.Literal(t))), { minItems: 1, maxItems: 2, default: ['api_klient'] }),
+    /** The client_ids of the APIs that may introspect tokens with this scope (profile §4.9). */
+    enforced_aud_for_introspection: Type.Union([
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 20 }),
+      Type.String({ minLength: 1, maxLength: 200 }),
+    ], { default: [] }),
+    active: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+export type ApiScopeInput = Static<typeof ApiScopeInputSchema>;
+
+/** A scope as registered: its name and parts always set, enforced_aud_for_introspection always a list. */
+export interface ApiScope extends Omit<ApiScopeInput, 'name' | 'prefix' | 'subscope' | 'enforced_aud_for_introspection'> {
+  name: string;
+  prefix: string;
+  subscope: string;
+  enforced_aud_for_introspection: string[];
+  created?: string;
+  last_updated?: string;
+}
+
+/** A scope definition that breaks a rule; names the scope and the field. */
+export class ApiScopeValidationError extends DomainError {
+  constructor(readonly scope: string | undefined, readonly field: string, detail: string) {
+    super('scope.invalid_field', `${scope ? `scope "${scope}"` : 'scope'}: ${field} ${detail}`);
+  }
+}
+
+type SchemaHints = { hint?: string; anyOf?: Array<{ const?: unknown }> };
+
+/** Parses and checks a scope definition, filling ID-porten's defaults. Throws ApiScopeValidationError. */
+export function validateApiScope(input: unknown): ApiScope {
+  const given = input as { name?: unknown; prefix?: unknown; subscope?: unknown } | null;
+  const label = typeof given?.name === 'string' ? given.name : typeof given?.prefix === 'string' && typeof given?.subscope === 'string' ? `${given.prefix}:${given.subscope}` : undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiScopeValidationError(label, '(entry)', 'must be a JSON object');
+  for (const [key, value] of Object.entries(input)) {
+    const why = typeof value === 'string' ? unstorableText(value) : undefined;
+    if (why) throw new ApiScopeValidationError(label, key, why);
+  }
+  const candidate = Value.Default(ApiScopeInputSchema, structuredClone(input)) as ApiScopeInput;
+  const first = Value.Errors(ApiScopeInputSchema, candidate).First();
+  if (first) {
+    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
+    const schema = first.schema as SchemaHints;
+    const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
+    const detail = first.message.startsWith('Unexpected property') ? 'is not a known field'
+      : first.message.startsWith('Expected required property') ? 'is required'
+      : schema.hint ?? (choices?.length ? `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}` : first.message.charAt(0).toLowerCase() + first.message.slice(1));
+    throw new ApiScopeValidationError(label, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`);
+  }
+  const { name, prefix, subscope } = namedParts(candidate, label);
+  const fail = (field: string, detail: string): never => { throw new ApiScopeValidationError(name, field, detail); };
+  if (RESERVED_PREFIXES.has(prefix)) fail('prefix', `"${prefix}" is reserved for Portvakt's own scopes`);
+  if (candidate.owner_orgno && !isValidOrgno(candidate.owner_orgno)) fail('owner_orgno', 'is not a valid organisation number (the check digit does not match)');
+  // What ID-porten offers and Portvakt does not do yet is refused rather than stored and ignored.
+  if (candidate.token_type === 'OPAQUE') fail('token_type', 'OPAQUE is not supported by Portvakt yet: its access tokens are self-contained JWTs (SELF_CONTAINED)');
+  if (candidate.requires_user_consent) fail('requires_user_consent', 'is not supported by Portvakt yet (it shows no consent page)');
+  if (candidate.requires_pseudonymous_tokens) fail('requires_pseudonymous_tokens', 'is not supported by Portvakt yet (its tokens always carry pid)');
+  const audiences = [candidate.enforced_aud_for_introspection].flat();
+  return {
+    ...candidate, name, prefix, subscope,
+    allowed_integration_types: [...new Set(candidate.allowed_integration_types)],
+    enforced_aud_for_introspection: [...new Set(audiences)],
+  };
+}
+
+function namedParts(candidate: ApiScopeInput, label: string | undefined): { name: string; prefix: string; subscope: string } {
+  let { prefix, subscope } = candidate;
+  if (candidate.name !== undefined) {
+    const colon = candidate.name.indexOf(':');
+    if (colon < 0) throw new ApiScopeValidationError(label, 'name', `must be prefix:subscope (got ${JSON.stringify(candidate.name)})`);
+    const [fromName, subFromName] = [candidate.name.slice(0, colon), candidate.name.slice(colon + 1)];
+    if ((prefix !== undefined && prefix !== fromName) || (subscope !== undefined && subscope !== subFromName)) {
+      throw new ApiScopeValidationError(label, 'name', 'does not match prefix and subscope; give one or the other');
+    }
+    prefix = fromName;
+    subscope = subFromName;
+    if (!new RegExp(PREFIX_PATTERN).test(prefix)) throw new ApiScopeValidationError(label, 'prefix', `must be 1 to 40 characters: lower-case letters, digits, _ and -, starting with a letter or digit (got ${JSON.stringify(prefix)})`);
+    if (!new RegExp(SUBSCOPE_PATTERN).test(subscope)) throw new ApiScopeValidationError(label, 'subscope', `must be 1 to 200 characters: letters, digits and . _ / -, starting with a letter or digit (got ${JSON.stringify(subscope)})`);
+  }
+  if (prefix === undefined) throw new ApiScopeValidationError(label, 'prefix', 'is required (or name, as prefix:subscope)');
+  if (subscope === undefined) throw new ApiScopeValidationError(label, 'subscope', 'is required (or name, as prefix:subscope)');
+  return { name: `${prefix}:${subscope}`, prefix, subscope };
+}
+
+/** What a client is, as far as its API scopes go. */
+export interface ScopeConsumer {
+  integration_type: string;
+  /** The organisation the client belongs to; a client without one was declared by the operator. */
+  client_orgno?: string | undefined;
+}
+
+/**
+ * Every API scope of an environment at one moment, and the organisations with access to each:
+ * what the provider needs to know about scopes, without asking the store.
+ */
+export class ApiScopeCatalog {
+  readonly #scopes: ReadonlyMap<string, ApiScope>;
+  readonly #access: ReadonlyMap<string, ReadonlySet<string>>;
+
+  constructor(scopes: Iterable<ApiScope>, access: Iterable<{ scope: string; consumer_orgno: string }> = []) {
+    this.#scopes = new Map([...scopes].map((scope) => [scope.name, scope]));
+    const byScope = new Map<string, Set<string>>();
+    for (const { scope, consumer_orgno } of access) {
+      if (!byScope.has(scope)) byScope.set(scope, new Set());
+      byScope.get(scope)!.add(consumer_orgno);
+    }
+    this.#access = byScope;
+  }
+
+  static readonly EMPTY = new ApiScopeCatalog([]);
+
+  /** This catalog with `scopes` added or replacing those of their names (what a start is about to declare). */
+  withScopes(scopes: ApiScope[]): ApiScopeCatalog {
+    const access = [...this.#access].flatMap(([scope, orgnos]) => [...orgnos].map((consumer_orgno) => ({ scope, consumer_orgno })));
+    return new ApiScopeCatalog([...this.#scopes.values(), ...scopes], access);
+  }
+
+  get(name: string): ApiScope | undefined {
+    return this.#scopes.get(name);
+  }
+
+  /** The active scopes' names: the scopes the provider knows besides its own. */
+  activeNames(): string[] {
+    return [...this.#scopes.values()].filter((scope) => scope.active).map((scope) => scope.name);
+  }
+
+  /**
+   * Why `consumer` may not have the scope `name`, or undefined if it may: the scope exists and is
+   * active, is meant for the client's integration type, and the client's organisation owns it, has
+   * been given access, or the scope is accessible for all. A client without an organisation was
+   * declared by the operator (client file, command line), who decides for it.
+   */
+  refusal(name: string, consumer: ScopeConsumer): string | undefined {
+    const scope = this.#scopes.get(name);
+    if (!scope) return `"${name}" is not a registered API scope`;
+    if (!scope.active) return `"${name}" is no longer active`;
+    if (!(scope.allowed_integration_types as string[]).includes(consumer.integration_type)) {
+      return `"${name}" is not for integration_type "${consumer.integration_type}" (it allows ${scope.allowed_integration_types.join(', ')})`;
+    }
+    const orgno = consumer.client_orgno;
+    if (!orgno || scope.accessible_for_all || scope.owner_orgno === orgno || this.#access.get(name)?.has(orgno)) return undefined;
+    return `"${name}" is not open to organisation ${orgno}: its owner gives access (or makes it accessible_for_all)`;
+  }
+
+  /** The shortest at_max_age among `scope`'s API scopes (profile §4.4: the lowest cap wins), if any sets one. */
+  accessTokenMaxAge(scope: string | undefined): number | undefined {
+    return this.#lowest(scope, (s) => s.at_max_age);
+  }
+
+  /** The shortest authorization_max_lifetime among `scope`'s API scopes, if any sets one. */
+  authorizationMaxLifetime(scope: string | undefined): number | undefined {
+    return this.#lowest(scope, (s) => s.authorization_max_lifetime);
+  }
+
+  /** Whether one of `scope`'s API scopes names `clientId` among those that may introspect its tokens (profile §4.9). */
+  introspectableBy(scope: string | undefined, clientId: string): boolean {
+    return this.#within(scope).some((s) => s.enforced_aud_for_introspection.includes(clientId));
+  }
+
+  /** Whether one of `scope`'s API scopes wants a fresh login, also within an SSO session (profile §5). */
+  requiresAuthentication(scope: string | undefined): boolean {
+    return this.#within(scope).some((s) => s.requires_user_authentication);
+  }
+
+  #within(scope: string | undefined): ApiScope[] {
+    if (!scope) return [];
+    return scope.split(' ').map((name) => this.#scopes.get(name)).filter((s): s is ApiScope => !!s?.active);
+  }
+
+  #lowest(scope: string | undefined, pick: (s: ApiScope) => number | undefined): number | undefined {
+    const values = this.#within(scope).map(pick).filter((v): v is number => v !== undefined);
+    return values.length ? Math.min(...values) : undefined;
+  }
+}
+
+/**
+ * Refuses a client whose API scopes it may not have, naming the first such scope (registration:
+ * client file, command line, portal and API alike). Portvakt's own scopes are left to the client rules.
+ */
+export function checkClientApiScopes(client: ScopeConsumer & { client_id: string; scopes: string[] }, catalog: ApiScopeCatalog, ownScopes: readonly string[]): void {
+  if (client.integration_type !== 'api_klient') return; // other types' scopes are fixed by the client rules
+  client.scopes.forEach((name, index) => {
+    if (ownScopes.includes(name)) return;
+    const refusal = catalog.refusal(name, client);
+    if (refusal) throw new ClientValidationError(client.client_id, `scopes[${index}]`, `names ${refusal}`);
+  });
+}
+
+export interface ApiScopes {
+  /** Registers a scope, or changes the one of that name (the client file, and later the API). */
+  upsert(scope: ApiScope, actor: Actor): Promise<ApiScope>;
+  find(name: string): Promise<ApiScope | undefined>;
+  list(filter?: { includeInactive?: boolean }): Promise<ApiScope[]>;
+  /** Every scope and access now, for the provider. */
+  catalog(): Promise<ApiScopeCatalog>;
+  /** `listener` runs after every change on any node (awaited when the change is this node's). */
+  onChange(listener: () => Promise<void>): void;
+}
+
+const TOPIC = 'api_scopes';
+
+interface ApiScopeRow {
+  name: string;
+  owner_orgno: string | null;
+  definition: Record<string, unknown>;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toScope(row: ApiScopeRow): ApiScope {
+  return {
+    ...(row.definition as Omit<ApiScope, 'name' | 'active'>),
+    name: row.name,
+    ...(row.owner_orgno ? { owner_orgno: row.owner_orgno } : {}),
+    active: row.active,
+    created: new Date(row.created_at).toISOString(),
+    last_updated: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export function createApiScopes(db: Db, audit: AuditLog, environment: string, changes?: ChangeFeed): ApiScopes {
+  const listeners: Array<() => Promise<void>> = [];
+  const tell = async () => { for (const listener of listeners) await listener(); };
+  changes?.subscribe(TOPIC, (key) => {
+    if (key === undefined || key === environment) void tell().catch(() => undefined);
+  });
+  // This node's listeners are awaited, so that what changed is in use when the change returns; the
+  // feed tells the other nodes (and this one again, which loads the same once more).
+  const changed = async () => {
+    await tell();
+    await changes?.publish(TOPIC, environment).catch(() => undefined);
+  };
+
+  const scopes: ApiScopes = {
+    async upsert(scope, actor) {
+      const before = await scopes.find(scope.name);
+      const { name, owner_orgno, active, created: _c, last_updated: _u, ...definition } = scope;
+      const now = new Date();
+      await db
+        .insertInto('api_scopes')
+        .values({ environment, name, owner_orgno: owner_orgno ?? null, definition: JSON.stringify(definition), active, source: actor.kind, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(['environment', 'name']).doUpdateSet({ owner_orgno: owner_orgno ?? null, definition: JSON.stringify(definition), active, source: actor.kind, updated_at: sql<Date>`greatest(${now}::timestamptz, api_scopes.updated_at + interval '1 millisecond')` }))
+        .execute();
+      const after = (await scopes.find(name))!;
+      const same = before && JSON.stringify({ ...before, last_updated: undefined }) === JSON.stringify({ ...after, last_updated: undefined });
+      if (!same) {
+        await audit.record({ actor, action: before ? 'scope.update' : 'scope.create', orgno: after.owner_orgno ?? null, before: before ? { ...before } : null, after: { ...after } });
+        await changed();
+      }
+      return after;
+    },
+
+    async find(name) {
+      const row = await db.selectFrom('api_scopes').select(['name', 'owner_orgno', 'definition', 'active', 'created_at', 'updated_at'])
+        .where('environment', '=', environment).where('name', '=', name).executeTakeFirst();
+      return row ? toScope(row) : undefined;
+    },
+
+    async list({ includeInactive = false } = {}) {
+      let query = db.selectFrom('api_scopes').select(['name', 'owner_orgno', 'definition', 'active', 'created_at', 'updated_at']).where('environment', '=', environment);
+      if (!includeInactive) query = query.where('active', '=', true);
+      return (await query.orderBy('name').execute()).map(toScope);
+    },
+
+    async catalog() {
+      const [all, access] = await Promise.all([
+        scopes.list({ includeInactive: true }),
+        db.selectFrom('api_scope_access').select(['scope', 'consumer_orgno']).where('environment', '=', environment).where('state', '=', 'APPROVED').execute(),
+      ]);
+      return new ApiScopeCatalog(all, access);
+    },
+
+    onChange(listener) {
+      listeners.push(listener);
+    },
+  };
+  return scopes;
+}

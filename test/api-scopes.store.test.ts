@@ -1,0 +1,202 @@
+// API scopes (profile §7.3, §4.4, §4.9): declared in the client file, registered by clients of
+// organisations with access, carried in access tokens, capping their lives, deciding who may
+// introspect them; and refused, with the scope and the field named, where a rule is broken.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { decodeJwt } from 'jose';
+import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
+import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
+import { PKCE, redeemCode } from './helpers/headless.js';
+import { apiClient, PERSON, REDIRECT } from './helpers/clients.js';
+import { portalLogin } from './helpers/portal.js';
+import { testPersons } from '../src/identity/test-persons.js';
+import { validateApiScope } from '../src/registry/api-scopes.js';
+
+const OWNER = '974760673'; // the organisation whose API it is
+const CONSUMER = '312000008'; // another, without access
+const SECRET = 'scope-client-secret-0123456789abcdef';
+const insecure = { execute: [oidc.allowInsecureRequests] };
+
+const scopes = [
+  { name: 'nav:sykepenger.read', description: 'Les sykepengesøknader', owner_orgno: OWNER, at_max_age: 60, authorization_max_lifetime: 300, enforced_aud_for_introspection: ['nav-api'] },
+  { prefix: 'krr', subscope: 'user/kontaktinformasjon.read', description: 'Kontaktinformasjon', accessible_for_all: true },
+  { name: 'skatt:fresh', description: 'Krever ny innlogging', accessible_for_all: true, requires_user_authentication: true },
+];
+const web = { application_type: 'web', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', client_secret: SECRET, grant_types: ['authorization_code', 'refresh_token'] };
+const clients = [
+  { ...web, client_id: 'nav-client', integration_type: 'api_klient', client_orgno: OWNER, scopes: ['openid', 'profile', 'nav:sykepenger.read', 'krr:user/kontaktinformasjon.read', 'skatt:fresh'], access_token_lifetime: 600 },
+  { ...web, client_id: 'plain-client', scopes: ['openid', 'profile'] },
+  { ...web, client_id: 'nav-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
+  { ...web, client_id: 'other-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
+];
+
+let pv: TestPortvakt;
+let apiToken: string;
+
+beforeAll(async () => {
+  const caller = await apiClient('consumer-api', CONSUMER, ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify']);
+  pv = await startPortvakt({ clients: [...clients, caller.registration], scopes });
+  const config = await oidc.discovery(new URL(pv.issuer), 'consumer-api', {}, oidc.PrivateKeyJwt({ key: caller.privateKey, kid: caller.kid }), insecure);
+  apiToken = (await oidc.clientCredentialsGrant(config, { scope: caller.registration.scopes.join(' ') })).access_token;
+});
+afterAll(async () => pv?.close());
+
+function authorizeUrl(clientId: string, scope: string, hint = true): string {
+  return `${pv.issuer}/authorize?${new URLSearchParams({
+    client_id: clientId, response_type: 'code', scope, redirect_uri: REDIRECT, state: 's', nonce: 'n',
+    code_challenge: PKCE.challenge, code_challenge_method: 'S256',
+    ...(hint ? { login_hint: `testid:${PERSON}_idporten-loa-substantial` } : {}),
+  })}`;
+}
+
+/** A headless login and its token call; the token response, or the authorization response's error. */
+async function tokensFor(clientId: string, scope: string): Promise<Record<string, unknown>> {
+  const location = new URL((await fetch(authorizeUrl(clientId, scope), { redirect: 'manual' })).headers.get('location')!);
+  const code = location.searchParams.get('code');
+  if (!code) return Object.fromEntries(location.searchParams);
+  return (await redeemCode(pv.issuer, { client_id: clientId, secret: SECRET, code, redirect_uri: REDIRECT })).json() as Promise<Record<string, unknown>>;
+}
+
+async function introspect(as: string, token: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${pv.issuer}/token/introspect`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${as}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  expect(response.status).toBe(200);
+  return response.json() as Promise<Record<string, unknown>>;
+}
+
+describe('API scopes in tokens', () => {
+  it('a client registered for API scopes gets them in its access token; discovery still lists only openid and profile', async () => {
+    const tokens = await tokensFor('nav-client', 'openid profile nav:sykepenger.read krr:user/kontaktinformasjon.read');
+    expect(tokens.scope).toBe('openid profile nav:sykepenger.read krr:user/kontaktinformasjon.read');
+    const claims = decodeJwt(tokens.access_token as string);
+    expect(claims).toMatchObject({ scope: 'openid profile nav:sykepenger.read krr:user/kontaktinformasjon.read', client_id: 'nav-client', pid: PERSON });
+    expect(decodeJwt(tokens.id_token as string).pid).toBe(PERSON);
+    const userinfo = await fetch(`${pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(await userinfo.json()).toMatchObject({ pid: PERSON });
+    const discovery = await (await fetch(`${pv.issuer}/.well-known/openid-configuration`)).json() as { scopes_supported: string[] };
+    expect(discovery.scopes_supported).toEqual(['openid', 'profile']);
+  });
+
+  it('the lowest at_max_age of the token\'s scopes caps its life; authorization_max_lifetime caps the refresh token', async () => {
+    const capped = await tokensFor('nav-client', 'openid nav:sykepenger.read krr:user/kontaktinformasjon.read');
+    expect(capped.expires_in).toBe(60);
+    const claims = decodeJwt(capped.access_token as string);
+    expect(claims.exp! - claims.iat!).toBe(60);
+    expect(capped.refresh_token_expires_in).toBeGreaterThan(290);
+    expect(capped.refresh_token_expires_in).toBeLessThanOrEqual(300); // the grant's cap, under the client's 600 s idle
+    const uncapped = await tokensFor('nav-client', 'openid krr:user/kontaktinformasjon.read');
+    expect(uncapped.expires_in).toBe(600); // the client's own lifetime
+  });
+
+  it('a scope the client is not registered for is refused with invalid_scope', async () => {
+    expect(await tokensFor('plain-client', 'openid nav:sykepenger.read')).toMatchObject({ error: 'invalid_scope', state: 's' });
+  });
+
+  it('only the API a scope names may introspect its tokens; to any other client they are not active', async () => {
+    const withScope = await tokensFor('nav-client', 'openid nav:sykepenger.read');
+    const without = await tokensFor('nav-client', 'openid krr:user/kontaktinformasjon.read');
+    expect(await introspect('nav-api', withScope.access_token as string)).toMatchObject({ active: true, scope: 'openid nav:sykepenger.read', client_id: 'nav-client', pid: PERSON });
+    expect(await introspect('other-api', withScope.access_token as string)).toEqual({ active: false });
+    expect(await introspect('nav-api', without.access_token as string)).toEqual({ active: false });
+  });
+
+  it('requires_user_authentication makes a person log in again within an SSO session', async () => {
+    const browser = new CookieBrowser();
+    await loginWithTestId(browser, authorizeUrl('nav-client', 'openid', false), REDIRECT);
+    // Without that scope the session is used at once (no page) …
+    const atCallback = (url: string) => url.startsWith(REDIRECT);
+    const sso = await browser.follow(authorizeUrl('nav-client', 'openid', false), atCallback);
+    expect(new URL(sso.location!).searchParams.get('code')).toBeTruthy();
+    // … with it the login page is shown again.
+    const fresh = await browser.follow(authorizeUrl('nav-client', 'openid skatt:fresh', false), atCallback);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toContain('name="pid"');
+  });
+});
+
+describe('registering clients with API scopes', () => {
+  it('an organisation may register a scope accessible for all, and not one that is not open to it (400 naming the scope)', async () => {
+    const post = (scopes: string[]) => fetch(`${pv.issuer}/api/v1/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ integration_type: 'api_klient', redirect_uris: [REDIRECT], scopes }),
+    });
+    const open = await post(['openid', 'krr:user/kontaktinformasjon.read']);
+    expect(open.status).toBe(201);
+    const closed = await post(['openid', 'nav:sykepenger.read']);
+    expect(closed.status).toBe(400);
+    expect((await closed.json() as { error_description: string }).error_description).toMatch(/scopes\[1\] names "nav:sykepenger.read" is not open to organisation 312000008/);
+    const unknown = await post(['openid', 'nav:finnes.ikke']);
+    expect((await unknown.json() as { error_description: string }).error_description).toMatch(/scopes\[1\] names "nav:finnes.ikke" is not a registered API scope/);
+  });
+
+  it('a scope registered while running is known at once; one deactivated is no longer given', async () => {
+    const actor = { kind: 'cli' as const, id: 'test' };
+    await pv.portvakt.apiScopes.upsert(validateApiScope({ name: 'ny:scope', description: 'Ny', accessible_for_all: true }), actor);
+    const registered = await pv.portvakt.integrations.create('all', CONSUMER, { integration_type: 'api_klient', redirect_uris: [REDIRECT], scopes: ['openid', 'ny:scope'] }, actor);
+    const clientId = registered.integration.client_id as string;
+    const secret = registered.client_secret!;
+    const redeem = async (scope: string) => {
+      const location = new URL((await fetch(authorizeUrl(clientId, scope), { redirect: 'manual' })).headers.get('location')!);
+      const code = location.searchParams.get('code')!;
+      return (await redeemCode(pv.issuer, { client_id: clientId, secret, code, redirect_uri: REDIRECT })).json() as Promise<{ scope: string }>;
+    };
+    expect((await redeem('openid ny:scope')).scope).toBe('openid ny:scope');
+    await pv.portvakt.apiScopes.upsert(validateApiScope({ name: 'ny:scope', description: 'Ny', accessible_for_all: true, active: false }), actor);
+    expect((await redeem('openid ny:scope')).scope).toBe('openid');
+  });
+});
+
+describe('API scopes in the portal', () => {
+  it('an integration\'s scopes are on its form: created with one, kept when saved, refused beside the field when not open', async () => {
+    const { browser, csrf } = await portalLogin(pv.issuer, testPersons[0]!.pid); // administers CONSUMER
+    const form = { csrf, client_name: 'Med API', integration_type: 'api_klient', application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: REDIRECT, post_logout_redirect_uris: '' };
+    const created = await browser.post(`${pv.issuer}/portal/orgs/${CONSUMER}/new`, { ...form, scope_lines: 'openid\nprofile\nkrr:user/kontaktinformasjon.read' });
+    expect(created.status).toBe(201); // the page with the secret
+    const clientId = /id="client-id">([^<]+)</.exec(created.body)![1]!;
+    expect((await pv.portvakt.integrations.get('all', clientId)).scopes).toEqual(['openid', 'profile', 'krr:user/kontaktinformasjon.read']);
+
+    const page = await browser.request(`${pv.issuer}/portal/clients/${clientId}`);
+    const lines = /<textarea id="scopes" name="scope_lines"[^>]*>([^<]*)<\/textarea>/.exec(page.body)![1]!;
+    expect(lines).toBe('openid\nprofile\nkrr:user/kontaktinformasjon.read');
+    const version = formField(page.body, 'version')!.replace(/&quot;/g, '"');
+    const saved = await browser.post(`${pv.issuer}/portal/clients/${clientId}`, { ...form, version, client_name: 'Nytt navn', scope_lines: lines });
+    expect(saved.status).toBe(303);
+    expect(await pv.portvakt.integrations.get('all', clientId)).toMatchObject({ client_name: 'Nytt navn', scopes: ['openid', 'profile', 'krr:user/kontaktinformasjon.read'] });
+
+    const again = await browser.request(`${pv.issuer}/portal/clients/${clientId}`);
+    const refused = await browser.post(`${pv.issuer}/portal/clients/${clientId}`, { ...form, version: formField(again.body, 'version')!.replace(/&quot;/g, '"'), scope_lines: 'openid nav:sykepenger.read' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/id="scopes-error"[^>]*>[^<]*nav:sykepenger.read[^<]*not open to organisation 312000008/);
+    expect((await pv.portvakt.integrations.get('all', clientId)).scopes).toEqual(['openid', 'profile', 'krr:user/kontaktinformasjon.read']);
+  });
+});
+
+describe('the client file', () => {
+  const refused = async (file: { clients?: unknown[]; scopes?: unknown[] }, message: RegExp) =>
+    expect(startPortvakt(file)).rejects.toThrow(message);
+
+  it('stops the start on a scope that breaks a rule, naming it and the field', async () => {
+    await refused({ scopes: [{ name: 'nav:x' }] }, /scopes\[0\]: scope "nav:x": description is required/);
+    await refused({ scopes: [{ name: 'nav:x', description: 'x', token_type: 'OPAQUE' }] }, /scope "nav:x": token_type OPAQUE is not supported by Portvakt yet/);
+    await refused({ scopes: [{ name: 'idporten:x', description: 'x' }] }, /scope "idporten:x": prefix "idporten" is reserved/);
+    await refused({ scopes: [{ name: 'NAV:x', description: 'x' }] }, /scope "NAV:x": prefix must be 1 to 40 characters/);
+    await refused({ scopes: [{ name: 'nav:x', description: 'x', colour: 'blue' }] }, /scope "nav:x": colour is not a known field/);
+    await refused({ scopes: [{ name: 'nav:x', description: 'x' }, { prefix: 'nav', subscope: 'x', description: 'y' }] }, /scope "nav:x" is declared twice/);
+  });
+
+  it('stops the start on a client naming a scope it may not have', async () => {
+    await refused({ clients: [{ ...web, client_id: 'svc', integration_type: 'api_klient', scopes: ['openid', 'nav:nope'] }] }, /clients\[0\]: client "svc": scopes\[1\] names "nav:nope" is not a registered API scope/);
+    await refused({
+      scopes: [{ name: 'nav:private', description: 'x', owner_orgno: OWNER }],
+      clients: [{ ...web, client_id: 'svc', integration_type: 'api_klient', client_orgno: CONSUMER, scopes: ['openid', 'nav:private'] }],
+    }, /scopes\[1\] names "nav:private" is not open to organisation 312000008/);
+    await refused({
+      scopes: [{ name: 'nav:machines', description: 'x', allowed_integration_types: ['maskinporten'] }],
+      clients: [{ ...web, client_id: 'svc', integration_type: 'api_klient', scopes: ['openid', 'nav:machines'] }],
+    }, /"nav:machines" is not for integration_type "api_klient"/);
+  });
+});
