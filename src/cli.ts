@@ -1,4 +1,4 @@
-// portvakt start | migrate | keys rotate | keys list | clients list
+// portvakt start | migrate | keys rotate | keys list | clients list | scopes list | …
 //
 // Only the store's location and the store are imported up front: the embedded database starts
 // opening (most of a second, in its own thread) while the rest of Portvakt, the configuration's
@@ -13,7 +13,7 @@ import { storeLocation } from './config/store-location.js';
 import { startOpeningStore, type Store } from './store/db.js';
 import { DomainError } from './registry/errors.js';
 
-const COMMANDS = new Set(['start', 'migrate', 'keys', 'clients', 'orgs', 'roles']);
+const COMMANDS = new Set(['start', 'migrate', 'keys', 'clients', 'scopes', 'orgs', 'roles']);
 
 const USAGE = `usage: portvakt <command>
   start                          run the provider (default)
@@ -23,6 +23,8 @@ const USAGE = `usage: portvakt <command>
   clients list [orgno]           show the registered clients of this environment
   clients add <orgno> <file>     create an integration from a JSON file (ID-porten's fields); prints its secret once
   clients delete <client_id>     delete an integration
+  scopes list                    show the API scopes of this environment
+  scopes prefix <prefix> <orgno> let an organisation register API scopes under prefix:
   orgs list                      show the organisations
   orgs add <orgno> <name…>       add (or rename) an organisation
   roles grant <pid> integration_admin <orgno>
@@ -154,6 +156,28 @@ async function main(argv: string[]): Promise<void> {
         if (sub !== undefined && sub !== 'list') throw new ConfigError(USAGE);
         const rows = await registry.list(rest[0] ? { orgno: rest[0] } : {});
         for (const c of rows) process.stdout.write(`${c.registration.client_id}\t${c.orgno ?? '-'}\t${c.registration.integration_type}\t${c.registration.token_endpoint_auth_method}\t${c.source}\t${c.active ? 'active' : 'inactive'}\n`);
+      } finally {
+        await store.close();
+      }
+      return;
+    }
+    case 'scopes': {
+      const { store } = await openData(config, { store: opening });
+      try {
+        // Running nodes on the same PostgreSQL hear of a change at once.
+        const apiScopes = createApiScopes(store.db, createAuditLog(store.db, config.environment), config.environment, store.changes);
+        if (sub === 'prefix') {
+          const [prefix, orgno] = rest;
+          if (!prefix || !orgno) throw new ConfigError(USAGE);
+          await apiScopes.assignPrefix(prefix, orgno, { kind: 'cli', id: os.userInfo().username });
+          process.stdout.write(`${orgno} may register scopes under ${prefix}:\n`);
+        } else if (sub === 'list' || sub === undefined) {
+          for (const scope of await apiScopes.list({ includeInactive: true })) {
+            process.stdout.write(`${scope.name}\t${scope.owner_orgno ?? '-'}\t${scope.accessible_for_all ? 'all' : 'by access'}\t${scope.active ? 'active' : 'inactive'}\n`);
+          }
+        } else {
+          throw new ConfigError(USAGE);
+        }
       } finally {
         await store.close();
       }

@@ -32,13 +32,33 @@ const clients = [
 
 let pv: TestPortvakt;
 let apiToken: string;
+/** The self-service API's tokens: the consumer's, the owner's (scope management), and the owner's without write. */
+const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  const caller = await apiClient('consumer-api', CONSUMER, ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify']);
-  pv = await startPortvakt({ clients: [...clients, caller.registration], scopes });
-  const config = await oidc.discovery(new URL(pv.issuer), 'consumer-api', {}, oidc.PrivateKeyJwt({ key: caller.privateKey, kid: caller.kid }), insecure);
-  apiToken = (await oidc.clientCredentialsGrant(config, { scope: caller.registration.scopes.join(' ') })).access_token;
+  const callers = {
+    consumer: await apiClient('consumer-api', CONSUMER, ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify']),
+    owner: await apiClient('owner-api', OWNER, ['idporten:scopes.read', 'idporten:scopes.write', 'idporten:dcr.read']),
+    ownerReadOnly: await apiClient('owner-read-api', OWNER, ['idporten:scopes.read']),
+    stranger: await apiClient('stranger-api', CONSUMER, ['idporten:scopes.read', 'idporten:scopes.write']),
+  };
+  pv = await startPortvakt({ clients: [...clients, ...Object.values(callers).map((c) => c.registration)], scopes });
+  for (const [name, caller] of Object.entries(callers)) {
+    const config = await oidc.discovery(new URL(pv.issuer), caller.registration.client_id, {}, oidc.PrivateKeyJwt({ key: caller.privateKey, kid: caller.kid }), insecure);
+    tokens[name] = (await oidc.clientCredentialsGrant(config, { scope: caller.registration.scopes.join(' ') })).access_token;
+  }
+  apiToken = tokens.consumer!;
 });
+
+async function api(method: string, path: string, as: string | undefined, body?: unknown) {
+  const response = await fetch(`${pv.issuer}/api/v1${path}`, {
+    method,
+    headers: { ...(as ? { authorization: `Bearer ${tokens[as]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
 afterAll(async () => pv?.close());
 
 function authorizeUrl(clientId: string, scope: string, hint = true): string {
@@ -147,6 +167,78 @@ describe('registering clients with API scopes', () => {
     expect((await redeem('openid ny:scope')).scope).toBe('openid ny:scope');
     await pv.portvakt.apiScopes.upsert(validateApiScope({ name: 'ny:scope', description: 'Ny', accessible_for_all: true, active: false }), actor);
     expect((await redeem('openid ny:scope')).scope).toBe('openid');
+  });
+});
+
+describe('the scope API (profile §7.3)', () => {
+  const name = 'helse:journal.read';
+  const q = `?scope=${encodeURIComponent(name)}`;
+
+  it('an owner registers a scope under its prefix, gives an organisation access, and that organisation\'s clients get it in their tokens', async () => {
+    await pv.portvakt.apiScopes.assignPrefix('helse', OWNER, { kind: 'cli', id: 'test' });
+    expect((await api('GET', '/prefix', 'owner')).body).toEqual(['helse']);
+
+    const created = await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'journal.read', description: 'Les journal', enforced_aud_for_introspection: ['nav-api'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, prefix: 'helse', subscope: 'journal.read', owner_orgno: OWNER, active: true, accessible_for_all: false, token_type: 'SELF_CONTAINED', allowed_integration_types: ['api_klient'], enforced_aud_for_introspection: ['nav-api'] });
+    expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'journal.read', description: 'Igjen' })).status).toBe(409);
+    expect((await api('GET', `/scopes${q}`, 'owner')).body).toMatchObject({ name, description: 'Les journal' });
+    expect((await api('GET', '/scopes/all', undefined)).body.map((s: { name: string }) => s.name)).toContain(name); // public, no token
+
+    // Not open to the consumer yet: its client cannot register the scope.
+    const register = () => api('POST', '/clients', 'consumer', { integration_type: 'api_klient', redirect_uris: [REDIRECT], scopes: ['openid', name] });
+    expect((await register()).status).toBe(400);
+    const granted = await api('PUT', `/scopes/access/${CONSUMER}${q}`, 'owner');
+    expect(granted).toMatchObject({ status: 200, body: { scope: name, consumer_orgno: CONSUMER, state: 'APPROVED' } });
+    expect((await api('GET', `/scopes/access${q}`, 'owner')).body).toEqual([expect.objectContaining({ consumer_orgno: CONSUMER })]);
+    expect((await api('GET', '/scopes/access/all', 'consumer')).body.map((a: { scope: string }) => a.scope)).toEqual([name]);
+    expect((await api('GET', '/scopes/access/all?accessible_for_all=true', 'consumer')).body.map((a: { scope: string }) => a.scope)).toContain('krr:user/kontaktinformasjon.read');
+
+    const client = await register();
+    expect(client.status).toBe(201);
+    /** The scope of the tokens of a login asking for the scope, or the authorization's error. */
+    const redeem = async () => {
+      const location = new URL((await fetch(authorizeUrl(client.body.client_id, `openid ${name}`), { redirect: 'manual' })).headers.get('location')!);
+      const code = location.searchParams.get('code');
+      if (!code) return location.searchParams.get('error');
+      return ((await (await redeemCode(pv.issuer, { client_id: client.body.client_id, secret: client.body.client_secret, code, redirect_uri: REDIRECT })).json()) as { scope: string }).scope;
+    };
+    expect(await redeem()).toBe(`openid ${name}`);
+
+    // Access taken back: the client keeps its registration, but may no longer ask for the scope.
+    expect((await api('DELETE', `/scopes/access/${CONSUMER}${q}`, 'owner')).status).toBe(204);
+    expect(await redeem()).toBe('invalid_scope');
+    expect((await api('GET', `/clients/${client.body.client_id}`, 'consumer')).body.scopes).toEqual(['openid', name]);
+  });
+
+  it('an owner changes and deactivates its scope; its name and owner stay', async () => {
+    const changed = await api('PUT', `/scopes${q}`, 'owner', { description: 'Les hele journalen', at_max_age: 30 });
+    expect(changed).toMatchObject({ status: 200, body: { name, description: 'Les hele journalen', at_max_age: 30, owner_orgno: OWNER } });
+    expect((await api('PUT', `/scopes${q}`, 'owner', { description: 'x', subscope: 'annet' })).body.error_description).toMatch(/name cannot be changed/);
+    expect((await api('PUT', `/scopes${q}`, 'owner', { description: 'x', owner_orgno: CONSUMER })).status).toBe(403);
+    const deactivated = await api('DELETE', `/scopes${q}`, 'owner');
+    expect(deactivated).toMatchObject({ status: 200, body: { name, active: false } });
+    expect((await api('GET', '/scopes/all', undefined)).body.map((s: { name: string }) => s.name)).not.toContain(name);
+    expect((await api('GET', `/scopes${q}`, 'owner')).body.active).toBe(false); // the owner still reads it
+  });
+
+  it('is refused clearly: another organisation\'s scope or prefix, missing scope, no token, too little scope, a bad body', async () => {
+    expect((await api('GET', `/scopes${q}`, 'consumer')).status).toBe(403); // no idporten:scopes.read
+    // Another organisation's scope is to it as one that does not exist, on every route.
+    for (const [method, path] of [['GET', `/scopes${q}`], ['PUT', `/scopes${q}`], ['DELETE', `/scopes${q}`], ['GET', `/scopes/access${q}`], ['PUT', `/scopes/access/${CONSUMER}${q}`], ['DELETE', `/scopes/access/${OWNER}${q}`]] as const) {
+      expect((await api(method, path, 'stranger', method === 'PUT' && path.startsWith('/scopes?') ? { description: 'Kapret' } : undefined)).status, `${method} ${path}`).toBe(404);
+    }
+    expect((await api('GET', `/scopes${q}`, 'owner')).body.description).not.toBe('Kapret');
+    expect((await api('POST', '/scopes', 'owner', { prefix: 'nav', subscope: 'ny', description: 'x' })).body.error_description).toMatch(/prefix "nav" is not your organisation's/);
+    expect((await api('GET', '/scopes?scope=nav%3Asykepenger.read', 'owner')).status).toBe(200); // declared with OWNER as owner in the file
+    expect((await api('GET', '/scopes?scope=krr%3Auser%2Fkontaktinformasjon.read', 'owner')).status).toBe(404); // no owner: the operator's
+    expect((await api('GET', '/scopes', 'owner')).body.error_description).toMatch(/query parameter scope/);
+    expect((await api('GET', '/prefix', undefined)).status).toBe(401);
+    expect((await api('POST', '/scopes', 'ownerReadOnly', { prefix: 'helse', subscope: 'x', description: 'x' })).status).toBe(403);
+    expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'x' })).body.error_description).toMatch(/scope "helse:x": description is required/);
+    expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'x', description: 'x', requires_user_consent: true })).body.error_description).toMatch(/requires_user_consent is not supported by Portvakt yet/);
+    expect((await api('PUT', `/scopes/access/123${q}`, 'owner')).body.error_description).toMatch(/consumer_orgno "123" is not a valid organisation number/);
+    expect((await api('POST', '/scopes', 'owner', '[1]')).status).toBe(400);
   });
 });
 

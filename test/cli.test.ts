@@ -47,6 +47,15 @@ describe('portvakt CLI', () => {
     expect((await portvakt('clients', 'list', '974760673')).out).not.toContain(clientId);
   }, 90_000);
 
+  it('gives an organisation a prefix for its API scopes, refuses one another has, and lists the scopes', async () => {
+    expect((await portvakt('scopes', 'prefix', 'brreg', '974760673')).out).toContain('974760673 may register scopes under brreg:');
+    const taken = await portvakt('scopes', 'prefix', 'brreg', '312000008');
+    expect(taken.code).toBe(2);
+    expect(taken.err).toContain('the prefix "brreg" belongs to 974760673');
+    expect((await portvakt('scopes', 'prefix', 'Brreg!', '974760673')).err).toContain('prefix must be 1 to 40 characters');
+    expect((await portvakt('scopes', 'list')).code).toBe(0);
+  }, 90_000);
+
   it('a command whose reader has gone (portvakt keys list | head -0) ends quietly', async () => {
     const child = spawn(process.execPath, ['dist/cli.js', 'keys', 'list'], { env: cliEnv() });
     child.stdout.destroy();

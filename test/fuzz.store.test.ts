@@ -46,7 +46,7 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'fuzz-api-key', alg: 'RS256', use: 'sig' };
   const apiClient = {
     client_id: 'fuzz-api', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'],
-    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write'], client_orgno: ORG, jwks: { keys: [jwk] },
+    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write', 'idporten:scopes.read', 'idporten:scopes.write'], client_orgno: ORG, jwks: { keys: [jwk] },
   };
   // A machine client of Maskinporten's JWT grant, whose token requests name no client but in the JWT.
   const jwtGrantClient = { ...apiClient, client_id: 'fuzz-mp', grant_types: [JWT_BEARER_GRANT] };
@@ -71,6 +71,7 @@ const paths = (id: () => string) => [
   '/portal', '/portal/login', '/portal/logout', '/portal/callback', '/portal/desk', '/portal/support', '/portal/support/new', `/portal/support/${id()}`, `/portal/support/${id()}/reply`, `/portal/support/${id()}/close`, `/portal/orgs/${id()}`, `/portal/orgs/${id()}/new`, `/portal/orgs/${id()}/terms`, `/portal/orgs/${id()}/request`, `/portal/requests/${id()}`, `/portal/requests/${id()}/approve`, `/portal/requests/${id()}/reject`, `/portal/requests/${id()}/withdraw`, `/portal/requests/${id()}/credentials`,
   `/portal/clients/${id()}`, `/portal/clients/${id()}/verification`, `/portal/clients/${id()}/verification/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
   '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/verification/${id()}`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/production-requests', `/api/v1/production-requests/${id()}`, `/api/v1/production-requests/${id()}/withdraw`, `/api/v1/production-requests/${id()}/credentials`, '/api/v1/openapi.json',
+  '/api/v1/scopes', `/api/v1/scopes?scope=${id()}`, '/api/v1/scopes/all', `/api/v1/scopes/access?scope=${id()}`, '/api/v1/scopes/access/all', `/api/v1/scopes/access/${id()}?scope=test%3Aapi`, '/api/v1/prefix',
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];

@@ -14,6 +14,8 @@ import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verification-tests.js';
 import type { Actor } from '../registry/audit.js';
+import { ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
+import { scopeRoutes } from './scopes-api.js';
 import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 
 export const API_PREFIX = '/api/v1';
@@ -25,6 +27,7 @@ export interface ApiOptions {
   integrations: Integrations;
   verification: Verification;
   productionRequests: ProductionRequests;
+  apiScopes: ApiScopes;
   issuer: string;
 }
 
@@ -119,7 +122,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
       info: { title: 'Portvakt self-service API', version: '1', description: 'Integrations (clients) of your organisation, as in ID-porten\'s self-service API.' },
       servers: [{ url: options.issuer }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with idporten:dcr.* scopes: Maskinporten's JWT grant (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer), or client_credentials with private_key_jwt` } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with idporten:dcr.* (or idporten:scopes.*) scopes: Maskinporten's JWT grant (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer), or client_credentials with private_key_jwt` } },
       },
       security: [{ bearer: [] }],
     },
@@ -155,10 +158,11 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   };
 
   app.setErrorHandler(async (error, _request, reply) => {
-    if (error instanceof NotFoundError || error instanceof ProductionRequestNotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
+    if (error instanceof NotFoundError || error instanceof ProductionRequestNotFoundError || error instanceof ScopeNotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
     if (error instanceof ForbiddenError) return reply.code(403).send({ error: 'forbidden', error_description: error.message });
     if (error instanceof PreconditionFailedError) return reply.code(412).send({ error: 'precondition_failed', error_description: error.message });
     if (error instanceof ClientValidationError) return reply.code(400).send({ error: 'invalid_client_metadata', error_description: error.message });
+    if (error instanceof DomainError && error.code === 'scope.exists') return reply.code(409).send({ error: 'conflict', error_description: error.message });
     if (error instanceof DomainError) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });
     throw error; // the server's handler turns the rest into clear 4xx or a logged 500
   });
@@ -324,6 +328,8 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     const { integration, client_secret } = await productionRequests.deliverCredentials(request.caller!.access, request.params.id, request.caller!.actor);
     return versioned(reply, { ...integration, client_secret });
   });
+
+  scopeRoutes(app, guard, API_PREFIX, options.apiScopes);
 
   for (const method of ['post', 'put'] as const) {
     app[method]<{ Params: { client_id: string }; Body: unknown }>(`${API_PREFIX}/clients/:client_id/jwks`, {

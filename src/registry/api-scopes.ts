@@ -11,9 +11,10 @@ import { Value } from '@sinclair/typebox/value';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { ChangeFeed } from '../store/change-feed.js';
-import { unstorableText } from '../store/storable-text.js';
+import { isStorableText, unstorableText } from '../store/storable-text.js';
 import type { AuditLog, Actor } from './audit.js';
 import { ClientValidationError, DomainError } from './errors.js';
+import { canSee, ForbiddenError, type Access } from './integrations.js';
 import { isValidOrgno } from './orgno.js';
 
 /** Integration types that may carry API scopes in ID-porten (profile §7.1). */
@@ -23,13 +24,20 @@ const RESERVED_PREFIXES = new Set(['idporten', 'openid', 'profile']);
 
 const PREFIX_PATTERN = '^[a-z0-9][a-z0-9_-]{0,39}$';
 const SUBSCOPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$';
+const PREFIX_HINT = 'must be 1 to 40 characters: lower-case letters, digits, _ and -, starting with a letter or digit';
+const SUBSCOPE_HINT = 'must be 1 to 200 characters: letters, digits and . _ / -, starting with a letter or digit';
+
+/** Refuses a prefix that is not one (a scope's, or one to be given or listed), naming what was sent. */
+function checkPrefix(prefix: string, scope?: string): void {
+  if (!new RegExp(PREFIX_PATTERN).test(prefix)) throw new ApiScopeValidationError(scope, 'prefix', `${PREFIX_HINT} (got ${JSON.stringify(prefix.slice(0, 50))})`);
+}
 
 export const ApiScopeInputSchema = Type.Object(
   {
     /** prefix:subscope; the client file may give this instead of the two parts. */
     name: Type.Optional(Type.String({ maxLength: 241 })),
-    prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN, hint: 'must be 1 to 40 characters: lower-case letters, digits, _ and -, starting with a letter or digit' })),
-    subscope: Type.Optional(Type.String({ pattern: SUBSCOPE_PATTERN, hint: 'must be 1 to 200 characters: letters, digits and . _ / -, starting with a letter or digit' })),
+    prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN, hint: PREFIX_HINT })),
+    subscope: Type.Optional(Type.String({ pattern: SUBSCOPE_PATTERN, hint: SUBSCOPE_HINT })),
     description: Type.String({ minLength: 1, maxLength: 1000 }),
     long_description: Type.Optional(Type.String({ maxLength: 10_000 })),
     owner_orgno: Type.Optional(Type.String({ pattern: '^\\d{9}$', hint: 'must be a 9-digit organisation number' })),
@@ -120,8 +128,8 @@ function namedParts(candidate: ApiScopeInput, label: string | undefined): { name
     }
     prefix = fromName;
     subscope = subFromName;
-    if (!new RegExp(PREFIX_PATTERN).test(prefix)) throw new ApiScopeValidationError(label, 'prefix', `must be 1 to 40 characters: lower-case letters, digits, _ and -, starting with a letter or digit (got ${JSON.stringify(prefix)})`);
-    if (!new RegExp(SUBSCOPE_PATTERN).test(subscope)) throw new ApiScopeValidationError(label, 'subscope', `must be 1 to 200 characters: letters, digits and . _ / -, starting with a letter or digit (got ${JSON.stringify(subscope)})`);
+    checkPrefix(prefix, label);
+    if (!new RegExp(SUBSCOPE_PATTERN).test(subscope)) throw new ApiScopeValidationError(label, 'subscope', `${SUBSCOPE_HINT} (got ${JSON.stringify(subscope.slice(0, 210))})`);
   }
   if (prefix === undefined) throw new ApiScopeValidationError(label, 'prefix', 'is required (or name, as prefix:subscope)');
   if (subscope === undefined) throw new ApiScopeValidationError(label, 'subscope', 'is required (or name, as prefix:subscope)');
@@ -232,11 +240,45 @@ export function checkClientApiScopes(client: ScopeConsumer & { client_id: string
   });
 }
 
+/** No scope of that name that the caller owns (one it may not see is reported the same way). */
+export class ScopeNotFoundError extends DomainError {
+  constructor(name: string) {
+    super('scope.not_found', `no API scope ${JSON.stringify(name.slice(0, 250))} that you own`);
+  }
+}
+
+/** An organisation's access to a scope (ID-porten's scope ACL). */
+export interface ScopeAccess {
+  scope: string;
+  consumer_orgno: string;
+  state: 'APPROVED';
+  created: string;
+  last_updated: string;
+}
+
 export interface ApiScopes {
-  /** Registers a scope, or changes the one of that name (the client file, and later the API). */
+  /** Registers a scope, or changes the one of that name, as the operator (the client file). */
   upsert(scope: ApiScope, actor: Actor): Promise<ApiScope>;
   find(name: string): Promise<ApiScope | undefined>;
-  list(filter?: { includeInactive?: boolean }): Promise<ApiScope[]>;
+  list(filter?: { includeInactive?: boolean; prefix?: string }): Promise<ApiScope[]>;
+  /** The prefixes an organisation may name scopes under. */
+  prefixes(orgno: string): Promise<string[]>;
+  /** Gives an organisation a prefix (the operator or the service desk; ID-porten's Digdir does). */
+  assignPrefix(prefix: string, orgno: string, actor: Actor): Promise<void>;
+  /** A new scope of `orgno`'s, under a prefix it has (the API's POST /scopes). */
+  create(access: Access, orgno: string, input: unknown, actor: Actor): Promise<ApiScope>;
+  /** Replaces what an owned scope says; its name and owner stay (PUT /scopes?scope=). */
+  change(access: Access, name: string, input: unknown, actor: Actor): Promise<ApiScope>;
+  /** An owned scope, active or not. */
+  owned(access: Access, name: string): Promise<ApiScope>;
+  /** Who has been given access to an owned scope. */
+  accessList(access: Access, name: string): Promise<ScopeAccess[]>;
+  /** Gives `consumer` access to an owned scope; its clients may then register it. */
+  grantAccess(access: Access, name: string, consumer: string, actor: Actor): Promise<ScopeAccess>;
+  /** Takes access back: the consumer's clients are no longer given the scope (their registration keeps it). */
+  revokeAccess(access: Access, name: string, consumer: string, actor: Actor): Promise<void>;
+  /** The scopes `orgno` has been given access to, and with `accessibleForAll` those open to all. */
+  accessOf(orgno: string, options?: { accessibleForAll?: boolean }): Promise<ScopeAccess[]>;
   /** Every scope and access now, for the provider. */
   catalog(): Promise<ApiScopeCatalog>;
   /** `listener` runs after every change on any node (awaited when the change is this node's). */
@@ -244,6 +286,15 @@ export interface ApiScopes {
 }
 
 const TOPIC = 'api_scopes';
+
+const checkOrgno = (field: string, orgno: string) => {
+  if (!isValidOrgno(orgno)) throw new DomainError('scope.invalid_orgno', `${field} ${JSON.stringify(orgno.slice(0, 20))} is not a valid organisation number (9 digits, mod-11 check digit)`);
+};
+
+interface AccessRow { scope: string; consumer_orgno: string; created_at: Date; updated_at: Date }
+const toAccess = (row: AccessRow): ScopeAccess => ({
+  scope: row.scope, consumer_orgno: row.consumer_orgno, state: 'APPROVED', created: new Date(row.created_at).toISOString(), last_updated: new Date(row.updated_at).toISOString(),
+});
 
 interface ApiScopeRow {
   name: string;
@@ -298,15 +349,102 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
     },
 
     async find(name) {
+      if (!isStorableText(name)) return undefined; // no scope has such a name (and the database would answer with an error)
       const row = await db.selectFrom('api_scopes').select(['name', 'owner_orgno', 'definition', 'active', 'created_at', 'updated_at'])
         .where('environment', '=', environment).where('name', '=', name).executeTakeFirst();
       return row ? toScope(row) : undefined;
     },
 
-    async list({ includeInactive = false } = {}) {
+    async list({ includeInactive = false, prefix } = {}) {
       let query = db.selectFrom('api_scopes').select(['name', 'owner_orgno', 'definition', 'active', 'created_at', 'updated_at']).where('environment', '=', environment);
       if (!includeInactive) query = query.where('active', '=', true);
+      if (prefix !== undefined) checkPrefix(prefix);
+      if (prefix !== undefined) query = query.where('name', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}:%`);
       return (await query.orderBy('name').execute()).map(toScope);
+    },
+
+    async prefixes(orgno) {
+      const rows = await db.selectFrom('api_scope_prefixes').select('prefix').where('environment', '=', environment).where('owner_orgno', '=', orgno).orderBy('prefix').execute();
+      return rows.map((row) => row.prefix);
+    },
+
+    async assignPrefix(prefix, orgno, actor) {
+      checkPrefix(prefix);
+      if (RESERVED_PREFIXES.has(prefix)) throw new ApiScopeValidationError(undefined, 'prefix', `"${prefix}" is reserved for Portvakt's own scopes`);
+      checkOrgno('orgno', orgno);
+      const held = await db.selectFrom('api_scope_prefixes').select('owner_orgno').where('environment', '=', environment).where('prefix', '=', prefix).executeTakeFirst();
+      if (held && held.owner_orgno !== orgno) throw new ForbiddenError('scope.prefix_taken', `the prefix "${prefix}" belongs to ${held.owner_orgno}`);
+      if (held) return;
+      await db.insertInto('api_scope_prefixes').values({ environment, prefix, owner_orgno: orgno }).onConflict((oc) => oc.columns(['environment', 'prefix']).doNothing()).execute();
+      await audit.record({ actor, action: 'scope.prefix.assign', orgno, after: { prefix } });
+    },
+
+    async create(access, orgno, input, actor) {
+      if (!canSee(access, orgno)) throw new ForbiddenError('organisation.forbidden', `you cannot register scopes for ${orgno}`);
+      const scope = validateApiScope(input);
+      if (scope.owner_orgno !== undefined && scope.owner_orgno !== orgno) throw new ForbiddenError('scope.owner_mismatch', `owner_orgno must be your organisation (${orgno})`);
+      if (!(await scopes.prefixes(orgno)).includes(scope.prefix)) {
+        throw new ForbiddenError('scope.prefix_not_owned', `the prefix "${scope.prefix}" is not your organisation's; the service desk gives prefixes (GET /prefix lists yours)`);
+      }
+      if (await scopes.find(scope.name)) throw new DomainError('scope.exists', `the scope "${scope.name}" exists already; change it with PUT /scopes?scope=${scope.name}`);
+      return scopes.upsert({ ...scope, owner_orgno: orgno }, actor);
+    },
+
+    async change(access, name, input, actor) {
+      const before = await scopes.owned(access, name);
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiScopeValidationError(name, '(body)', 'must be a JSON object');
+      // What GET shows but nobody sets may come back in a PUT (read, change, write back); the name stays.
+      const { created: _c, last_updated: _u, name: givenName, prefix: givenPrefix, subscope: givenSubscope, ...body } = input as Record<string, unknown>;
+      if ((givenName !== undefined && givenName !== name) || (givenPrefix !== undefined && givenPrefix !== before.prefix) || (givenSubscope !== undefined && givenSubscope !== before.subscope)) {
+        throw new ApiScopeValidationError(name, 'name', 'cannot be changed (its prefix and subscope stay)');
+      }
+      const scope = validateApiScope({ ...body, prefix: before.prefix, subscope: before.subscope });
+      if (scope.owner_orgno !== undefined && scope.owner_orgno !== before.owner_orgno) throw new ForbiddenError('scope.owner_mismatch', `owner_orgno cannot be changed (it is ${before.owner_orgno})`);
+      return scopes.upsert({ ...scope, owner_orgno: before.owner_orgno }, actor);
+    },
+
+    async owned(access, name) {
+      const scope = await scopes.find(name);
+      if (!scope || !canSee(access, scope.owner_orgno)) throw new ScopeNotFoundError(name);
+      return scope;
+    },
+
+    async accessList(access, name) {
+      await scopes.owned(access, name);
+      const rows = await db.selectFrom('api_scope_access').select(['scope', 'consumer_orgno', 'created_at', 'updated_at'])
+        .where('environment', '=', environment).where('scope', '=', name).where('state', '=', 'APPROVED').orderBy('consumer_orgno').execute();
+      return rows.map(toAccess);
+    },
+
+    async grantAccess(access, name, consumer, actor) {
+      const scope = await scopes.owned(access, name);
+      checkOrgno('consumer_orgno', consumer);
+      const now = new Date();
+      await db.insertInto('api_scope_access').values({ environment, scope: name, consumer_orgno: consumer, state: 'APPROVED', created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(['environment', 'scope', 'consumer_orgno']).doUpdateSet({ state: 'APPROVED', updated_at: now }))
+        .execute();
+      await audit.record({ actor, action: 'scope.access.grant', orgno: scope.owner_orgno ?? null, after: { scope: name, consumer_orgno: consumer } });
+      await changed();
+      return (await scopes.accessList(access, name)).find((entry) => entry.consumer_orgno === consumer)!;
+    },
+
+    async revokeAccess(access, name, consumer, actor) {
+      const scope = await scopes.owned(access, name);
+      checkOrgno('consumer_orgno', consumer);
+      const result = await db.deleteFrom('api_scope_access').where('environment', '=', environment).where('scope', '=', name).where('consumer_orgno', '=', consumer).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return; // not there: what was asked is so
+      await audit.record({ actor, action: 'scope.access.revoke', orgno: scope.owner_orgno ?? null, before: { scope: name, consumer_orgno: consumer } });
+      await changed();
+    },
+
+    async accessOf(orgno, { accessibleForAll = false } = {}) {
+      const rows = await db.selectFrom('api_scope_access').select(['scope', 'consumer_orgno', 'created_at', 'updated_at'])
+        .where('environment', '=', environment).where('consumer_orgno', '=', orgno).where('state', '=', 'APPROVED').orderBy('scope').execute();
+      const given = rows.map(toAccess);
+      if (!accessibleForAll) return given;
+      const open = (await scopes.list()).filter((scope) => scope.accessible_for_all && !given.some((entry) => entry.scope === scope.name));
+      return [...given, ...open.map((scope) => ({ scope: scope.name, consumer_orgno: orgno, state: 'APPROVED' as const, created: scope.created!, last_updated: scope.last_updated! }))]
+        .sort((a, b) => a.scope.localeCompare(b.scope));
     },
 
     async catalog() {

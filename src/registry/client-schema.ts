@@ -217,7 +217,7 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
 }
 
 /** Scopes of Portvakt's own self-service API, as ID-porten names them (profile §7.3). */
-export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write'] as const;
+export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write', 'idporten:scopes.read', 'idporten:scopes.write'] as const;
 
 /**
  * A machine client of an organisation (like Maskinporten's): keys, no people. It gets its tokens

@@ -106,6 +106,8 @@ export const en: Catalogue = {
   'portal.scope.idporten:dcr.write': 'create integrations',
   'portal.scope.idporten:dcr.modify': 'change and delete integrations',
   'portal.scope.idporten:dcr/onbehalfof:write': 'register the customers integrations log people in on behalf of (onbehalfof)',
+  'portal.scope.idporten:scopes.read': 'read the organisation\'s API scopes and who has access to them',
+  'portal.scope.idporten:scopes.write': 'register and change API scopes, and give organisations access to them',
   'portal.error.title': 'Please correct this',
   'portal.problem.title': 'That did not work',
   'portal.problem.notFound': 'We could not find what you asked for. It may have been deleted, or you do not have access to it.',

@@ -105,6 +105,8 @@ export const nb = {
   'portal.scope.idporten:dcr.write': 'opprette integrasjoner',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjoner',
   'portal.scope.idporten:dcr/onbehalfof:write': 'registrere kunder integrasjonene logger inn på vegne av (onbehalfof)',
+  'portal.scope.idporten:scopes.read': 'lese virksomhetens API-scopes og hvem som har tilgang til dem',
+  'portal.scope.idporten:scopes.write': 'registrere og endre API-scopes, og gi virksomheter tilgang til dem',
   'portal.error.title': 'Rett opp dette',
   'portal.problem.title': 'Dette gikk ikke',
   'portal.problem.notFound': 'Vi fant ikke det du ba om. Det kan være slettet, eller du har ikke tilgang til det.',

@@ -106,6 +106,8 @@ export const nn: Catalogue = {
   'portal.scope.idporten:dcr.write': 'opprette integrasjonar',
   'portal.scope.idporten:dcr.modify': 'endre og slette integrasjonar',
   'portal.scope.idporten:dcr/onbehalfof:write': 'registrere kundar integrasjonane loggar inn på vegner av (onbehalfof)',
+  'portal.scope.idporten:scopes.read': 'lese API-scopa til verksemda og kven som har tilgang til dei',
+  'portal.scope.idporten:scopes.write': 'registrere og endre API-scope, og gi verksemder tilgang til dei',
   'portal.error.title': 'Rett opp dette',
   'portal.problem.title': 'Dette gjekk ikkje',
   'portal.problem.notFound': 'Vi fann ikkje det du bad om. Det kan vere sletta, eller du har ikkje tilgang til det.',

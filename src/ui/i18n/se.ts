@@ -107,6 +107,8 @@ export const se: Catalogue = {
   'portal.scope.idporten:dcr.write': 'ráhkadit integrašuvnnaid',
   'portal.scope.idporten:dcr.modify': 'rievdadit ja sihkkut integrašuvnnaid',
   'portal.scope.idporten:dcr/onbehalfof:write': 'registreret kundaid geaid ovddas integrašuvnnat čálihit olbmuid sisa (onbehalfof)',
+  'portal.scope.idporten:scopes.read': 'lohkat organisašuvnna API-scopeid ja geain lea beassan daidda',
+  'portal.scope.idporten:scopes.write': 'registreret ja rievdadit API-scopeid, ja addit organisašuvnnaide beassama daidda',
   'portal.error.title': 'Divvo dán',
   'portal.problem.title': 'Dát ii lihkostuvvan',
   'portal.problem.notFound': 'Mii eat gávdnan dan maid jerret. Dat sáhttá leat sihkkojuvvon, dahje dus ii leat beassan dasa.',
