@@ -66,6 +66,19 @@ async function main() {
     await shootVerification(config.issuer);
     await shootSupport(config.issuer);
     await shootProductionRequest();
+    await shootScope(config.issuer);
+
+    // An organisation's API scope, with one organisation given access.
+    async function shootScope(issuer: string) {
+      const actor = { kind: 'cli' as const, id: 'screenshots' };
+      await portvakt.apiScopes.assignPrefix('demo', '312000008', actor);
+      const scope = await portvakt.apiScopes.create('all', '312000008', { prefix: 'demo', subscope: 'soknad.read', description: 'Les innbyggerens søknader', at_max_age: 300, enforced_aud_for_introspection: ['soknad-api'] }, actor);
+      await portvakt.apiScopes.grantAccess('all', scope.name, '974760673', actor);
+      await shoot('portal-api-scope', `${issuer}/portal`, async (page) => {
+        await logInToPortal(page, issuer);
+        await page.goto(`${issuer}/portal/scopes?scope=${encodeURIComponent(scope.name)}`);
+      });
+    }
 
     // A support request about an integration, as the organisation sees it once the desk has answered.
     async function shootSupport(issuer: string) {

@@ -241,7 +241,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, productionRequests, apiScopes, issuer: config.issuer });
-    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, testPortalUrl: config.testPortalUrl, productionPortalUrl: config.productionPortalUrl, organisations, audit, testEnvironment });
+    await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, apiScopes, testPortalUrl: config.testPortalUrl, productionPortalUrl: config.productionPortalUrl, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
     // Embedded (single process): short-lived models in memory, durable ones written behind.

@@ -267,6 +267,33 @@ describe('API scopes in the portal', () => {
   });
 });
 
+describe('scope pages in the portal', () => {
+  it('are the owner\'s: another organisation\'s administrator gets 404 and changes nothing; only the desk gives prefixes; every form wants the session\'s CSRF token', async () => {
+    const name = 'nav:sykepenger.read'; // OWNER's, declared in the file
+    const page = `${pv.issuer}/portal/scopes?scope=${encodeURIComponent(name)}`;
+    const other = await portalLogin(pv.issuer, testPersons[0]!.pid); // administers CONSUMER only
+    expect((await other.browser.request(page)).status).toBe(404);
+    expect((await other.browser.post(page, { csrf: other.csrf, description: 'Kapret', active: 'yes' })).status).toBe(404);
+    expect((await other.browser.post(`${pv.issuer}/portal/scopes/access?scope=${encodeURIComponent(name)}`, { csrf: other.csrf, consumer_orgno: CONSUMER })).status).toBe(404);
+    expect((await other.browser.post(`${pv.issuer}/portal/orgs/${CONSUMER}/prefixes`, { csrf: other.csrf, prefix: 'kapret' })).status).toBe(404);
+    expect((await other.browser.request(`${pv.issuer}/portal/orgs/${OWNER}/scopes/new`)).status).toBe(404);
+    expect((await other.browser.request(`${pv.issuer}/portal/scopes?scope=%00`)).status).toBe(404);
+    expect(await pv.portvakt.apiScopes.find(name)).toMatchObject({ description: 'Les sykepengesøknader', active: true });
+    expect(await pv.portvakt.apiScopes.accessOf(CONSUMER)).not.toContainEqual(expect.objectContaining({ scope: name }));
+    expect(await pv.portvakt.apiScopes.prefixes(CONSUMER)).toEqual([]);
+
+    await pv.portvakt.organisations.upsert({ orgno: OWNER, name: 'NAV' });
+    await pv.portvakt.organisations.grant(testPersons[3]!.pid, 'integration_admin', OWNER);
+    const owner = await portalLogin(pv.issuer, testPersons[3]!.pid);
+    const shown = await owner.browser.request(page);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('Les sykepengesøknader');
+    const forged = await owner.browser.post(page, { csrf: 'forged', description: 'Forfalsket', active: 'yes' });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect((await pv.portvakt.apiScopes.find(name))?.description).toBe('Les sykepengesøknader');
+  });
+});
+
 describe('the client file', () => {
   const refused = async (file: { clients?: unknown[]; scopes?: unknown[] }, message: RegExp) =>
     expect(startPortvakt(file)).rejects.toThrow(message);

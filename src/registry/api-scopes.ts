@@ -260,7 +260,7 @@ export interface ApiScopes {
   /** Registers a scope, or changes the one of that name, as the operator (the client file). */
   upsert(scope: ApiScope, actor: Actor): Promise<ApiScope>;
   find(name: string): Promise<ApiScope | undefined>;
-  list(filter?: { includeInactive?: boolean; prefix?: string }): Promise<ApiScope[]>;
+  list(filter?: { includeInactive?: boolean; prefix?: string; owner?: string }): Promise<ApiScope[]>;
   /** The prefixes an organisation may name scopes under. */
   prefixes(orgno: string): Promise<string[]>;
   /** Gives an organisation a prefix (the operator or the service desk; ID-porten's Digdir does). */
@@ -355,10 +355,11 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       return row ? toScope(row) : undefined;
     },
 
-    async list({ includeInactive = false, prefix } = {}) {
+    async list({ includeInactive = false, prefix, owner } = {}) {
       let query = db.selectFrom('api_scopes').select(['name', 'owner_orgno', 'definition', 'active', 'created_at', 'updated_at']).where('environment', '=', environment);
       if (!includeInactive) query = query.where('active', '=', true);
       if (prefix !== undefined) checkPrefix(prefix);
+      if (owner !== undefined) query = query.where('owner_orgno', '=', owner);
       if (prefix !== undefined) query = query.where('name', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}:%`);
       return (await query.orderBy('name').execute()).map(toScope);
     },

@@ -202,6 +202,8 @@ export function orgPage(p: {
   newPath?: 'new' | 'request';
   /** The organisation's production requests, where there are such. */
   requests?: ComponentChildren;
+  /** The organisation's API scopes and prefixes. */
+  scopes?: ComponentChildren;
 }): string {
   const t = translator(p.locale);
   // Where the terms must be accepted first, the way to a new integration is the terms, not a button that would be refused.
@@ -222,6 +224,7 @@ export function orgPage(p: {
           {p.requests}
         </section>
       )}
+      {p.scopes}
       {p.terms && <TermsSection t={t} csrf={p.csrf} orgno={p.org.orgno} terms={p.terms} error={p.termsError ?? false} />}
       <p><a href={`${PORTAL_PREFIX}/support/new?orgno=${p.org.orgno}`}>{t('portal.support.contact')}</a></p>
     </Frame>,
@@ -442,7 +445,7 @@ export function secretPage(p: { locale: Locale; pid: string; csrf: string; servi
 }
 
 /** Things registered one by one (keys, customers), each with a button that removes it by posting its value as `field`. */
-function RemovableList({ csrf, action, field, none, items }: { csrf: string; action: string; field: string; none: string; items: Array<{ value: string; shown: ComponentChildren; remove: string }> }) {
+export function RemovableList({ csrf, action, field, none, items }: { csrf: string; action: string; field: string; none: string; items: Array<{ value: string; shown: ComponentChildren; remove: string }> }) {
   if (!items.length) return <p>{none}</p>;
   return (
     <ul>

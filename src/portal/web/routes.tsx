@@ -16,6 +16,9 @@ import { supportRoutes } from './support-routes.js';
 import type { Terms } from '../../onboarding/terms.js';
 import { ProductionRequestNotFoundError, type ProductionRequests } from '../../onboarding/production-requests.js';
 import { productionRoutes } from './production-routes.js';
+import { scopeRoutes } from './scope-routes.js';
+import { ScopeSection } from './scope-pages.js';
+import { ScopeNotFoundError, type ApiScopes } from '../../registry/api-scopes.js';
 import { ProductionRequestTable } from './production-pages.js';
 import { SupportTable } from './support-pages.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
@@ -55,6 +58,7 @@ export interface PortalOptions {
   support: Support;
   terms: Terms;
   productionRequests: ProductionRequests;
+  apiScopes: ApiScopes;
   /** The test environment's Portvakt (PORTVAKT_TEST_PORTAL_URL), linked from production requests. */
   testPortalUrl: string | undefined;
   /** The production environment's Portvakt (PORTVAKT_PRODUCTION_PORTAL_URL), linked from verification tests once passed. */
@@ -167,8 +171,9 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, await orgPageOf(p, await orgFor(p, request.params.orgno)));
   });
 
-  const orgPageOf = async (p: Person, org: Organisation, termsError = false) => orgPage({
+  const orgPageOf = async (p: Person, org: Organisation, termsError = false, prefixError?: string) => orgPage({
     ...frame(p), org, environment: options.environment, termsError,
+    scopes: <ScopeSection t={translator(p.locale)} org={org} scopes={await options.apiScopes.list({ owner: org.orgno, includeInactive: true })} prefixes={await options.apiScopes.prefixes(org.orgno)} serviceDesk={p.serviceDesk} csrf={p.session.csrf} prefixError={prefixError} />,
     integrations: await integrations.list(p.access, { orgno: org.orgno, includeInactive: true }),
     terms: await options.terms.status(p.access, org.orgno),
     // Where the desk approves new integrations, the organisation's way to one is a request (the desk may still make one itself).
@@ -385,9 +390,10 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     requests: options.productionRequests, environment: options.environment, issuer, testPortalUrl: options.testPortalUrl,
     person, frame, html, orgFor,
   });
+  scopeRoutes(app, { apiScopes: options.apiScopes, person, frame, html, orgFor, orgPage: (p, org, prefixError) => orgPageOf(p, org, false, prefixError) });
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof NotFoundError || error instanceof SupportNotFoundError || error instanceof ProductionRequestNotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
+    if (error instanceof NotFoundError || error instanceof SupportNotFoundError || error instanceof ProductionRequestNotFoundError || error instanceof ScopeNotFoundError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.notFound' }), 404);
     if (error instanceof DomainError) return html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.invalid', detail: error.message }), 400);
     throw error;
   });
