@@ -21,10 +21,12 @@ const scopes = [
   { name: 'nav:sykepenger.read', description: 'Les sykepengesøknader', owner_orgno: OWNER, at_max_age: 60, authorization_max_lifetime: 300, enforced_aud_for_introspection: ['nav-api'] },
   { prefix: 'krr', subscope: 'user/kontaktinformasjon.read', description: 'Kontaktinformasjon', accessible_for_all: true },
   { name: 'skatt:fresh', description: 'Krever ny innlogging', accessible_for_all: true, requires_user_authentication: true },
+  { name: 'skatt:opaque', description: 'Tokens by reference', accessible_for_all: true, token_type: 'OPAQUE', enforced_aud_for_introspection: ['nav-api'] },
+  { name: 'skatt:anonym', description: 'Pseudonymous', accessible_for_all: true, requires_pseudonymous_tokens: true, enforced_aud_for_introspection: ['nav-api'] },
 ];
 const web = { application_type: 'web', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', client_secret: SECRET, grant_types: ['authorization_code', 'refresh_token'] };
 const clients = [
-  { ...web, client_id: 'nav-client', integration_type: 'api_klient', client_orgno: OWNER, scopes: ['openid', 'profile', 'nav:sykepenger.read', 'krr:user/kontaktinformasjon.read', 'skatt:fresh'], access_token_lifetime: 600 },
+  { ...web, client_id: 'nav-client', integration_type: 'api_klient', client_orgno: OWNER, scopes: ['openid', 'profile', 'nav:sykepenger.read', 'krr:user/kontaktinformasjon.read', 'skatt:fresh', 'skatt:opaque', 'skatt:anonym'], access_token_lifetime: 600 },
   { ...web, client_id: 'plain-client', scopes: ['openid', 'profile'] },
   { ...web, client_id: 'nav-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
   { ...web, client_id: 'other-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
@@ -121,6 +123,33 @@ describe('API scopes in tokens', () => {
     expect(await introspect('nav-api', withScope.access_token as string)).toMatchObject({ active: true, scope: 'openid nav:sykepenger.read', client_id: 'nav-client', pid: PERSON });
     expect(await introspect('other-api', withScope.access_token as string)).toEqual({ active: false });
     expect(await introspect('nav-api', without.access_token as string)).toEqual({ active: false });
+  });
+
+  it('token_type OPAQUE: the access token is a reference, which works at userinfo and which the named API introspects', async () => {
+    const tokens = await tokensFor('nav-client', 'openid profile skatt:opaque');
+    const token = tokens.access_token as string;
+    expect(token.split('.')).not.toHaveLength(3); // not a JWT
+    expect(token.length).toBeGreaterThan(40);
+    const userinfo = await fetch(`${pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await userinfo.json()).toMatchObject({ pid: PERSON });
+    expect(await introspect('nav-api', token)).toMatchObject({ active: true, scope: 'openid profile skatt:opaque', client_id: 'nav-client', pid: PERSON, acr: 'idporten-loa-substantial' });
+    expect(await introspect('other-api', token)).toEqual({ active: false });
+  });
+
+  it('requires_pseudonymous_tokens: no pid in the id_token, the access token or userinfo; the named API learns it by introspection', async () => {
+    const tokens = await tokensFor('nav-client', 'openid profile skatt:anonym');
+    const idToken = decodeJwt(tokens.id_token as string);
+    expect(idToken.sub).toEqual(expect.any(String));
+    expect(idToken.pid).toBeUndefined();
+    const accessToken = decodeJwt(tokens.access_token as string);
+    expect(accessToken).toMatchObject({ scope: 'openid profile skatt:anonym', sub: idToken.sub });
+    expect(accessToken.pid).toBeUndefined();
+    const userinfo = await (await fetch(`${pv.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json() as Record<string, unknown>;
+    expect(userinfo.sub).toBe(idToken.sub);
+    expect(userinfo.pid).toBeUndefined();
+    expect(await introspect('nav-api', tokens.access_token as string)).toMatchObject({ active: true, pid: PERSON });
+    // Without that scope, the same client's tokens carry the pid as always.
+    expect(decodeJwt((await tokensFor('nav-client', 'openid profile')).id_token as string).pid).toBe(PERSON);
   });
 
   it('requires_user_authentication makes a person log in again within an SSO session', async () => {
@@ -300,7 +329,8 @@ describe('the client file', () => {
 
   it('stops the start on a scope that breaks a rule, naming it and the field', async () => {
     await refused({ scopes: [{ name: 'nav:x' }] }, /scopes\[0\]: scope "nav:x": description is required/);
-    await refused({ scopes: [{ name: 'nav:x', description: 'x', token_type: 'OPAQUE' }] }, /scope "nav:x": token_type OPAQUE is not supported by Portvakt yet/);
+    await refused({ scopes: [{ name: 'nav:x', description: 'x', requires_user_consent: true }] }, /scope "nav:x": requires_user_consent is not supported by Portvakt yet/);
+    await refused({ scopes: [{ name: 'nav:x', description: 'x', token_type: 'BY_VALUE' }] }, /scope "nav:x": token_type must be one of "SELF_CONTAINED", "OPAQUE"/);
     await refused({ scopes: [{ name: 'idporten:x', description: 'x' }] }, /scope "idporten:x": prefix "idporten" is reserved/);
     await refused({ scopes: [{ name: 'NAV:x', description: 'x' }] }, /scope "NAV:x": prefix must be 1 to 40 characters/);
     await refused({ scopes: [{ name: 'nav:x', description: 'x', colour: 'blue' }] }, /scope "nav:x": colour is not a known field/);

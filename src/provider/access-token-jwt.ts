@@ -8,6 +8,10 @@
 // after that is oidc-provider's certified code, DPoP's proof of possession at userinfo included: it
 // sees the token the client presented.
 //
+// A token with an API scope registered as OPAQUE (profile §4.4) stays the handle: the API must
+// introspect it. One with a scope that requires pseudonymous tokens carries no pid; introspection,
+// which reads what is stored, still tells the API whose it is.
+//
 // The JWT's `jti` is not the handle itself but names it: the handle is `<jti>.<HMAC of jti>`.
 // Resource servers log a jti and treat it as public; were it the handle, a jti alone would be an
 // access token at userinfo (the person's pid). Only Portvakt can turn a jti into its handle.
@@ -43,7 +47,15 @@ const jtiOf = (handle: string) => {
   return dot === -1 ? handle : handle.slice(0, dot); // (a handle made before handles had two parts)
 };
 
-export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, secrets: Secrets): void {
+/** What a token's API scopes ask of its form (registry/api-scopes.ts). */
+export interface AccessTokenForm {
+  /** By reference (an opaque handle) rather than a JWT. */
+  opaque(scope: string | undefined): boolean;
+  /** Without the person's pid in the JWT. */
+  pseudonymous(scope: string | undefined): boolean;
+}
+
+export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, secrets: Secrets, form: AccessTokenForm): void {
   const [currentJwk] = keys.privateJwks;
   const signingKey = crypto.subtle.importKey('jwk', { ...currentJwk, key_ops: ['sign'] } as JsonWebKey, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   const AccessToken = provider.AccessToken.prototype as unknown as {
@@ -61,9 +73,10 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
   AccessToken.getValueAndPayload = async function getValueAndPayload() {
     const result = await opaque.call(this);
     const stored = result.payload;
-    if (!stored) return result;
+    if (!stored || form.opaque(stored.scope)) return result;
+    const { pid: _pid, ...withoutPid } = stored.extra ?? {};
     const claims: Record<string, unknown> = {
-      ...stored.extra,
+      ...(form.pseudonymous(stored.scope) ? withoutPid : stored.extra),
       ...(stored.accountId ? { sub: secrets.pairwise(stored.clientId, stored.accountId) } : { sub: stored.clientId }),
       client_id: stored.clientId,
       ...(stored.scope ? { scope: stored.scope } : {}),

@@ -318,10 +318,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     findAccount: async (ctx, accountId) => ({
       accountId,
-      async claims(use) {
+      async claims(use, scope) {
         const grant = ctx.oidc.entities.Grant;
         const locale = (grant as { locale?: string } | undefined)?.locale ?? 'nb';
-        return { sub: accountId, pid: accountId, locale, ...(use === 'id_token' ? onBehalfOfClaims(grant, 'id_token') : {}) };
+        // A scope that requires pseudonymous tokens keeps the pid out of the id_token and userinfo (profile §11).
+        const pid = apiScopes.pseudonymous(scope) ? {} : { pid: accountId };
+        return { sub: accountId, ...pid, locale, ...(use === 'id_token' ? onBehalfOfClaims(grant, 'id_token') : {}) };
       },
     }),
     loadExistingGrant: (ctx) => loadOrCreateGrant(ctx) as never,
@@ -339,7 +341,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   makeSingleUse(provider);
   registerJwtBearerGrant(provider);
   rememberBuiltClients(provider, clientMetadata);
-  issueAccessTokensAsJwt(provider, deps.keys, secrets);
+  issueAccessTokensAsJwt(provider, deps.keys, secrets, { opaque: (scope) => apiScopes.opaqueTokens(scope), pseudonymous: (scope) => apiScopes.pseudonymous(scope) });
   provider.use(securityHeaders);
   provider.use(answeringUnavailable(deps.renderError));
   provider.use(acceptJwtAccessTokens(provider, deps.keys, secrets));

@@ -106,9 +106,7 @@ export function validateApiScope(input: unknown): ApiScope {
   if (RESERVED_PREFIXES.has(prefix)) fail('prefix', `"${prefix}" is reserved for Portvakt's own scopes`);
   if (candidate.owner_orgno && !isValidOrgno(candidate.owner_orgno)) fail('owner_orgno', 'is not a valid organisation number (the check digit does not match)');
   // What ID-porten offers and Portvakt does not do yet is refused rather than stored and ignored.
-  if (candidate.token_type === 'OPAQUE') fail('token_type', 'OPAQUE is not supported by Portvakt yet: its access tokens are self-contained JWTs (SELF_CONTAINED)');
   if (candidate.requires_user_consent) fail('requires_user_consent', 'is not supported by Portvakt yet (it shows no consent page)');
-  if (candidate.requires_pseudonymous_tokens) fail('requires_pseudonymous_tokens', 'is not supported by Portvakt yet (its tokens always carry pid)');
   const audiences = [candidate.enforced_aud_for_introspection].flat();
   return {
     ...candidate, name, prefix, subscope,
@@ -209,6 +207,16 @@ export class ApiScopeCatalog {
   /** Whether one of `scope`'s API scopes names `clientId` among those that may introspect its tokens (profile §4.9). */
   introspectableBy(scope: string | undefined, clientId: string): boolean {
     return this.#within(scope).some((s) => s.enforced_aud_for_introspection.includes(clientId));
+  }
+
+  /** Whether one of `scope`'s API scopes wants access tokens by reference, which APIs introspect (token_type OPAQUE, profile §4.4). */
+  opaqueTokens(scope: string | undefined): boolean {
+    return this.#within(scope).some((s) => s.token_type === 'OPAQUE');
+  }
+
+  /** Whether one of `scope`'s API scopes keeps the pid out of tokens and userinfo; introspection still gives it (profile §11). */
+  pseudonymous(scope: string | undefined): boolean {
+    return this.#within(scope).some((s) => s.requires_pseudonymous_tokens);
   }
 
   /** Whether one of `scope`'s API scopes wants a fresh login, also within an SSO session (profile §5). */

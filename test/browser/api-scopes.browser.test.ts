@@ -55,9 +55,13 @@ describe.skipIf(!hasChromium)('API scopes in the portal', () => {
 
     await admin.getByLabel('Underscope').fill('soknad.read');
     await admin.getByLabel('Kan introspektere tokens (client_id)').fill('demo-api');
+    await admin.getByLabel('Pseudonyme tokens').check();
     await admin.getByRole('button', { name: 'Opprett' }).click();
     expect(await admin.locator('h1').innerText()).toBe('demo:soknad.read');
-    expect(await pv.portvakt.apiScopes.find('demo:soknad.read')).toMatchObject({ owner_orgno: DEMO_ORGANISATION.orgno, enforced_aud_for_introspection: ['demo-api'], active: true });
+    expect(await pv.portvakt.apiScopes.find('demo:soknad.read')).toMatchObject({
+      owner_orgno: DEMO_ORGANISATION.orgno, enforced_aud_for_introspection: ['demo-api'], requires_pseudonymous_tokens: true, token_type: 'SELF_CONTAINED', active: true,
+    });
+    expect(await admin.getByLabel('Pseudonyme tokens').isChecked()).toBe(true);
     await accessible(admin);
 
     await admin.getByLabel('Gi tilgang til organisasjonsnummer').fill(CONSUMER);

@@ -27,6 +27,9 @@ export interface ScopeFormValues {
   /** client_ids, one per line. */
   enforced_aud_for_introspection: string;
   requires_user_authentication: boolean;
+  /** Access tokens by reference (token_type OPAQUE). */
+  opaque: boolean;
+  requires_pseudonymous_tokens: boolean;
   active: boolean;
 }
 
@@ -85,7 +88,7 @@ function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: Sco
     );
   };
   const aria = (describedBy: string, invalid: boolean) => ({ 'aria-describedby': describedBy, 'aria-invalid': invalid ? 'true' as const : undefined });
-  const check = (name: 'accessible_for_all' | 'requires_user_authentication' | 'active') => (
+  const check = (name: 'accessible_for_all' | 'requires_user_authentication' | 'opaque' | 'requires_pseudonymous_tokens' | 'active') => (
     <div class="ds-field">
       <input class="ds-input" type="checkbox" id={name} name={name} value="yes" checked={values[name]} aria-describedby={`${name}-help`} />
       <label class="ds-label" for={name}>{t(`portal.scopes.field.${name}` as MessageKey)}</label>
@@ -107,6 +110,8 @@ function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: Sco
       {field('enforced_aud_for_introspection', (d, i) => <textarea class="ds-input wide" id="enforced_aud_for_introspection" name="enforced_aud_for_introspection" rows={2} spellcheck={false} {...aria(d, i)}>{values.enforced_aud_for_introspection}</textarea>)}
       {field('at_max_age', (d, i) => <input class="ds-input" type="text" inputMode="numeric" id="at_max_age" name="at_max_age" value={values.at_max_age} maxLength={6} {...aria(d, i)} />)}
       {check('requires_user_authentication')}
+      {check('opaque')}
+      {check('requires_pseudonymous_tokens')}
       {!prefixes && check('active')}
     </>
   );
