@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { loadConfig } from '../src/config/index.js';
 import { createPortvakt } from '../src/app.js';
+import { validateApiScope } from '../src/registry/api-scopes.js';
 
 const OUT = path.resolve('docs/screenshots');
 
@@ -67,6 +68,23 @@ async function main() {
     await shootSupport(config.issuer);
     await shootProductionRequest();
     await shootScope(config.issuer);
+    await shootConsent(config.issuer);
+
+    // The consent page a person meets after logging in, when a service asks for a scope that wants it.
+    async function shootConsent(issuer: string) {
+      const actor = { kind: 'cli' as const, id: 'screenshots' };
+      await portvakt.apiScopes.upsert(validateApiScope({ name: 'skatt:melding.read', description: 'Se skattemeldingen din', long_description: 'Tjenesten leser skattemeldingen for inntektsåret, for å fylle ut søknaden for deg.', accessible_for_all: true, requires_user_consent: true }), actor);
+      const { integration } = await portvakt.integrations.create('all', '312000008', { client_name: 'Skattehjelpen', integration_type: 'api_klient', redirect_uris: ['http://localhost:3000/callback'], scopes: ['openid', 'profile', 'skatt:melding.read'] }, actor);
+      const query = new URLSearchParams({
+        client_id: integration.client_id, response_type: 'code', scope: 'openid skatt:melding.read', redirect_uri: 'http://localhost:3000/callback', state: 's', nonce: 'n',
+        code_challenge: crypto.createHash('sha256').update('screenshot-verifier').digest('base64url'), code_challenge_method: 'S256',
+      });
+      await shoot('consent-nb', `${issuer}/authorize?${query}`, async (page) => {
+        await page.locator('#pid').fill('28876895937');
+        await page.locator('button[name="action"][value="login"]').click();
+        await page.waitForSelector('.consent-scopes');
+      });
+    }
 
     // An organisation's API scope, with one organisation given access.
     async function shootScope(issuer: string) {

@@ -23,10 +23,11 @@ const scopes = [
   { name: 'skatt:fresh', description: 'Krever ny innlogging', accessible_for_all: true, requires_user_authentication: true },
   { name: 'skatt:opaque', description: 'Tokens by reference', accessible_for_all: true, token_type: 'OPAQUE', enforced_aud_for_introspection: ['nav-api'] },
   { name: 'skatt:anonym', description: 'Pseudonymous', accessible_for_all: true, requires_pseudonymous_tokens: true, enforced_aud_for_introspection: ['nav-api'] },
+  { name: 'skatt:samtykke', description: 'Se skattemeldingen din', long_description: 'Tjenesten leser skattemeldingen for inntektsåret.', accessible_for_all: true, requires_user_consent: true },
 ];
 const web = { application_type: 'web', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', client_secret: SECRET, grant_types: ['authorization_code', 'refresh_token'] };
 const clients = [
-  { ...web, client_id: 'nav-client', integration_type: 'api_klient', client_orgno: OWNER, scopes: ['openid', 'profile', 'nav:sykepenger.read', 'krr:user/kontaktinformasjon.read', 'skatt:fresh', 'skatt:opaque', 'skatt:anonym'], access_token_lifetime: 600 },
+  { ...web, client_id: 'nav-client', integration_type: 'api_klient', client_orgno: OWNER, scopes: ['openid', 'profile', 'nav:sykepenger.read', 'krr:user/kontaktinformasjon.read', 'skatt:fresh', 'skatt:opaque', 'skatt:anonym', 'skatt:samtykke'], access_token_lifetime: 600 },
   { ...web, client_id: 'plain-client', scopes: ['openid', 'profile'] },
   { ...web, client_id: 'nav-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
   { ...web, client_id: 'other-api', integration_type: 'api_klient', scopes: ['openid', 'idporten:token.introspection'] },
@@ -152,6 +153,40 @@ describe('API scopes in tokens', () => {
     expect(decodeJwt((await tokensFor('nav-client', 'openid profile')).id_token as string).pid).toBe(PERSON);
   });
 
+  it('requires_user_consent: after the login the person is asked, once per grant; yes gives the scope, no ends with access_denied', async () => {
+    const atCallback = (url: string) => url.startsWith(REDIRECT);
+    const browser = new CookieBrowser();
+    const loginPage = await browser.follow(authorizeUrl('nav-client', 'openid skatt:samtykke', false), atCallback);
+    const submitted = await browser.post(loginPage.url, { csrf: formField(loginPage.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    const consent = await browser.follow(submitted.location!, atCallback);
+    expect(consent.status).toBe(200);
+    expect(consent.body).toContain('<h1>Samtykke</h1>');
+    expect(consent.body).toContain('nav-client ber om tilgang til opplysninger om deg');
+    expect(consent.body).toContain('Se skattemeldingen din');
+    expect(consent.body).toContain('Tjenesten leser skattemeldingen for inntektsåret.');
+    // Without the interaction's CSRF token nothing is decided: the page comes back.
+    expect((await browser.post(consent.url, { csrf: 'forged', action: 'consent' })).body).toContain('<h1>Samtykke</h1>');
+    const approved = await browser.follow((await browser.post(consent.url, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
+    const code = new URL(approved.location!).searchParams.get('code')!;
+    const tokens = await (await redeemCode(pv.issuer, { client_id: 'nav-client', secret: SECRET, code, redirect_uri: REDIRECT })).json() as { scope: string };
+    expect(tokens.scope).toBe('openid skatt:samtykke');
+
+    // The grant remembers it: the next login in the same browser (SSO) asks nothing.
+    const again = await browser.follow(authorizeUrl('nav-client', 'openid skatt:samtykke', false), atCallback);
+    expect(new URL(again.location!).searchParams.get('code')).toBeTruthy();
+
+    // Another person says no.
+    const other = new CookieBrowser();
+    const page = await other.follow(authorizeUrl('nav-client', 'openid skatt:samtykke', false), atCallback);
+    const loggedIn = await other.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: '05894200016', acr: 'idporten-loa-substantial', action: 'login' });
+    const asked = await other.follow(loggedIn.location!, atCallback);
+    const denied = await other.follow((await other.post(asked.url, { csrf: formField(asked.body, 'csrf')!, action: 'deny' })).location!, atCallback);
+    expect(Object.fromEntries(new URL(denied.location!).searchParams)).toMatchObject({ error: 'access_denied', state: 's' });
+
+    // A headless TestID login consents at once (profile §9.2).
+    expect((await tokensFor('nav-client', 'openid skatt:samtykke')).scope).toBe('openid skatt:samtykke');
+  });
+
   it('requires_user_authentication makes a person log in again within an SSO session', async () => {
     const browser = new CookieBrowser();
     await loginWithTestId(browser, authorizeUrl('nav-client', 'openid', false), REDIRECT);
@@ -265,9 +300,12 @@ describe('the scope API (profile §7.3)', () => {
     expect((await api('GET', '/prefix', undefined)).status).toBe(401);
     expect((await api('POST', '/scopes', 'ownerReadOnly', { prefix: 'helse', subscope: 'x', description: 'x' })).status).toBe(403);
     expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'x' })).body.error_description).toMatch(/scope "helse:x": description is required/);
-    expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'x', description: 'x', requires_user_consent: true })).body.error_description).toMatch(/requires_user_consent is not supported by Portvakt yet/);
+    expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'x', description: 'x', requires_user_consent: 'yes' })).body.error_description).toMatch(/requires_user_consent .*boolean.*\(got "yes"\)/);
     expect((await api('PUT', `/scopes/access/123${q}`, 'owner')).body.error_description).toMatch(/consumer_orgno "123" is not a valid organisation number/);
     expect((await api('POST', '/scopes', 'owner', '[1]')).status).toBe(400);
+    const nul = await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'y', description: 'x', enforced_aud_for_introspection: ['a\u0000b'] });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error_description).toMatch(/scope "helse:y": enforced_aud_for_introspection.0 /);
   });
 });
 
@@ -329,7 +367,6 @@ describe('the client file', () => {
 
   it('stops the start on a scope that breaks a rule, naming it and the field', async () => {
     await refused({ scopes: [{ name: 'nav:x' }] }, /scopes\[0\]: scope "nav:x": description is required/);
-    await refused({ scopes: [{ name: 'nav:x', description: 'x', requires_user_consent: true }] }, /scope "nav:x": requires_user_consent is not supported by Portvakt yet/);
     await refused({ scopes: [{ name: 'nav:x', description: 'x', token_type: 'BY_VALUE' }] }, /scope "nav:x": token_type must be one of "SELF_CONTAINED", "OPAQUE"/);
     await refused({ scopes: [{ name: 'idporten:x', description: 'x' }] }, /scope "idporten:x": prefix "idporten" is reserved/);
     await refused({ scopes: [{ name: 'NAV:x', description: 'x' }] }, /scope "NAV:x": prefix must be 1 to 40 characters/);

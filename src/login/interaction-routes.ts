@@ -14,6 +14,7 @@ import { createCsrf } from './csrf.js';
 import { levelsFor, readTestIdForm } from './testid/form.js';
 import { renderTestIdPage, testPersonsOfToday } from './testid/page.js';
 import { SlottedPages } from '../ui/slotted-pages.js';
+import { renderConsentPage, type ConsentScope } from './consent-page.js';
 
 export const INTERACTION_PREFIX = '/login';
 
@@ -52,10 +53,26 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
   // A fresh login page differs between logins only in the interaction's path and CSRF token.
   const freshPages = new SlottedPages(['path', 'csrf']);
 
-  async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
+  /** The service the person logs in to, as the pages name it: a supplier's customer by its own name (profile §11). */
+  async function serviceNameOf(details: Details): Promise<string> {
     const client = await options.provider().Client.find(String(details.params.client_id));
-    // A login on behalf of a supplier's customer shows the customer's name (profile §11).
-    const serviceName = onBehalfOfEntry(client, details.params.onbehalfof as string | undefined)?.name ?? client?.clientName ?? String(details.params.client_id);
+    return onBehalfOfEntry(client, details.params.onbehalfof as string | undefined)?.name ?? client?.clientName ?? String(details.params.client_id);
+  }
+
+  /** The API scopes this interaction asks the person to consent to (provider/profile.ts), if any. */
+  const consentScopesOf = (details: Details): ConsentScope[] =>
+    details.prompt.name === 'consent' ? ((details.prompt.details as { consentScopes?: ConsentScope[] }).consentScopes ?? []) : [];
+
+  async function renderConsent(reply: FastifyReply, details: Details, locale: Locale) {
+    const action = `${INTERACTION_PREFIX}/${details.uid}`;
+    return reply.type('text/html; charset=utf-8').send(renderConsentPage({
+      locale, action, csrf: csrf.tokenFor(details.uid), serviceName: await serviceNameOf(details), scopes: consentScopesOf(details),
+      languageHref: (l) => `${action}?lang=${l}`,
+    }));
+  }
+
+  async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
+    const serviceName = await serviceNameOf(details);
     const levels = levelsFor(requiredOf(details));
     const population = testPersonsOfToday();
     const page = (path: string, csrfToken: string) => renderTestIdPage({
@@ -89,8 +106,9 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       locale = request.query.lang;
       reply.setCookie(LANGUAGE_COOKIE, locale, { path: '/', maxAge: 31_536_000, sameSite: 'lax', httpOnly: true, secure: options.secureCookies });
     }
+    if (consentScopesOf(details).length) return renderConsent(reply, details, locale);
     if (details.prompt.name !== 'login') {
-      // Consent is implicit in ID-porten; the grant is made when the request resumes.
+      // Consent is otherwise implicit in ID-porten; the grant is made when the request resumes.
       return reply.redirect(await finish(details, {}), 303);
     }
     return renderLogin(reply, details, locale);
@@ -100,6 +118,12 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const details = await options.provider().interactionDetails(request.raw, reply.raw);
     const locale = localeOf(request, details);
     const body = request.body ?? {};
+    if (consentScopesOf(details).length) {
+      // A consent form without the interaction's token is shown again, unanswered.
+      if (!csrf.matches(details.uid, body.csrf)) return renderConsent(reply, details, locale);
+      if (body.action === 'consent') return reply.redirect(await finish(details, { consent: { approved: true } } as InteractionResult), 303);
+      return reply.redirect(await finish(details, { error: 'access_denied', error_description: 'The person did not consent to the requested scopes' }), 303);
+    }
     if (!csrf.matches(details.uid, body.csrf)) return renderLogin(reply, details, locale, { error: 'login.error.csrf' });
 
     const submission = readTestIdForm(body, requiredOf(details));

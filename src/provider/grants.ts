@@ -1,13 +1,17 @@
 // ID-porten asks no consent for login: a logged-in person's grant for a client is created (or
 // widened) with the scopes the client is registered for and asked for, and it remembers the
-// language of the login for the `locale` claim.
+// language of the login for the `locale` claim. The exception is an API scope that asks for the
+// person's consent (requires_user_consent): it joins the grant once the person has said yes on the
+// consent page (login/interaction-routes.ts), or at once in a headless TestID login (profile §9.2),
+// and the grant then remembers it for its lifetime.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { chooseLocale, LANGUAGE_COOKIE } from './locale.js';
 import { completeLogin, type IsolatedSession } from './sessions.js';
+import { isLoggedInByHint } from './policies.js';
 
 type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string; onbehalfof?: string };
 
-export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+export async function loadOrCreateGrant(ctx: KoaContextWithOIDC, needsConsent: (scope: string) => boolean): Promise<Grant | undefined> {
   const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] & { session: NonNullable<KoaContextWithOIDC['oidc']['session']> };
   const accountId = oidc.session.accountId;
   const clientId = oidc.client!.clientId;
@@ -28,7 +32,8 @@ export async function loadOrCreateGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   }
 
   const granted = new Set(grant.getOIDCScope().split(' '));
-  const missing = [...oidc.requestParamOIDCScopes].filter((scope) => !granted.has(scope));
+  const consented = (oidc.result?.consent as { approved?: boolean } | undefined)?.approved === true || isLoggedInByHint(ctx);
+  const missing = [...oidc.requestParamOIDCScopes].filter((scope) => !granted.has(scope) && (consented || !needsConsent(scope)));
   if (missing.length) grant.addOIDCScope(missing.join(' '));
 
   // A requested resource (RFC 8707) gets the same scopes; it only becomes the access token's aud.

@@ -45,6 +45,10 @@ export const acrValuesSupported: Validator = (_ctx, value) => {
  * /authorize a valid one logs the session in right here, before oidc-provider loads the account and
  * checks whether to prompt, so the response is the redirect with a code and no page is shown.
  */
+/** Requests whose person logged in by a TestID hint this very moment (consent is implicit, profile §9.2). */
+const loggedInByHint = new WeakSet<object>();
+export const isLoggedInByHint = (ctx: object): boolean => loggedInByHint.has(ctx);
+
 export function headlessTestIdLogin(testEnvironment: boolean): Validator {
   return (ctx, value) => {
     if (!value?.startsWith('testid:')) return;
@@ -53,6 +57,7 @@ export function headlessTestIdLogin(testEnvironment: boolean): Validator {
     if ('error' in parsed) throw new errors.InvalidRequest(`invalid login_hint: ${parsed.error}`);
     if (ctx.oidc.route === 'authorization' && loginFromTestIdHint(ctx.oidc.session as never, value)) {
       completeLogin(ctx, ctx.oidc.session as IsolatedSession);
+      loggedInByHint.add(ctx);
       // The person has logged in this very moment and consent is implicit (profile §9.2), so
       // prompt=login or consent has nothing left to ask: the answer is the code, not a page.
       // (oidc-provider has validated prompt before the extra parameters.)

@@ -1,6 +1,6 @@
 // The ID-porten profile over oidc-provider: one configuration, read top to bottom.
 // Rules oidc-provider lacks are named steps in policies.ts; model differences in model-extensions.ts.
-import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { ApiScopeCatalog } from '../registry/api-scopes.js';
@@ -10,7 +10,7 @@ import type { SigningKeys } from './keys.js';
 import type { AdapterFactory } from './adapters.js';
 import { toOidcMetadata, IDPORTEN_CLIENT_FIELDS, PROVIDER_SCOPES, type IdportenClientProperties } from './client-mapping.js';
 import { ACR_VALUES, requiredAcr, satisfies } from './acr.js';
-import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, responseModeSupported, RESPONSE_MODES } from './policies.js';
+import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, isLoggedInByHint, responseModeSupported, RESPONSE_MODES } from './policies.js';
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { makeSingleUse } from './single-use.js';
 import { registerJwtBearerGrant } from './jwt-bearer-grant.js';
@@ -142,12 +142,25 @@ export function createProvider(deps: ProviderDependencies): Provider {
       return !!session?.accountId && !satisfies(session.acr, required);
     }),
   );
-  // An API scope may want the person to log in again, also within an SSO session (profile §5).
+  // An API scope may want the person to log in again, also within an SSO session (profile §5); a
+  // headless TestID login has just been made.
   login.checks.add(
     new interactionPolicy.Check('scope_requires_authentication', 'a requested scope requires a new login', (ctx) =>
-      !ctx.oidc.result?.login && apiScopes.requiresAuthentication(ctx.oidc.params?.scope as string | undefined)),
+      !ctx.oidc.result?.login && !isLoggedInByHint(ctx) && apiScopes.requiresAuthentication(ctx.oidc.params?.scope as string | undefined)),
   );
-  // ID-porten asks nobody for consent, and Portvakt grants it as the request resumes
+  // An API scope may want the person's consent (requires_user_consent): until the grant has it, the
+  // consent page shows what each such scope gives access to (login/interaction-routes.ts).
+  const awaitingConsent = (ctx: KoaContextWithOIDC) => {
+    const granted = new Set(ctx.oidc.grant?.getOIDCScope().split(' ') ?? []);
+    return apiScopes.needingConsent(ctx.oidc.params?.scope as string | undefined).filter((scope) => !granted.has(scope.name));
+  };
+  policy.get('consent')!.checks.add(
+    new interactionPolicy.Check('scopes_need_user_consent', 'the person has not consented to a requested scope', 'consent_required',
+      (ctx) => awaitingConsent(ctx).length > 0,
+      (ctx) => ({ consentScopes: awaitingConsent(ctx).map(({ name, description, long_description }) => ({ name, description, ...(long_description ? { long_description } : {}) })) })),
+    0,
+  );
+  // Beyond such scopes ID-porten asks nobody for consent, and Portvakt grants it as the request resumes
   // (login/interaction-routes.ts); oidc-provider's extra consent round for native apps would only
   // add a redirect, and a headless TestID login of a native app would not answer with its code.
   policy.get('consent')!.checks.remove('native_client_prompt');
@@ -326,7 +339,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         return { sub: accountId, ...pid, locale, ...(use === 'id_token' ? onBehalfOfClaims(grant, 'id_token') : {}) };
       },
     }),
-    loadExistingGrant: (ctx) => loadOrCreateGrant(ctx) as never,
+    loadExistingGrant: (ctx) => loadOrCreateGrant(ctx, (scope) => apiScopes.needingConsent(scope).length > 0) as never,
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => assertClientAssertion(ctx, claims, header, client),
     interactions: { url: (_ctx, interaction) => deps.interactionUrl(interaction.uid), policy },
     renderError: deps.renderError,

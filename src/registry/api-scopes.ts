@@ -11,7 +11,8 @@ import { Value } from '@sinclair/typebox/value';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { ChangeFeed } from '../store/change-feed.js';
-import { isStorableText, unstorableText } from '../store/storable-text.js';
+import { isStorableText } from '../store/storable-text.js';
+import { firstSchemaProblem, unstorableTextIn } from './input-checks.js';
 import type { AuditLog, Actor } from './audit.js';
 import { ClientValidationError, DomainError } from './errors.js';
 import { canSee, ForbiddenError, type Access } from './integrations.js';
@@ -79,34 +80,20 @@ export class ApiScopeValidationError extends DomainError {
   }
 }
 
-type SchemaHints = { hint?: string; anyOf?: Array<{ const?: unknown }> };
-
 /** Parses and checks a scope definition, filling ID-porten's defaults. Throws ApiScopeValidationError. */
 export function validateApiScope(input: unknown): ApiScope {
   const given = input as { name?: unknown; prefix?: unknown; subscope?: unknown } | null;
   const label = typeof given?.name === 'string' ? given.name : typeof given?.prefix === 'string' && typeof given?.subscope === 'string' ? `${given.prefix}:${given.subscope}` : undefined;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiScopeValidationError(label, '(entry)', 'must be a JSON object');
-  for (const [key, value] of Object.entries(input)) {
-    const why = typeof value === 'string' ? unstorableText(value) : undefined;
-    if (why) throw new ApiScopeValidationError(label, key, why);
-  }
+  const unstorable = unstorableTextIn(input);
+  if (unstorable) throw new ApiScopeValidationError(label, unstorable.path || '(entry)', unstorable.why);
   const candidate = Value.Default(ApiScopeInputSchema, structuredClone(input)) as ApiScopeInput;
-  const first = Value.Errors(ApiScopeInputSchema, candidate).First();
-  if (first) {
-    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
-    const schema = first.schema as SchemaHints;
-    const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
-    const detail = first.message.startsWith('Unexpected property') ? 'is not a known field'
-      : first.message.startsWith('Expected required property') ? 'is required'
-      : schema.hint ?? (choices?.length ? `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}` : first.message.charAt(0).toLowerCase() + first.message.slice(1));
-    throw new ApiScopeValidationError(label, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`);
-  }
+  const problem = firstSchemaProblem(ApiScopeInputSchema, candidate);
+  if (problem) throw new ApiScopeValidationError(label, problem.field, problem.detail);
   const { name, prefix, subscope } = namedParts(candidate, label);
   const fail = (field: string, detail: string): never => { throw new ApiScopeValidationError(name, field, detail); };
   if (RESERVED_PREFIXES.has(prefix)) fail('prefix', `"${prefix}" is reserved for Portvakt's own scopes`);
   if (candidate.owner_orgno && !isValidOrgno(candidate.owner_orgno)) fail('owner_orgno', 'is not a valid organisation number (the check digit does not match)');
-  // What ID-porten offers and Portvakt does not do yet is refused rather than stored and ignored.
-  if (candidate.requires_user_consent) fail('requires_user_consent', 'is not supported by Portvakt yet (it shows no consent page)');
   const audiences = [candidate.enforced_aud_for_introspection].flat();
   return {
     ...candidate, name, prefix, subscope,
@@ -217,6 +204,11 @@ export class ApiScopeCatalog {
   /** Whether one of `scope`'s API scopes keeps the pid out of tokens and userinfo; introspection still gives it (profile §11). */
   pseudonymous(scope: string | undefined): boolean {
     return this.#within(scope).some((s) => s.requires_pseudonymous_tokens);
+  }
+
+  /** The API scopes among `scope` that the person is asked to consent to (requires_user_consent, profile §11). */
+  needingConsent(scope: string | undefined): ApiScope[] {
+    return this.#within(scope).filter((s) => s.requires_user_consent);
   }
 
   /** Whether one of `scope`'s API scopes wants a fresh login, also within an SSO session (profile §5). */

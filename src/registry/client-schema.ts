@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ClientValidationError } from './errors.js';
 import { isValidOrgno } from './orgno.js';
-import { unstorableText } from '../store/storable-text.js';
+import { firstSchemaProblem, unstorableTextIn } from './input-checks.js';
 
 const Url = Type.String({ minLength: 1, maxLength: 2000 });
 
@@ -102,15 +102,11 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ClientValidationError(clientId, '(entry)', 'must be a JSON object');
   }
-  const unstorable = unstorableTextIn(input, '');
+  const unstorable = unstorableTextIn(input);
   if (unstorable) throw new ClientValidationError(clientId, unstorable.path || '(entry)', unstorable.why);
   const candidate = Value.Default(ClientInputSchema, withMaskinportenGrant(structuredClone(input)));
-  const first = Value.Errors(ClientInputSchema, candidate).First();
-  if (first) {
-    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(entry)';
-    const detail = describeSchemaError(first.message, first.schema as SchemaHints);
-    throw new ClientValidationError(clientId, field, `${detail}${first.value === undefined ? '' : ` (got ${JSON.stringify(first.value)})`}`, 'schema');
-  }
+  const problem = firstSchemaProblem(ClientInputSchema, candidate);
+  if (problem) throw new ClientValidationError(clientId, problem.field, problem.detail, 'schema');
   const client = candidate as ClientInput;
   client.grant_types = client.grant_types.map((grant) => (grant === JWT_BEARER_ALIAS ? JWT_BEARER_GRANT : grant));
   checkRules(client, context);
@@ -121,38 +117,6 @@ export function validateClient(input: unknown, context: ValidationContext): Clie
 function withMaskinportenGrant(input: object): object {
   const entry = input as { integration_type?: unknown; grant_types?: unknown };
   return entry.integration_type === 'maskinporten' && entry.grant_types === undefined ? { ...entry, grant_types: [JWT_BEARER_GRANT] } : input;
-}
-
-/**
- * The first string or key of the input, as a field path (`jwks.keys.0.x`), that PostgreSQL could not
- * store (see store/storable-text.ts), and why; undefined if there is none.
- */
-function unstorableTextIn(value: unknown, path: string): { path: string; why: string } | undefined {
-  if (typeof value === 'string') {
-    const why = unstorableText(value);
-    return why ? { path, why } : undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    const why = unstorableText(key);
-    if (why) return { path: at, why: `(a field name) ${why}` };
-    const found = unstorableTextIn(item, at);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** TypeBox's messages, phrased for a person fixing a client file or form. */
-type SchemaHints = { anyOf?: Array<{ const?: unknown }>; hint?: string };
-
-function describeSchemaError(message: string, schema: SchemaHints): string {
-  if (message.startsWith('Unexpected property')) return 'is not a known field';
-  if (schema.hint) return schema.hint;
-  const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
-  if (choices?.length) return `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
-  if (message.startsWith('Expected required property')) return 'is required';
-  return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 function fail(client: ClientInput, field: string, detail: string, rule?: string, params?: Record<string, string>): never {

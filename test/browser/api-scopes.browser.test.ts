@@ -1,7 +1,7 @@
 // API scopes in the portal, in Chromium: the service desk gives an organisation a prefix on its
 // page, the organisation's administrator registers a scope, meets a rule it broke beside the field,
-// gives another organisation access and takes it back. Each page has no serious axe violations and
-// reads at 320 px.
+// gives another organisation access and takes it back; and a person meets a scope's consent page
+// after logging in. Each page has no serious axe violations and reads at 320 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
@@ -11,13 +11,19 @@ import { testPersons } from '../../src/identity/test-persons.js';
 
 const DESK = testPersons[1]!;
 const CONSUMER = '974760673';
+const CALLBACK = 'http://localhost:7777/callback';
+const CONSENT_CLIENT = {
+  client_id: 'skatt-service', client_name: 'Skattehjelpen', integration_type: 'api_klient', client_secret: 'skatt-service-secret-0123456789abcdef',
+  redirect_uris: [CALLBACK], scopes: ['openid', 'profile', 'skatt:melding.read'],
+};
+const CONSENT_SCOPE = { name: 'skatt:melding.read', description: 'Se skattemeldingen din', long_description: 'Tjenesten leser skattemeldingen for inntektsåret.', accessible_for_all: true, requires_user_consent: true };
 
 let pv: TestPortvakt;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  pv = await startPortvakt();
+  pv = await startPortvakt({ clients: [CONSENT_CLIENT], scopes: [CONSENT_SCOPE] });
   await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
   browser = await launchChromium();
 });
@@ -79,5 +85,28 @@ describe.skipIf(!hasChromium)('API scopes in the portal', () => {
     await admin.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     expect(await admin.locator('#scope-table').innerText()).toContain('demo:soknad.read');
     await accessible(admin);
+  });
+
+  it.each(['nb', 'nn', 'en', 'se'])('the consent page in %s, after the login: accessible, readable at 320 px; yes returns with a code', async (lang) => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    // The service itself is not running: its callback only has to be reached.
+    await context.route(`${CALLBACK}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'Skattehjelpen' }));
+    const page = await context.newPage();
+    const query = new URLSearchParams({
+      client_id: CONSENT_CLIENT.client_id, response_type: 'code', scope: 'openid skatt:melding.read', redirect_uri: CALLBACK, state: 's', nonce: 'n',
+      code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', ui_locales: lang,
+    });
+    await page.goto(`${pv.issuer}/authorize?${query}`);
+    await page.locator('#pid').fill('28876895937');
+    await page.locator('button[name="action"][value="login"]').click();
+    await page.waitForSelector('.consent-scopes');
+    expect(await page.getAttribute('html', 'lang')).toBe(lang);
+    expect(await page.locator('.consent-scopes').innerText()).toContain('Se skattemeldingen din');
+    expect(await page.locator('.lead').innerText()).toContain('Skattehjelpen');
+    await accessible(page);
+    await page.locator('button[name="action"][value="consent"]').click();
+    await page.waitForURL(`${CALLBACK}**`);
+    expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
+    await context.close();
   });
 });

@@ -133,6 +133,29 @@ function EventTable({ t, events, clientId, failuresOnly }: { t: Translate; event
  * A table that scrolls sideways on a narrow screen, in a region that a keyboard can reach (it may
  * have no links of its own to reach it by) and that a screen reader names by its heading.
  */
+/**
+ * A form field with its label, its help and, when the form broke a rule there, the error beside it;
+ * `control` gets what its aria-describedby must name and whether it is invalid. `name` is the
+ * control's id, which the error summary links to.
+ */
+export function HelpedField({ name, label, help, error, control }: {
+  name: string; label: string; help: string; error: string | undefined;
+  control: (describedBy: string, invalid: boolean) => ComponentChildren;
+}) {
+  const invalid = error !== undefined;
+  return (
+    <div class="ds-field">
+      <label class="ds-label" for={name}>{label}</label>
+      <p id={`${name}-help`} class="hint">{help}</p>
+      {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{error}</p>}
+      {control(`${name}-help${invalid ? ` ${name}-error` : ''}`, invalid)}
+    </div>
+  );
+}
+
+/** aria-describedby and aria-invalid of a control in a HelpedField. */
+export const fieldAria = (describedBy: string, invalid: boolean) => ({ 'aria-describedby': describedBy, 'aria-invalid': invalid ? 'true' as const : undefined });
+
 export function ScrollingTable({ labelledBy, describedBy, id, class: className, columns, children }: {
   labelledBy: string; describedBy?: string; id?: string; class?: string; columns: ComponentChildren[]; children: ComponentChildren;
 }) {
@@ -284,15 +307,7 @@ export function integrationFormPage(p: {
   const machine = p.values.integration_type === MACHINE_TYPE;
   const field = (name: keyof IntegrationFormValues, control: (id: string, describedBy: string, invalid: boolean) => ComponentChildren, help = `portal.help.${name}` as MessageKey) => {
     const invalid = p.error?.field.split(/[.[]/)[0] === name || (name === 'refresh' && p.error?.field === 'grant_types');
-    const describedBy = `${name}-help${invalid ? ` ${name}-error` : ''}`;
-    return (
-      <div class="ds-field">
-        <label class="ds-label" for={name}>{t(`portal.field.${name}` as MessageKey)}</label>
-        <p id={`${name}-help`} class="hint">{t(help)}</p>
-        {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
-        {control(name, describedBy, invalid)}
-      </div>
-    );
+    return <HelpedField name={name} label={t(`portal.field.${name}` as MessageKey)} help={t(help)} error={invalid ? p.error!.message : undefined} control={(describedBy, bad) => control(name, describedBy, bad)} />;
   };
   const select = (name: 'integration_type' | 'application_type' | 'token_endpoint_auth_method', disabled = false) =>
     field(name, (id, describedBy, invalid) => (
@@ -307,12 +322,8 @@ export function integrationFormPage(p: {
   const scopesInvalid = p.error?.field.split(/[.[]/)[0] === 'scopes';
   // A login integration's scopes: its field has the id "scopes", which the error summary links to.
   const loginScopes = (
-    <div class="ds-field">
-      <label class="ds-label" for="scopes">{t('portal.field.loginScopes')}</label>
-      <p id="scopes-help" class="hint">{t('portal.help.loginScopes')}</p>
-      {scopesInvalid && <p id="scopes-error" class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
-      <textarea id="scopes" name="scope_lines" rows={3} aria-describedby={`scopes-help${scopesInvalid ? ' scopes-error' : ''}`} aria-invalid={scopesInvalid ? 'true' : undefined} class="ds-input wide">{p.values.scope_lines}</textarea>
-    </div>
+    <HelpedField name="scopes" label={t('portal.field.loginScopes')} help={t('portal.help.loginScopes')} error={scopesInvalid ? p.error!.message : undefined}
+      control={(describedBy, invalid) => <textarea id="scopes" name="scope_lines" rows={3} {...fieldAria(describedBy, invalid)} class="ds-input wide">{p.values.scope_lines}</textarea>} />
   );
   const machineFields = (
     <>

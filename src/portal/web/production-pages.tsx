@@ -7,7 +7,7 @@ import { translator, type MessageKey, type Translate } from '../../ui/i18n/index
 import { renderPage } from '../../ui/layout.js';
 import type { Organisation } from '../../registry/organisations.js';
 import { DESCRIPTION_MAX, REASON_MAX, TEST_CLIENT_ID_MAX, VOLUME_MAX, type ProductionRequest } from '../../onboarding/production-requests.js';
-import { Frame, integrationFormPage, MACHINE_TYPE, PORTAL_PREFIX, ScrollingTable, utc, type IntegrationFormValues } from './pages.js';
+import { fieldAria, Frame, HelpedField, integrationFormPage, MACHINE_TYPE, PORTAL_PREFIX, ScrollingTable, utc, type IntegrationFormValues } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -28,18 +28,11 @@ export const PLANNING_FIELDS = ['test_client_id', 'go_live', 'description', 'vol
 type FieldError = { field: string; message: string } | undefined;
 
 function PlanningFields({ t, values, error }: { t: Translate; values: PlanningValues; error: FieldError }) {
-  const field = (name: keyof PlanningValues, control: (describedBy: string, invalid: boolean) => ComponentChildren) => {
-    const invalid = error?.field === name;
-    return (
-      <div class="ds-field">
-        <label class="ds-label" for={name}>{t(`portal.production.field.${name}` as MessageKey)}</label>
-        <p id={`${name}-help`} class="hint">{t(`portal.production.help.${name}` as MessageKey)}</p>
-        {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{error!.message}</p>}
-        {control(`${name}-help${invalid ? ` ${name}-error` : ''}`, invalid)}
-      </div>
-    );
-  };
-  const aria = (describedBy: string, invalid: boolean) => ({ 'aria-describedby': describedBy, 'aria-invalid': invalid ? 'true' as const : undefined });
+  const field = (name: keyof PlanningValues, control: (describedBy: string, invalid: boolean) => ComponentChildren) => (
+    <HelpedField name={name} label={t(`portal.production.field.${name}` as MessageKey)} help={t(`portal.production.help.${name}` as MessageKey)}
+      error={error?.field === name ? error.message : undefined} control={control} />
+  );
+  const aria = fieldAria;
   return (
     <fieldset class="ds-fieldset" aria-labelledby="planning-title">
       <legend id="planning-title" class="ds-label">{t('portal.production.planning')}</legend>

@@ -7,7 +7,7 @@ import { translator, type MessageKey, type Translate } from '../../ui/i18n/index
 import { renderPage } from '../../ui/layout.js';
 import type { ApiScope, ScopeAccess } from '../../registry/api-scopes.js';
 import type { Organisation } from '../../registry/organisations.js';
-import { Frame, PORTAL_PREFIX, RemovableList, ScrollingTable } from './pages.js';
+import { fieldAria, Frame, HelpedField, PORTAL_PREFIX, RemovableList, ScrollingTable } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -30,6 +30,7 @@ export interface ScopeFormValues {
   /** Access tokens by reference (token_type OPAQUE). */
   opaque: boolean;
   requires_pseudonymous_tokens: boolean;
+  requires_user_consent: boolean;
   active: boolean;
 }
 
@@ -76,19 +77,12 @@ export function ScopeSection({ t, org, scopes, prefixes, serviceDesk, csrf, pref
 }
 
 function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: ScopeFormValues; error: FieldError; prefixes: string[] | undefined }) {
-  const field = (name: keyof ScopeFormValues, control: (describedBy: string, invalid: boolean) => ComponentChildren) => {
-    const invalid = error?.field.split(/[.[]/)[0] === name;
-    return (
-      <div class="ds-field">
-        <label class="ds-label" for={name}>{t(`portal.scopes.field.${name}` as MessageKey)}</label>
-        <p id={`${name}-help`} class="hint">{t(`portal.scopes.help.${name}` as MessageKey)}</p>
-        {invalid && <p id={`${name}-error`} class="ds-validation-message" data-field="validation">{error!.message}</p>}
-        {control(`${name}-help${invalid ? ` ${name}-error` : ''}`, invalid)}
-      </div>
-    );
-  };
-  const aria = (describedBy: string, invalid: boolean) => ({ 'aria-describedby': describedBy, 'aria-invalid': invalid ? 'true' as const : undefined });
-  const check = (name: 'accessible_for_all' | 'requires_user_authentication' | 'opaque' | 'requires_pseudonymous_tokens' | 'active') => (
+  const field = (name: keyof ScopeFormValues, control: (describedBy: string, invalid: boolean) => ComponentChildren) => (
+    <HelpedField name={name} label={t(`portal.scopes.field.${name}` as MessageKey)} help={t(`portal.scopes.help.${name}` as MessageKey)}
+      error={error?.field.split(/[.[]/)[0] === name ? error.message : undefined} control={control} />
+  );
+  const aria = fieldAria;
+  const check = (name: 'accessible_for_all' | 'requires_user_authentication' | 'requires_user_consent' | 'opaque' | 'requires_pseudonymous_tokens' | 'active') => (
     <div class="ds-field">
       <input class="ds-input" type="checkbox" id={name} name={name} value="yes" checked={values[name]} aria-describedby={`${name}-help`} />
       <label class="ds-label" for={name}>{t(`portal.scopes.field.${name}` as MessageKey)}</label>
@@ -110,6 +104,7 @@ function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: Sco
       {field('enforced_aud_for_introspection', (d, i) => <textarea class="ds-input wide" id="enforced_aud_for_introspection" name="enforced_aud_for_introspection" rows={2} spellcheck={false} {...aria(d, i)}>{values.enforced_aud_for_introspection}</textarea>)}
       {field('at_max_age', (d, i) => <input class="ds-input" type="text" inputMode="numeric" id="at_max_age" name="at_max_age" value={values.at_max_age} maxLength={6} {...aria(d, i)} />)}
       {check('requires_user_authentication')}
+      {check('requires_user_consent')}
       {check('opaque')}
       {check('requires_pseudonymous_tokens')}
       {!prefixes && check('active')}

@@ -39,7 +39,7 @@ function formValues(body: Body): ScopeFormValues {
     prefix: text('prefix'), subscope: text('subscope').trim(), description: text('description').trim(), long_description: text('long_description').trim(),
     accessible_for_all: body?.accessible_for_all === 'yes', at_max_age: text('at_max_age').trim(),
     enforced_aud_for_introspection: text('enforced_aud_for_introspection'), requires_user_authentication: body?.requires_user_authentication === 'yes',
-    opaque: body?.opaque === 'yes', requires_pseudonymous_tokens: body?.requires_pseudonymous_tokens === 'yes',
+    opaque: body?.opaque === 'yes', requires_pseudonymous_tokens: body?.requires_pseudonymous_tokens === 'yes', requires_user_consent: body?.requires_user_consent === 'yes',
     active: body?.active === 'yes',
   };
 }
@@ -49,7 +49,7 @@ function valuesOf(scope: ApiScope): ScopeFormValues {
     prefix: scope.prefix, subscope: scope.subscope, description: scope.description, long_description: scope.long_description ?? '',
     accessible_for_all: scope.accessible_for_all, at_max_age: scope.at_max_age === undefined ? '' : String(scope.at_max_age),
     enforced_aud_for_introspection: scope.enforced_aud_for_introspection.join('\n'), requires_user_authentication: scope.requires_user_authentication,
-    opaque: scope.token_type === 'OPAQUE', requires_pseudonymous_tokens: scope.requires_pseudonymous_tokens, active: scope.active,
+    opaque: scope.token_type === 'OPAQUE', requires_pseudonymous_tokens: scope.requires_pseudonymous_tokens, requires_user_consent: scope.requires_user_consent, active: scope.active,
   };
 }
 
@@ -65,6 +65,7 @@ function toInput(v: ScopeFormValues): Record<string, unknown> {
     requires_user_authentication: v.requires_user_authentication,
     token_type: v.opaque ? 'OPAQUE' : 'SELF_CONTAINED',
     requires_pseudonymous_tokens: v.requires_pseudonymous_tokens,
+    requires_user_consent: v.requires_user_consent,
   };
 }
 
