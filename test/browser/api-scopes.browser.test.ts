@@ -2,10 +2,8 @@
 // page, the organisation's administrator registers a scope, meets a rule it broke beside the field,
 // gives another organisation access and takes it back; and a person meets a scope's consent page
 // after logging in. Each page has no serious axe violations and reads at 320 px.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium, loggedInToPortal, narrowScreenProblems, seriousViolations } from '../helpers/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, loggedInToPortal, portalInChromium, expectAccessible } from '../helpers/chromium.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
@@ -18,44 +16,28 @@ const CONSENT_CLIENT = {
 };
 const CONSENT_SCOPE = { name: 'skatt:melding.read', description: 'Se skattemeldingen din', long_description: 'Tjenesten leser skattemeldingen for inntektsåret.', accessible_for_all: true, requires_user_consent: true };
 
-let pv: TestPortvakt;
-let browser: Browser;
+const suite = portalInChromium({ clients: [CONSENT_CLIENT], scopes: [CONSENT_SCOPE] }, DESK);
 
-beforeAll(async () => {
-  if (!hasChromium) return;
-  pv = await startPortvakt({ clients: [CONSENT_CLIENT], scopes: [CONSENT_SCOPE] });
-  await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pv?.close();
-});
-
-async function accessible(page: Page) {
-  expect(await seriousViolations(page)).toEqual([]);
-  expect(await narrowScreenProblems(page)).toEqual([]);
-}
 
 describe.skipIf(!hasChromium)('API scopes in the portal', () => {
   it('the desk gives a prefix; the administrator registers a scope, fixes what was wrong, gives access and takes it back', async () => {
-    const desk = await loggedInToPortal(browser, pv.issuer, DESK);
-    await desk.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    const desk = await loggedInToPortal(suite.browser, suite.pv.issuer, DESK);
+    await desk.goto(`${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     await desk.getByLabel('Gi virksomheten et prefiks').fill('demo');
     await desk.getByRole('button', { name: 'Gi prefiks' }).click();
     expect(await desk.locator('#prefixes').innerText()).toContain('demo:');
-    await accessible(desk);
+    await expectAccessible(desk);
 
-    const admin = await loggedInToPortal(browser, pv.issuer, DEMO_ADMIN);
+    const admin = await loggedInToPortal(suite.browser, suite.pv.issuer, DEMO_ADMIN);
     await admin.getByRole('link', { name: DEMO_ORGANISATION.name }).click();
     await admin.getByRole('link', { name: 'Registrer API-scope' }).click();
-    await accessible(admin);
+    await expectAccessible(admin);
     await admin.getByLabel('Underscope').fill('søknad read');
     await admin.getByLabel('Beskrivelse', { exact: true }).fill('Les søknader');
     await admin.getByRole('button', { name: 'Opprett' }).click();
     // Not a subscope: the form comes back with the error beside the field, linked from the summary.
     expect(await admin.locator('#subscope-error').innerText()).toContain('must be 1 to 200 characters');
-    await accessible(admin);
+    await expectAccessible(admin);
     await admin.locator('.ds-alert a').click();
     expect(await admin.evaluate(() => document.activeElement?.id)).toBe('subscope');
 
@@ -64,31 +46,31 @@ describe.skipIf(!hasChromium)('API scopes in the portal', () => {
     await admin.getByLabel('Pseudonyme tokens').check();
     await admin.getByRole('button', { name: 'Opprett' }).click();
     expect(await admin.locator('h1').innerText()).toBe('demo:soknad.read');
-    expect(await pv.portvakt.apiScopes.find('demo:soknad.read')).toMatchObject({
+    expect(await suite.pv.portvakt.apiScopes.find('demo:soknad.read')).toMatchObject({
       owner_orgno: DEMO_ORGANISATION.orgno, enforced_aud_for_introspection: ['demo-api'], requires_pseudonymous_tokens: true, token_type: 'SELF_CONTAINED', active: true,
     });
     expect(await admin.getByLabel('Pseudonyme tokens').isChecked()).toBe(true);
-    await accessible(admin);
+    await expectAccessible(admin);
 
     await admin.getByLabel('Gi tilgang til organisasjonsnummer').fill(CONSUMER);
     await admin.getByRole('button', { name: 'Gi tilgang', exact: true }).click();
     expect(await admin.getByRole('button', { name: `Fjern tilgangen for ${CONSUMER}` }).count()).toBe(1);
-    expect((await pv.portvakt.apiScopes.accessOf(CONSUMER)).map((entry) => entry.scope)).toEqual(['demo:soknad.read']);
-    await accessible(admin);
+    expect((await suite.pv.portvakt.apiScopes.accessOf(CONSUMER)).map((entry) => entry.scope)).toEqual(['demo:soknad.read']);
+    await expectAccessible(admin);
 
     await admin.getByRole('button', { name: `Fjern tilgangen for ${CONSUMER}` }).click();
-    expect(await pv.portvakt.apiScopes.accessOf(CONSUMER)).toEqual([]);
+    expect(await suite.pv.portvakt.apiScopes.accessOf(CONSUMER)).toEqual([]);
     await admin.getByLabel('Aktivt').uncheck();
     await admin.getByRole('button', { name: 'Lagre' }).click();
-    expect((await pv.portvakt.apiScopes.find('demo:soknad.read'))?.active).toBe(false);
+    expect((await suite.pv.portvakt.apiScopes.find('demo:soknad.read'))?.active).toBe(false);
 
-    await admin.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    await admin.goto(`${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     expect(await admin.locator('#scope-table').innerText()).toContain('demo:soknad.read');
-    await accessible(admin);
+    await expectAccessible(admin);
   });
 
   it.each(['nb', 'nn', 'en', 'se'])('the consent page in %s, after the login: accessible, readable at 320 px; yes returns with a code', async (lang) => {
-    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const context = await suite.browser.newContext({ viewport: { width: 320, height: 640 } });
     // The service itself is not running: its callback only has to be reached.
     await context.route(`${CALLBACK}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'Skattehjelpen' }));
     const page = await context.newPage();
@@ -96,14 +78,14 @@ describe.skipIf(!hasChromium)('API scopes in the portal', () => {
       client_id: CONSENT_CLIENT.client_id, response_type: 'code', scope: 'openid skatt:melding.read', redirect_uri: CALLBACK, state: 's', nonce: 'n',
       code_challenge: 'b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI', code_challenge_method: 'S256', ui_locales: lang,
     });
-    await page.goto(`${pv.issuer}/authorize?${query}`);
+    await page.goto(`${suite.pv.issuer}/authorize?${query}`);
     await page.locator('#pid').fill('28876895937');
     await page.locator('button[name="action"][value="login"]').click();
     await page.waitForSelector('.consent-scopes');
     expect(await page.getAttribute('html', 'lang')).toBe(lang);
     expect(await page.locator('.consent-scopes').innerText()).toContain('Se skattemeldingen din');
     expect(await page.locator('.lead').innerText()).toContain('Skattehjelpen');
-    await accessible(page);
+    await expectAccessible(page);
     await page.locator('button[name="action"][value="consent"]').click();
     await page.waitForURL(`${CALLBACK}**`);
     expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();

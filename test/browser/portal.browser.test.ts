@@ -1,13 +1,12 @@
 // The self-service portal as an administrator meets it in Chromium: log in through Portvakt,
 // create an integration, copy the secret once, edit, deactivate; the service desk finds it; a
 // person without a role sees nothing; axe-core finds no serious violations.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import { SignJWT } from 'jose';
-import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium, loggedInToPortal, narrowScreenProblems, seriousViolations } from '../helpers/chromium.js';
+import { hasChromium, loggedInToPortal, narrowScreenProblems, seriousViolations, portalInChromium } from '../helpers/chromium.js';
 import { PKCE, redeemCode } from '../helpers/headless.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
@@ -15,21 +14,9 @@ import { testPersons } from '../../src/identity/test-persons.js';
 const DESK = testPersons[1]!; // Ola Nordmann, made service desk below
 const NOBODY = testPersons[2]!; // Aisha Haugen, no role at all
 
-let pv: TestPortvakt;
-let browser: Browser;
+const suite = portalInChromium({ env: { PORTVAKT_TERMS_URL: 'https://operator.example/bruksvilkar' } }, DESK);
 
-beforeAll(async () => {
-  if (!hasChromium) return;
-  pv = await startPortvakt({ env: { PORTVAKT_TERMS_URL: 'https://operator.example/bruksvilkar' } });
-  await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pv?.close();
-});
-
-const loggedIn = (person: { givenName: string; familyName: string }) => loggedInToPortal(browser, pv.issuer, person);
+const loggedIn = (person: { givenName: string; familyName: string }) => loggedInToPortal(suite.browser, suite.pv.issuer, person);
 
 /** Pastes a key into an integration's page, as its administrator does. */
 async function addKey(page: Page, kid: string, pem: string) {
@@ -40,16 +27,16 @@ async function addKey(page: Page, kid: string, pem: string) {
 
 async function headlessLogin(clientId: string, secret: string) {
   const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: `testid:28876895937_idporten-loa-substantial` });
-  const location = (await fetch(`${pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
-  const code = new URL(location, pv.issuer).searchParams.get('code');
+  const location = (await fetch(`${suite.pv.issuer}/authorize?${query}`, { redirect: 'manual' })).headers.get('location') ?? '';
+  const code = new URL(location, suite.pv.issuer).searchParams.get('code');
   if (!code) return 0;
-  return (await redeemCode(pv.issuer, { client_id: clientId, secret, code, redirect_uri: 'http://localhost:3000/cb' })).status;
+  return (await redeemCode(suite.pv.issuer, { client_id: clientId, secret, code, redirect_uri: 'http://localhost:3000/cb' })).status;
 }
 
 describe.skipIf(!hasChromium)('self-service portal', () => {
   it('the start page, logged out, has no serious accessibility violations (its log-in link is a button)', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${pv.issuer}/portal`);
+    const page = await (await suite.browser.newContext()).newPage();
+    await page.goto(`${suite.pv.issuer}/portal`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });
@@ -83,7 +70,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     expect(await seriousViolations(page)).toEqual([]);
     expect(await headlessLogin(clientId, secret)).toBe(200); // works at once
 
-    await page.goto(`${pv.issuer}/portal/clients/${clientId}`);
+    await page.goto(`${suite.pv.issuer}/portal/clients/${clientId}`);
     expect(await page.locator('main').innerText()).not.toContain(secret); // shown once only
     // What the provider answered the integration: its login, then its token call.
     const events = page.getByRole('region', { name: 'Siste hendelser' });
@@ -101,7 +88,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByRole('button', { name: 'Deaktiver' }).click();
     expect(await page.locator('main').innerText()).toContain('deaktivert');
     expect(await headlessLogin(clientId, secret)).toBe(0); // a deactivated integration logs no one in
-    const entries = await pv.portvakt.audit.list({ clientId });
+    const entries = await suite.pv.portvakt.audit.list({ clientId });
     expect(entries.map((e) => e.action)).toEqual(['client.update', 'client.update', 'client.create']);
     expect(entries[0]!.actor).toMatchObject({ kind: 'person', id: DEMO_ADMIN.pid });
     await page.context().close();
@@ -109,7 +96,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
   it('keys: an integration with private_key_jwt is made first, then takes a PEM key, and logs in with it', async () => {
     const page = await loggedIn(DEMO_ADMIN);
-    await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`);
+    await page.goto(`${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`);
     await page.getByLabel('Navn på tjenesten').fill('Nøkkeltjeneste');
     await page.getByLabel('Klientautentisering').selectOption('private_key_jwt');
     await page.getByLabel('Redirect-URI-er').fill('http://localhost:3000/cb');
@@ -118,7 +105,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     const clientId = await page.locator('#client-id').innerText();
 
     // Without keys the integration cannot authenticate, and the provider says so calmly.
-    const noKeys = await fetch(`${pv.issuer}/authorize?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:3000/cb')}&state=s&nonce=n&code_challenge=${PKCE.challenge}&code_challenge_method=S256&login_hint=testid:28876895937_idporten-loa-substantial`, { redirect: 'manual' });
+    const noKeys = await fetch(`${suite.pv.issuer}/authorize?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://localhost:3000/cb')}&state=s&nonce=n&code_challenge=${PKCE.challenge}&code_challenge_method=S256&login_hint=testid:28876895937_idporten-loa-substantial`, { redirect: 'manual' });
     expect(noKeys.status).toBeLessThan(500);
 
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -129,7 +116,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     expect(await page.locator('section[aria-labelledby="keys-title"]').innerText()).toContain('min-nokkel');
 
     const signingKey = await globalThis.crypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-    const config = await oidc.discovery(new URL(pv.issuer), clientId, {}, oidc.PrivateKeyJwt({ key: signingKey, kid: 'min-nokkel' }), { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(suite.pv.issuer), clientId, {}, oidc.PrivateKeyJwt({ key: signingKey, kid: 'min-nokkel' }), { execute: [oidc.allowInsecureRequests] });
     const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'http://localhost:3000/cb', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', login_hint: 'testid:28876895937_idporten-loa-substantial' });
     const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: PKCE.verifier, expectedState: 's', expectedNonce: 'n' });
@@ -139,11 +126,11 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
   it('an API client (Maskinporten): made with its scopes, given a key, gets a token with a JWT grant and uses the self-service API', async () => {
     const page = await loggedIn(DEMO_ADMIN);
-    await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    await page.goto(`${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     await page.getByRole('link', { name: 'Ny API-klient (Maskinporten)' }).click();
     // A machine client's form: its name and its access, none of a login's fields.
     expect(await page.getByLabel('Redirect-URI-er').count()).toBe(0);
-    expect(await page.locator('#machine-intro').innerText()).toContain(`${pv.issuer}/token`);
+    expect(await page.locator('#machine-intro').innerText()).toContain(`${suite.pv.issuer}/token`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Navn på tjenesten').fill('Integrasjonsrobot');
     await page.getByLabel('idporten:dcr.read').check();
@@ -158,12 +145,12 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
 
     // The client, as a tool built for Maskinporten: one signed JWT, no client_id.
     const now = Math.floor(Date.now() / 1000);
-    const assertion = await new SignJWT({ aud: pv.issuer, iss: clientId, scope: 'idporten:dcr.read idporten:dcr.write', iat: now, exp: now + 60, jti: crypto.randomUUID() })
+    const assertion = await new SignJWT({ aud: suite.pv.issuer, iss: clientId, scope: 'idporten:dcr.read idporten:dcr.write', iat: now, exp: now + 60, jti: crypto.randomUUID() })
       .setProtectedHeader({ alg: 'RS256', kid: 'robot-1' }).sign(privateKey);
-    const token = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }) });
+    const token = await fetch(`${suite.pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }) });
     expect(token.status).toBe(200);
     const { access_token } = (await token.json()) as { access_token: string };
-    const created = await fetch(`${pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Laget av roboten', redirect_uris: ['http://localhost:3000/cb'] }) });
+    const created = await fetch(`${suite.pv.issuer}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Laget av roboten', redirect_uris: ['http://localhost:3000/cb'] }) });
     expect(created.status).toBe(201);
 
     // Its page shows its access, which the administrator can narrow; the grant stays the JWT grant.
@@ -172,22 +159,22 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     await page.getByLabel('idporten:dcr.write').uncheck();
     await page.getByRole('button', { name: 'Lagre' }).click();
     expect(await page.getByLabel('idporten:dcr.write').isChecked()).toBe(false);
-    expect(await pv.portvakt.integrations.get('all', clientId)).toMatchObject({ scopes: ['idporten:dcr.read'], grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], integration_type: 'maskinporten' });
+    expect(await suite.pv.portvakt.integrations.get('all', clientId)).toMatchObject({ scopes: ['idporten:dcr.read'], grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], integration_type: 'maskinporten' });
     await page.context().close();
   });
 
   it('customers (onbehalfof): the administrator adds one on the integration\'s page, and a login for it names the customer', async () => {
-    const { integration } = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Leverandørtjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const { integration } = await suite.pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Leverandørtjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const page = await loggedIn(DEMO_ADMIN);
-    await page.goto(`${pv.issuer}/portal/clients/${integration.client_id}`);
+    await page.goto(`${suite.pv.issuer}/portal/clients/${integration.client_id}`);
     await page.getByLabel('Verdi (onbehalfof)').fill('kommune-c');
     await page.getByLabel('Kundens navn').fill('Kommune C');
     await page.getByRole('button', { name: 'Legg til kunde' }).click();
     expect(await page.locator('section[aria-labelledby="onbehalfof-title"]').innerText()).toContain('kommune-c – Kommune C');
     expect(await seriousViolations(page)).toEqual([]);
 
-    const login = await (await browser.newContext()).newPage();
-    await login.goto(`${pv.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', onbehalfof: 'kommune-c' })}`);
+    const login = await (await suite.browser.newContext()).newPage();
+    await login.goto(`${suite.pv.issuer}/authorize?${new URLSearchParams({ client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/cb', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256', onbehalfof: 'kommune-c' })}`);
     expect(await login.locator('main').innerText()).toContain('Du logger inn på Kommune C');
     await login.context().close();
     await page.context().close();
@@ -196,14 +183,14 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
   it('a person without a role sees no organisation and cannot open one', async () => {
     const page = await loggedIn(NOBODY);
     expect(await page.locator('main').innerText()).toContain('ikke tilgang til noen virksomhet');
-    const response = await page.goto(`${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
+    const response = await page.goto(`${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}`);
     expect(response!.status()).toBe(404);
     // A page in the person's language that says what happened and leads back, not a bare text.
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Dette gikk ikke');
     expect(await page.locator('main').innerText()).toContain('Vi fant ikke det du ba om');
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Dine virksomheter' }).click();
-    await page.waitForURL(`${pv.issuer}/portal`);
+    await page.waitForURL(`${suite.pv.issuer}/portal`);
     await page.context().close();
   });
 
@@ -212,18 +199,18 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     // Another site's form would carry the person's cookie but not the token of the session.
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const form = { 'content-type': 'application/x-www-form-urlencoded', cookie };
-    const url = `${pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`;
+    const url = `${suite.pv.issuer}/portal/orgs/${DEMO_ORGANISATION.orgno}/new`;
     const forged = await fetch(url, { method: 'POST', headers: form, body: 'client_name=x&redirect_uris=http%3A%2F%2Flocalhost%2Fcb', redirect: 'manual' });
     expect(forged.status).toBe(403);
     expect(await forged.text()).toContain('Skjemaet var utløpt eller kom fra et annet nettsted');
-    expect((await pv.portvakt.integrations.list('all', { orgno: DEMO_ORGANISATION.orgno })).map((i) => i.client_name)).not.toContain('x');
+    expect((await suite.pv.portvakt.integrations.list('all', { orgno: DEMO_ORGANISATION.orgno })).map((i) => i.client_name)).not.toContain('x');
     await page.context().close();
   });
 
   it('support: an administrator asks about an integration, the desk answers, each page accessible and readable at 320 px', async () => {
-    const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Tjeneste som trenger hjelp', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const created = await suite.pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Tjeneste som trenger hjelp', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const page = await loggedIn(DEMO_ADMIN);
-    await page.goto(`${pv.issuer}/portal/clients/${created.integration.client_id}`);
+    await page.goto(`${suite.pv.issuer}/portal/clients/${created.integration.client_id}`);
     await page.getByRole('link', { name: 'Kontakt brukerstøtte' }).click();
     expect(await page.locator('#support-about').innerText()).toContain(created.integration.client_id);
     await page.getByRole('button', { name: 'Send til brukerstøtte' }).click(); // empty: the browser asks for the subject first
@@ -251,9 +238,9 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
   });
 
   it('the service desk finds any integration and reads the change log', async () => {
-    const created = await pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Søkbar tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
+    const created = await suite.pv.portvakt.integrations.create('all', DEMO_ORGANISATION.orgno, { client_name: 'Søkbar tjeneste', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     // Its client sends a wrong secret: the desk's list of integrations failing lately shows it.
-    await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.integration.client_id}:wrong`).toString('base64')}` }, body: 'grant_type=authorization_code&code=x' });
+    await fetch(`${suite.pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.integration.client_id}:wrong`).toString('base64')}` }, body: 'grant_type=authorization_code&code=x' });
     const page = await loggedIn(DESK);
     await page.getByRole('link', { name: 'Brukerstøtte' }).click();
     expect(await page.locator('#failing').innerText()).toContain(created.integration.client_id);
@@ -264,7 +251,7 @@ describe.skipIf(!hasChromium)('self-service portal', () => {
     expect(await seriousViolations(page)).toEqual([]);
     // A person quotes the reference from an error page; the desk finds what it was.
     const query = new URLSearchParams({ client_id: created.integration.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:3000/wrong', state: 's', nonce: 'n', code_challenge: PKCE.challenge, code_challenge_method: 'S256' });
-    const reference = /<code class="reference">([0-9a-f]{12})<\/code>/.exec(await (await fetch(`${pv.issuer}/authorize?${query}`)).text())![1]!;
+    const reference = /<code class="reference">([0-9a-f]{12})<\/code>/.exec(await (await fetch(`${suite.pv.issuer}/authorize?${query}`)).text())![1]!;
     await page.getByLabel('Søk etter client_id, organisasjonsnummer, navn eller feilreferanse').fill(reference);
     await page.getByRole('button', { name: 'Søk' }).click();
     expect(await page.locator('#reference').innerText()).toContain('invalid_redirect_uri');

@@ -2,10 +2,8 @@
 // new integrations: the organisation's administrator accepts the terms and sends the request, the
 // desk approves it, the administrator fetches the secret once. Each page has no serious axe
 // violations and reads at 320 px.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startPortvakt, type TestPortvakt } from '../helpers/portvakt.js';
-import { hasChromium, launchChromium, loggedInToPortal, narrowScreenProblems, seriousViolations } from '../helpers/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, loggedInToPortal, portalInChromium, expectAccessible } from '../helpers/chromium.js';
 import { DEMO_ORGANISATION, DEMO_ADMIN } from '../../src/app.js';
 import { testPersons } from '../../src/identity/test-persons.js';
 
@@ -15,26 +13,10 @@ const PRODUCTION = {
   PORTVAKT_TERMS_URL: 'https://operator.example/bruksvilkar', PORTVAKT_INTEGRATION_APPROVAL: 'desk', PORTVAKT_TEST_PORTAL_URL: 'https://test.portvakt.example',
 };
 
-let pv: TestPortvakt;
-let browser: Browser;
+const suite = portalInChromium({ env: PRODUCTION }, DESK);
 
-beforeAll(async () => {
-  if (!hasChromium) return;
-  pv = await startPortvakt({ env: PRODUCTION });
-  await pv.portvakt.organisations.grant(DESK.pid, 'service_desk');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pv?.close();
-});
+const loggedIn = (person: { givenName: string; familyName: string }) => loggedInToPortal(suite.browser, suite.pv.issuer, person);
 
-const loggedIn = (person: { givenName: string; familyName: string }) => loggedInToPortal(browser, pv.issuer, person);
-
-async function accessible(page: Page) {
-  expect(await seriousViolations(page)).toEqual([]);
-  expect(await narrowScreenProblems(page)).toEqual([]);
-}
 
 describe.skipIf(!hasChromium)('a production request', () => {
   it('is sent by the administrator, approved by the desk, and its secret fetched once', async () => {
@@ -45,7 +27,7 @@ describe.skipIf(!hasChromium)('a production request', () => {
     await admin.getByRole('button', { name: 'Godta bruksvilkårene' }).click();
     await admin.getByRole('link', { name: 'Bestill ny integrasjon' }).click();
     expect(await admin.locator('#request-intro').innerText()).toContain('I miljøet prod oppretter brukerstøtte nye integrasjoner etter en bestilling');
-    await accessible(admin);
+    await expectAccessible(admin);
 
     await admin.getByLabel('Navn på tjenesten').fill('Startlån');
     await admin.getByLabel('Redirect-URI-er').fill('https://startlan.example/callback');
@@ -55,14 +37,14 @@ describe.skipIf(!hasChromium)('a production request', () => {
     await admin.getByRole('button', { name: 'Send bestillingen' }).click();
     // A date in the past: the form comes back with the error beside the field, linked from the summary.
     expect(await admin.locator('#go_live-error').innerText()).toBe('go_live is in the past');
-    await accessible(admin);
+    await expectAccessible(admin);
     await admin.getByRole('link', { name: 'go_live is in the past' }).click();
     expect(await admin.evaluate(() => document.activeElement?.id)).toBe('go_live');
     await admin.getByLabel('Ønsket produksjonsdato').fill(goLive);
     await admin.getByRole('button', { name: 'Send bestillingen' }).click();
     await admin.waitForURL(/\/portal\/requests\/\d+$/);
     expect(await admin.locator('#request-status').innerText()).toBe('Venter på brukerstøtte');
-    await accessible(admin);
+    await expectAccessible(admin);
     const requestUrl = admin.url();
 
     const desk = await loggedIn(DESK);
@@ -70,10 +52,10 @@ describe.skipIf(!hasChromium)('a production request', () => {
     await desk.getByRole('link', { name: 'Startlån' }).click();
     expect(desk.url()).toBe(requestUrl);
     expect(await desk.getByRole('link', { name: 'Verifikasjonstestene i testmiljøet' }).getAttribute('href')).toBe('https://test.portvakt.example/portal/clients/test-startlan/verification');
-    await accessible(desk);
+    await expectAccessible(desk);
     await desk.getByRole('button', { name: 'Godkjenn og opprett integrasjonen' }).click();
     expect(await desk.locator('#request-status').innerText()).toBe('Godkjent');
-    await accessible(desk);
+    await expectAccessible(desk);
     await desk.context().close();
 
     await admin.reload();
@@ -81,13 +63,13 @@ describe.skipIf(!hasChromium)('a production request', () => {
     await admin.getByRole('button', { name: 'Hent klienthemmeligheten' }).click();
     const secret = await admin.locator('#client-secret').innerText();
     expect(secret).toMatch(/^[\w-]{43}$/);
-    await accessible(admin);
+    await expectAccessible(admin);
     await admin.goto(requestUrl);
     expect(await admin.locator('#credentials-delivered').innerText()).toContain('Klienthemmeligheten ble hentet');
     // The start page lists the organisation's requests too.
-    await admin.goto(`${pv.issuer}/portal`);
+    await admin.goto(`${suite.pv.issuer}/portal`);
     expect(await admin.locator('section[aria-labelledby="requests-title"]').innerText()).toContain('Godkjent');
-    await accessible(admin);
+    await expectAccessible(admin);
     await admin.context().close();
   });
 });

@@ -1,8 +1,10 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser). Without it, browser
 // tests say they were skipped; in CI (.ci/run installs it) its absence is a failure.
 import fs from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { startPortvakt, type StartOptions, type TestPortvakt } from './portvakt.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -50,4 +52,29 @@ export async function narrowScreenProblems(page: Page): Promise<string[]> {
   await page.setViewportSize({ width: 320, height: 640 });
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   return [...(width > 320 ? [`the page is ${width} px wide at 320 px`] : []), ...(await seriousViolations(page))];
+}
+
+/** The page has no serious axe violations, at its width and at 320 px (where it then stays). */
+export async function expectAccessible(page: Page): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  expect(await narrowScreenProblems(page)).toEqual([]);
+}
+
+/**
+ * A portal suite's Portvakt (started with `options`, `desk` made its service desk) and Chromium, for
+ * the whole test file (started before, stopped after); without Chromium neither starts.
+ */
+export function portalInChromium(options: StartOptions, desk: { pid: string }): { pv: TestPortvakt; browser: Browser } {
+  const suite = {} as { pv: TestPortvakt; browser: Browser };
+  beforeAll(async () => {
+    if (!hasChromium) return;
+    suite.pv = await startPortvakt(options);
+    await suite.pv.portvakt.organisations.grant(desk.pid, 'service_desk');
+    suite.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.pv?.close();
+  });
+  return suite;
 }
