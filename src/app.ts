@@ -26,7 +26,7 @@ import { testPersons } from './identity/test-persons.js';
 import { SESSION_MODEL, sessionAdapter } from './provider/session-store.js';
 import { bindToEnvironment } from './store/environment-binding.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
-import { announceKeyChange, watchSigningKeys } from './provider/key-watch.js';
+import { announceKeyChange, CHECK_INTERVAL_MS, watchSigningKeys } from './provider/key-watch.js';
 import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
 import { WriteBehindStore } from './provider/write-behind.js';
@@ -326,16 +326,28 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     await declaring;
     provider = buildProvider(keys, currentScopes());
     // A scope registered, changed or given to an organisation: the provider knows it from now on.
-    // Loads that overlap are applied in the order they began, so an older one never wins.
+    // Loads that overlap are applied in the order they began, so an older one never wins; a load
+    // that finds what is known already (the change feed's echo of this node's own change) changes nothing.
     let scopeLoads = 0;
-    apiScopes.onChange(async () => {
+    const reloadScopes = async () => {
       const load = ++scopeLoads;
-      const loaded = await apiScopes.catalog();
-      if (load !== scopeLoads) return;
+      let loaded: ApiScopeCatalog;
+      try {
+        loaded = await apiScopes.catalog();
+      } catch (err) {
+        // The change is stored; this node serves the scopes it knew until it next loads them.
+        log.warn({ err }, 'loading the API scopes failed; the provider keeps the ones it knew');
+        return;
+      }
+      if (load !== scopeLoads || loaded.fingerprint === currentScopes().fingerprint) return;
       scopeCatalog = loaded;
       provider = buildProvider(keys, loaded);
       log.info({ activeScopes: loaded.activeNames().length }, 'API scopes changed; the provider now knows them');
-    });
+    };
+    apiScopes.onChange(reloadScopes);
+    // Over a shared store, a look now and then catches what a lost notification would miss (as key-watch.ts does).
+    const scopeWatch = store.changes ? setInterval(() => void reloadScopes(), CHECK_INTERVAL_MS) : undefined;
+    scopeWatch?.unref();
     // `portvakt keys rotate` on another node or in the CLI: requests from now on are served by a
     // provider with the new keys (key-watch.ts).
     const keyWatch = watchSigningKeys({
@@ -365,6 +377,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       get provider() { return boundProvider(); },
       async close() {
         keyWatch.stop();
+        clearInterval(scopeWatch);
         clearInterval(sweeper);
         await running.close();
         await writeBehind?.close();

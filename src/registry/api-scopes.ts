@@ -148,6 +148,13 @@ export class ApiScopeCatalog {
 
   static readonly EMPTY = new ApiScopeCatalog([]);
 
+  /** What the catalog holds, in one string: two loads with the same fingerprint hold the same. */
+  get fingerprint(): string {
+    const scopes = [...this.#scopes.values()].map((s) => `${s.name} ${s.active} ${s.last_updated ?? ''}`).sort();
+    const access = [...this.#access].flatMap(([scope, orgnos]) => [...orgnos].map((orgno) => `${scope} ${orgno}`)).sort();
+    return JSON.stringify([scopes, access]);
+  }
+
   /** This catalog with `scopes` added or replacing those of their names (what a start is about to declare). */
   withScopes(scopes: ApiScope[]): ApiScopeCatalog {
     const access = [...this.#access].flatMap(([scope, orgnos]) => [...orgnos].map((consumer_orgno) => ({ scope, consumer_orgno })));
