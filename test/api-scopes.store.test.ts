@@ -124,6 +124,10 @@ describe('API scopes in tokens', () => {
     expect(await introspect('nav-api', withScope.access_token as string)).toMatchObject({ active: true, scope: 'openid nav:sykepenger.read', client_id: 'nav-client', pid: PERSON });
     expect(await introspect('other-api', withScope.access_token as string)).toEqual({ active: false });
     expect(await introspect('nav-api', without.access_token as string)).toEqual({ active: false });
+    // The API's events say why (the answer may not).
+    await pv.portvakt.events.flush();
+    const [latest] = await pv.portvakt.events.forClient('nav-api', { limit: 1 });
+    expect(latest).toMatchObject({ type: 'introspection', outcome: 'success', detail: { active: false, reason: 'no API scope of the token (openid krr:user/kontaktinformasjon.read) names nav-api in enforced_aud_for_introspection' } });
   });
 
   it('token_type OPAQUE: the access token is a reference, which works at userinfo and which the named API introspects', async () => {

@@ -23,6 +23,7 @@ import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
 import { onBehalfOfClaims, onBehalfOfRegistered } from './onbehalfof.js';
 import { backchannelFetch } from './backchannel.js';
+import { introspectionRefused } from './protocol-events.js';
 import { sessionTtl, ssoIsolationCheck, type SessionLimits } from './sessions.js';
 import { frontchannelLogout, logoutSource, postLogoutSuccessSource, type LogoutPages } from './logout.js';
 
@@ -244,12 +245,14 @@ export function createProvider(deps: ProviderDependencies): Provider {
         // ID-porten lets only clients holding idporten:token.introspection introspect (profile §4.9),
         // and only tokens with an API scope that names the caller in enforced_aud_for_introspection:
         // any other token is to it as one that is not active (RFC 7662 §2.2).
-        allowedPolicy: async (_ctx, caller, token) => {
+        allowedPolicy: async (ctx, caller, token) => {
           const scopes = String((caller as Client).scope ?? '').split(' ');
           if (!scopes.includes('idporten:token.introspection')) {
             throw new errors.UnauthorizedClient('this client may not introspect tokens: it lacks the scope idporten:token.introspection');
           }
-          return apiScopes.introspectableBy(token.scope, caller.clientId);
+          if (apiScopes.introspectableBy(token.scope, caller.clientId)) return true;
+          introspectionRefused(ctx, `no API scope of the token (${token.scope || 'none'}) names ${caller.clientId} in enforced_aud_for_introspection`);
+          return false;
         },
       },
       userinfo: { enabled: true },

@@ -119,7 +119,7 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
   // What went wrong inside is in the server's log (with its stack), not in the client's events.
   on('server_error', (ctx: KoaContextWithOIDC) => record(ctx, 'server_error', 'failure', { error: 'server_error', route: ctx?.oidc?.route }));
 
-  // Successes oidc-provider announces no event for. Failures are left to its error events above
+  // Successes oidc-provider announces no event for (an introspection's with why a valid token was not active to the caller). Failures are left to its error events above
   // (which carry the error), so nothing is recorded twice.
   const answered: Partial<Record<string, ProtocolEventType>> = { userinfo: 'userinfo', introspection: 'introspection', revocation: 'revocation' };
   provider.use(async (ctx, next) => {
@@ -128,11 +128,22 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
     if (!type || ctx.status !== 200) return;
     try {
       const active = type === 'introspection' ? (ctx.body as { active?: unknown } | undefined)?.active === true : undefined;
-      record(ctx as KoaContextWithOIDC, type, 'success', active === undefined ? undefined : { active });
+      const reason = inactiveBecause.get(ctx);
+      record(ctx as KoaContextWithOIDC, type, 'success', active === undefined ? undefined : { active, ...(reason && !active ? { reason } : {}) });
     } catch (err) {
       failed(err);
     }
   });
+}
+
+const inactiveBecause = new WeakMap<object, string>();
+
+/**
+ * Why this introspection answers a valid token as not active (it may not tell the caller why): its
+ * protocol event says so, for the API's developers and the service desk.
+ */
+export function introspectionRefused(ctx: object, reason: string): void {
+  inactiveBecause.set(ctx, reason);
 }
 
 /** error_description and, where oidc-provider has it, the detail it keeps apart (e.g. which value was wrong). */
