@@ -270,6 +270,8 @@ export interface ApiScopes {
   list(filter?: { includeInactive?: boolean; prefix?: string; owner?: string }): Promise<ApiScope[]>;
   /** The prefixes an organisation may name scopes under. */
   prefixes(orgno: string): Promise<string[]>;
+  /** Every prefix given, and to whom (the service desk's overview). */
+  allPrefixes(): Promise<Array<{ prefix: string; owner_orgno: string }>>;
   /** Gives an organisation a prefix (the operator or the service desk; ID-porten's Digdir does). */
   assignPrefix(prefix: string, orgno: string, actor: Actor): Promise<void>;
   /** A new scope of `orgno`'s, under a prefix it has (the API's POST /scopes). */
@@ -374,6 +376,10 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
     async prefixes(orgno) {
       const rows = await db.selectFrom('api_scope_prefixes').select('prefix').where('environment', '=', environment).where('owner_orgno', '=', orgno).orderBy('prefix').execute();
       return rows.map((row) => row.prefix);
+    },
+
+    async allPrefixes() {
+      return db.selectFrom('api_scope_prefixes').select(['prefix', 'owner_orgno']).where('environment', '=', environment).orderBy('prefix').execute();
     },
 
     async assignPrefix(prefix, orgno, actor) {

@@ -27,6 +27,10 @@ describe.skipIf(!hasChromium)('API scopes in the portal', () => {
     await desk.getByRole('button', { name: 'Gi prefiks' }).click();
     expect(await desk.locator('#prefixes').innerText()).toContain('demo:');
     await expectAccessible(desk);
+    // The desk's page lists every prefix given, and to whom.
+    await desk.goto(`${suite.pv.issuer}/portal/desk`);
+    expect(await desk.locator('#prefix-table').innerText()).toMatch(new RegExp(`demo:\\s+${DEMO_ORGANISATION.orgno}`));
+    await expectAccessible(desk);
 
     const admin = await loggedInToPortal(suite.browser, suite.pv.issuer, DEMO_ADMIN);
     await admin.getByRole('link', { name: DEMO_ORGANISATION.name }).click();

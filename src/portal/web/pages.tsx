@@ -561,7 +561,7 @@ function ReferenceResult({ t, reference, event }: { t: Translate; reference: str
 }
 
 /** `support`: the requests waiting for the desk (support-pages.tsx SupportTable, titled by #desk-support-title). */
-export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined; support?: ComponentChildren; requests?: ComponentChildren | undefined }): string {
+export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: string; results: IntegrationView[]; matches: number; failing: FailingIntegration[]; audit: Array<AuditEntry & { at: Date }>; reference?: { value: string; event: ReferencedEvent | undefined } | undefined; support?: ComponentChildren; requests?: ComponentChildren | undefined; prefixes?: ComponentChildren }): string {
   const t = translator(p.locale);
   return renderPage(
     <Frame locale={p.locale} title={t('portal.desk')} pid={p.pid} csrf={p.csrf} serviceDesk>
@@ -577,6 +577,7 @@ export function deskPage(p: { locale: Locale; pid: string; csrf: string; query: 
       {p.requests && <section aria-labelledby="desk-requests-title"><h2 id="desk-requests-title">{t('portal.desk.requests')}</h2>{p.requests}</section>}
       {p.support && <section aria-labelledby="desk-support-title"><h2 id="desk-support-title">{t('portal.desk.support')}</h2>{p.support}</section>}
       <FailingTable t={t} failing={p.failing} />
+      {p.prefixes && <section aria-labelledby="desk-prefixes-title"><h2 id="desk-prefixes-title">{t('portal.desk.prefixes')}</h2>{p.prefixes}</section>}
       <h2 id="audit-title">{t('portal.desk.audit')}</h2>
       <ScrollingTable labelledBy="audit-title" columns={[t('portal.audit.when'), t('portal.audit.who'), t('portal.audit.what'), 'client_id']}>
         {p.audit.map((e) => (

@@ -17,7 +17,7 @@ import type { Terms } from '../../onboarding/terms.js';
 import { ProductionRequestNotFoundError, type ProductionRequests } from '../../onboarding/production-requests.js';
 import { productionRoutes } from './production-routes.js';
 import { scopeRoutes } from './scope-routes.js';
-import { ScopeSection } from './scope-pages.js';
+import { PrefixTable, ScopeSection } from './scope-pages.js';
 import { ScopeNotFoundError, type ApiScopes } from '../../registry/api-scopes.js';
 import { ProductionRequestTable } from './production-pages.js';
 import { SupportTable } from './support-pages.js';
@@ -382,7 +382,8 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     const reference = ERROR_REFERENCE.test(needle) ? { value: needle, event: await integrations.withReference('all', needle) } : undefined;
     const support = <SupportTable t={translator(p.locale)} requests={await options.support.list('all', { status: 'open', limit: 50 })} id="desk-support-title" showOrg />;
     const requests = requestsRequired ? <ProductionRequestTable t={translator(p.locale)} requests={await options.productionRequests.list('all', { status: 'pending', limit: 50 })} id="desk-requests-title" showOrg /> : undefined;
-    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference, support, requests }));
+    return html(reply, deskPage({ locale: p.locale, pid: p.session.pid, csrf: p.session.csrf, query, results, matches: matches.length, failing: await integrations.failing('all'), audit: await options.audit.list({ limit: 50 }), reference, support, requests,
+      prefixes: <PrefixTable t={translator(p.locale)} prefixes={await options.apiScopes.allPrefixes()} /> }));
   });
 
   supportRoutes(app, { support: options.support, integrations, environment: options.environment, person, frame, html, orgFor });

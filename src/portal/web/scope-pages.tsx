@@ -76,6 +76,21 @@ export function ScopeSection({ t, org, scopes, prefixes, serviceDesk, csrf, pref
   );
 }
 
+/** Every prefix given, and to which organisation: the service desk's overview. */
+export function PrefixTable({ t, prefixes }: { t: Translate; prefixes: Array<{ prefix: string; owner_orgno: string }> }) {
+  if (!prefixes.length) return <p>{t('portal.scopes.noPrefixes')}</p>;
+  return (
+    <ScrollingTable labelledBy="desk-prefixes-title" id="prefix-table" columns={[t('portal.scopes.field.prefix'), t('portal.scopes.owner')]}>
+      {prefixes.map((entry) => (
+        <tr>
+          <td><code>{entry.prefix}:</code></td>
+          <td><a href={`${PORTAL_PREFIX}/orgs/${entry.owner_orgno}#scopes-title`}>{entry.owner_orgno}</a></td>
+        </tr>
+      ))}
+    </ScrollingTable>
+  );
+}
+
 function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: ScopeFormValues; error: FieldError; prefixes: string[] | undefined }) {
   const field = (name: keyof ScopeFormValues, control: (describedBy: string, invalid: boolean) => ComponentChildren) => (
     <HelpedField name={name} label={t(`portal.scopes.field.${name}` as MessageKey)} help={t(`portal.scopes.help.${name}` as MessageKey)}
