@@ -250,6 +250,10 @@ describe('the scope API (profile §7.3)', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name, prefix: 'helse', subscope: 'journal.read', owner_orgno: OWNER, active: true, accessible_for_all: false, token_type: 'SELF_CONTAINED', allowed_integration_types: ['api_klient'], enforced_aud_for_introspection: ['nav-api'] });
     expect((await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'journal.read', description: 'Igjen' })).status).toBe(409);
+    // Two creations of one name at once: one is made, the other told it exists; the first is not overwritten.
+    const racing = await Promise.all(['Først', 'Sist'].map((description) => api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'samtidig', description })));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect((await api('GET', '/scopes?scope=helse%3Asamtidig', 'owner')).body.description).toBe(racing.find((r) => r.status === 201)!.body.description);
     expect((await api('GET', `/scopes${q}`, 'owner')).body).toMatchObject({ name, description: 'Les journal' });
     expect((await api('GET', '/scopes/all', undefined)).body.map((s: { name: string }) => s.name)).toContain(name); // public, no token
 

@@ -338,24 +338,37 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
     await changes?.publish(TOPIC, environment).catch(() => undefined);
   };
 
+  /**
+   * Writes a scope, audits it and tells every node, unless it is as it was. `create` writes only a
+   * scope of a new name: of two creations of one name at once, one wins and the other is told the
+   * scope exists (an upsert would let the second overwrite the first).
+   */
+  async function save(scope: ApiScope, actor: Actor, mode: 'create' | 'upsert'): Promise<ApiScope> {
+    const before = mode === 'upsert' ? await scopes.find(scope.name) : undefined;
+    const { name, owner_orgno, active, created: _c, last_updated: _u, ...definition } = scope;
+    const now = new Date();
+    const row = { owner_orgno: owner_orgno ?? null, definition: JSON.stringify(definition), active, source: actor.kind };
+    const result = await db
+      .insertInto('api_scopes')
+      .values({ environment, name, ...row, created_at: now, updated_at: now })
+      .onConflict((oc) => mode === 'create'
+        ? oc.columns(['environment', 'name']).doNothing()
+        : oc.columns(['environment', 'name']).doUpdateSet({ ...row, updated_at: sql<Date>`greatest(${now}::timestamptz, api_scopes.updated_at + interval '1 millisecond')` }))
+      .executeTakeFirst();
+    if (mode === 'create' && Number(result.numInsertedOrUpdatedRows) === 0) {
+      throw new DomainError('scope.exists', `the scope "${name}" exists already; change it with PUT /scopes?scope=${name}`);
+    }
+    const after = (await scopes.find(name))!;
+    const same = before && JSON.stringify({ ...before, last_updated: undefined }) === JSON.stringify({ ...after, last_updated: undefined });
+    if (!same) {
+      await audit.record({ actor, action: before ? 'scope.update' : 'scope.create', orgno: after.owner_orgno ?? null, before: before ? { ...before } : null, after: { ...after } });
+      await changed();
+    }
+    return after;
+  }
+
   const scopes: ApiScopes = {
-    async upsert(scope, actor) {
-      const before = await scopes.find(scope.name);
-      const { name, owner_orgno, active, created: _c, last_updated: _u, ...definition } = scope;
-      const now = new Date();
-      await db
-        .insertInto('api_scopes')
-        .values({ environment, name, owner_orgno: owner_orgno ?? null, definition: JSON.stringify(definition), active, source: actor.kind, created_at: now, updated_at: now })
-        .onConflict((oc) => oc.columns(['environment', 'name']).doUpdateSet({ owner_orgno: owner_orgno ?? null, definition: JSON.stringify(definition), active, source: actor.kind, updated_at: sql<Date>`greatest(${now}::timestamptz, api_scopes.updated_at + interval '1 millisecond')` }))
-        .execute();
-      const after = (await scopes.find(name))!;
-      const same = before && JSON.stringify({ ...before, last_updated: undefined }) === JSON.stringify({ ...after, last_updated: undefined });
-      if (!same) {
-        await audit.record({ actor, action: before ? 'scope.update' : 'scope.create', orgno: after.owner_orgno ?? null, before: before ? { ...before } : null, after: { ...after } });
-        await changed();
-      }
-      return after;
-    },
+    upsert: (scope, actor) => save(scope, actor, 'upsert'),
 
     async find(name) {
       if (!isStorableText(name)) return undefined; // no scope has such a name (and the database would answer with an error)
@@ -400,8 +413,7 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       if (!(await scopes.prefixes(orgno)).includes(scope.prefix)) {
         throw new ForbiddenError('scope.prefix_not_owned', `the prefix "${scope.prefix}" is not your organisation's; the service desk gives prefixes (GET /prefix lists yours)`);
       }
-      if (await scopes.find(scope.name)) throw new DomainError('scope.exists', `the scope "${scope.name}" exists already; change it with PUT /scopes?scope=${scope.name}`);
-      return scopes.upsert({ ...scope, owner_orgno: orgno }, actor);
+      return save({ ...scope, owner_orgno: orgno }, actor, 'create');
     },
 
     async change(access, name, input, actor) {
