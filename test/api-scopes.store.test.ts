@@ -244,7 +244,13 @@ describe('the scope API (profile §7.3)', () => {
 
   it('an owner registers a scope under its prefix, gives an organisation access, and that organisation\'s clients get it in their tokens', async () => {
     await pv.portvakt.apiScopes.assignPrefix('helse', OWNER, { kind: 'cli', id: 'test' });
-    expect((await api('GET', '/prefix', 'owner')).body).toEqual(['helse']);
+    await pv.portvakt.apiScopes.assignPrefix('helse', OWNER, { kind: 'cli', id: 'test' }); // again: nothing changes
+    // One prefix given to two organisations at once: one gets it, the other is told whose it is.
+    const given = await Promise.allSettled([OWNER, CONSUMER].map((orgno) => pv.portvakt.apiScopes.assignPrefix('delt', orgno, { kind: 'cli', id: 'test' })));
+    expect(given.map((g) => g.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((given.find((g) => g.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(/the prefix "delt" belongs to/);
+    const ownerWon = given[0]!.status === 'fulfilled';
+    expect((await api('GET', '/prefix', 'owner')).body).toEqual(ownerWon ? ['delt', 'helse'] : ['helse']);
 
     const created = await api('POST', '/scopes', 'owner', { prefix: 'helse', subscope: 'journal.read', description: 'Les journal', enforced_aud_for_introspection: ['nav-api'] });
     expect(created.status).toBe(201);

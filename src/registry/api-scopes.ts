@@ -399,11 +399,15 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       checkPrefix(prefix);
       if (RESERVED_PREFIXES.has(prefix)) throw new ApiScopeValidationError(undefined, 'prefix', `"${prefix}" is reserved for Portvakt's own scopes`);
       checkOrgno('orgno', orgno);
+      // The insert decides: of two organisations given one prefix at once, the first keeps it.
+      const result = await db.insertInto('api_scope_prefixes').values({ environment, prefix, owner_orgno: orgno })
+        .onConflict((oc) => oc.columns(['environment', 'prefix']).doNothing()).executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows) === 1) {
+        await audit.record({ actor, action: 'scope.prefix.assign', orgno, after: { prefix } });
+        return;
+      }
       const held = await db.selectFrom('api_scope_prefixes').select('owner_orgno').where('environment', '=', environment).where('prefix', '=', prefix).executeTakeFirst();
       if (held && held.owner_orgno !== orgno) throw new ForbiddenError('scope.prefix_taken', `the prefix "${prefix}" belongs to ${held.owner_orgno}`);
-      if (held) return;
-      await db.insertInto('api_scope_prefixes').values({ environment, prefix, owner_orgno: orgno }).onConflict((oc) => oc.columns(['environment', 'prefix']).doNothing()).execute();
-      await audit.record({ actor, action: 'scope.prefix.assign', orgno, after: { prefix } });
     },
 
     async create(access, orgno, input, actor) {
