@@ -53,14 +53,14 @@ beforeAll(async () => {
   apiToken = tokens.consumer!;
 });
 
-async function api(method: string, path: string, as: string | undefined, body?: unknown) {
+async function api(method: string, path: string, as: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${pv.issuer}/api/v1${path}`, {
     method,
-    headers: { ...(as ? { authorization: `Bearer ${tokens[as]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(as ? { authorization: `Bearer ${tokens[as]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, etag: response.headers.get('etag') };
 }
 afterAll(async () => pv?.close());
 
@@ -287,6 +287,20 @@ describe('the scope API (profile §7.3)', () => {
     expect((await api('DELETE', `/scopes/access/${CONSUMER}${q}`, 'owner')).status).toBe(204);
     expect(await redeem()).toBe('invalid_scope');
     expect((await api('GET', `/clients/${client.body.client_id}`, 'consumer')).body.scopes).toEqual(['openid', name]);
+  });
+
+  it('a change sent with If-Match is made only on the version read (else 412, nothing changed), as for integrations', async () => {
+    const read = await api('GET', `/scopes${q}`, 'owner');
+    expect(read.etag).toMatch(/^"[0-9a-z]+"$/);
+    const changed = await api('PUT', `/scopes${q}`, 'owner', { ...read.body, description: 'Første endring' }, { 'if-match': read.etag! });
+    expect(changed.status).toBe(200);
+    expect(changed.etag).not.toBe(read.etag);
+    // A second script still holding the first version is refused, and changes nothing.
+    const stale = await api('PUT', `/scopes${q}`, 'owner', { ...read.body, description: 'Andre endring' }, { 'if-match': read.etag! });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error_description).toMatch(/was changed since you read it/);
+    expect((await api('DELETE', `/scopes${q}`, 'owner', undefined, { 'if-match': read.etag! })).status).toBe(412);
+    expect((await api('GET', `/scopes${q}`, 'owner')).body).toMatchObject({ description: 'Første endring', active: true });
   });
 
   it('an owner changes and deactivates its scope; its name and owner stay', async () => {

@@ -14,7 +14,7 @@ import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verification-tests.js';
 import type { Actor } from '../registry/audit.js';
-import { ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
+import { ScopeChangedError, ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
 import { scopeRoutes } from './scopes-api.js';
 import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 
@@ -160,7 +160,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   app.setErrorHandler(async (error, _request, reply) => {
     if (error instanceof NotFoundError || error instanceof ProductionRequestNotFoundError || error instanceof ScopeNotFoundError) return reply.code(404).send({ error: 'not_found', error_description: error.message });
     if (error instanceof ForbiddenError) return reply.code(403).send({ error: 'forbidden', error_description: error.message });
-    if (error instanceof PreconditionFailedError) return reply.code(412).send({ error: 'precondition_failed', error_description: error.message });
+    if (error instanceof PreconditionFailedError || error instanceof ScopeChangedError) return reply.code(412).send({ error: 'precondition_failed', error_description: error.message });
     if (error instanceof ClientValidationError) return reply.code(400).send({ error: 'invalid_client_metadata', error_description: error.message });
     if (error instanceof DomainError && error.code === 'scope.exists') return reply.code(409).send({ error: 'conflict', error_description: error.message });
     if (error instanceof DomainError) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });

@@ -5,7 +5,7 @@
 // authentication and error answers).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ApiScopeInputSchema, type ApiScopes } from '../registry/api-scopes.js';
+import { ApiScopeInputSchema, scopeVersion, type ApiScope, type ApiScopes } from '../registry/api-scopes.js';
 import { DomainError } from '../registry/errors.js';
 import type { SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 
@@ -27,6 +27,21 @@ const AccessView = Type.Object({
   created: Type.String({ format: 'date-time' }), last_updated: Type.String({ format: 'date-time' }),
 });
 const ScopeQuery = Type.Object({ scope: Type.String({ maxLength: 241, description: 'the scope\'s name, prefix:subscope' }) });
+
+/** If-Match, as for integrations: change only the version read (else 412), so two scripts cannot undo each other's change unawares. */
+const IfMatch = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'the ETag of GET /scopes?scope= (or *): change only that version; 412 if it has changed since' })),
+});
+const ifMatchOf = (request: FastifyRequest): string | undefined => {
+  const header = request.headers['if-match'];
+  return Array.isArray(header) ? header.join(',') : header;
+};
+
+/** The scope, with its version as the ETag. */
+function versioned(reply: FastifyReply, scope: ApiScope): ApiScope {
+  reply.header('etag', scopeVersion(scope));
+  return scope;
+}
 
 /** ?scope= as sent, or a clear 400. */
 function scopeParam(query: { scope?: unknown }): string {
@@ -59,23 +74,23 @@ export function scopeRoutes(app: FastifyInstance, guard: Guard, apiPrefix: strin
   });
 
   app.get<{ Querystring: { scope?: string } }>(`${apiPrefix}/scopes`, {
-    schema: { tags, summary: 'Read one of your scopes', querystring: ScopeQuery, response: { 200: ScopeView, ...errors } },
+    schema: { tags, summary: 'Read one of your scopes (its version is the ETag)', querystring: ScopeQuery, response: { 200: ScopeView, ...errors } },
     preHandler: guard('idporten:scopes.read'),
-  }, async (request) => apiScopes.owned(request.caller!.access, scopeParam(request.query)));
+  }, async (request, reply) => versioned(reply, await apiScopes.owned(request.caller!.access, scopeParam(request.query))));
 
   app.put<{ Querystring: { scope?: string }; Body: unknown }>(`${apiPrefix}/scopes`, {
-    schema: { tags, summary: 'Replace what one of your scopes says (its name stays); active: true takes it back in use', querystring: ScopeQuery, body: ScopeBody, response: { 200: ScopeView, ...errors } },
+    schema: { tags, summary: 'Replace what one of your scopes says (its name stays); active: true takes it back in use', querystring: ScopeQuery, headers: IfMatch, body: ScopeBody, response: { 200: ScopeView, 412: ErrorBody, ...errors } },
     preHandler: guard('idporten:scopes.write'),
-  }, async (request) => apiScopes.change(request.caller!.access, scopeParam(request.query), request.body, request.caller!.actor));
+  }, async (request, reply) => versioned(reply, await apiScopes.change(request.caller!.access, scopeParam(request.query), request.body, request.caller!.actor, ifMatchOf(request))));
 
   app.delete<{ Querystring: { scope?: string } }>(`${apiPrefix}/scopes`, {
-    schema: { tags, summary: 'Deactivate one of your scopes: no token carries it from now on; clients keep it registered', querystring: ScopeQuery, response: { 200: ScopeView, ...errors } },
+    schema: { tags, summary: 'Deactivate one of your scopes: no token carries it from now on; clients keep it registered', querystring: ScopeQuery, headers: IfMatch, response: { 200: ScopeView, 412: ErrorBody, ...errors } },
     preHandler: guard('idporten:scopes.write'),
-  }, async (request) => {
+  }, async (request, reply) => {
     const { access, actor } = request.caller!;
     const name = scopeParam(request.query);
     const scope = await apiScopes.owned(access, name);
-    return apiScopes.change(access, name, { ...scope, active: false }, actor);
+    return versioned(reply, await apiScopes.change(access, name, { ...scope, active: false }, actor, ifMatchOf(request)));
   });
 
   app.get<{ Querystring: { scope?: string } }>(`${apiPrefix}/scopes/access`, {

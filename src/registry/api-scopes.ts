@@ -15,7 +15,7 @@ import { isStorableText } from '../store/storable-text.js';
 import { firstSchemaProblem, unstorableTextIn } from './input-checks.js';
 import type { AuditLog, Actor } from './audit.js';
 import { ClientValidationError, DomainError } from './errors.js';
-import { canSee, ForbiddenError, type Access } from './integrations.js';
+import { canSee, ForbiddenError, ifMatchHolds, versionOf, type Access } from './integrations.js';
 import { isValidOrgno } from './orgno.js';
 
 /** Integration types that may carry API scopes in ID-porten (profile §7.1). */
@@ -254,6 +254,16 @@ export class ScopeNotFoundError extends DomainError {
   }
 }
 
+/** The scope changed since the caller read it (If-Match named another version). */
+export class ScopeChangedError extends DomainError {
+  constructor(name: string, current: string) {
+    super('scope.changed', `the scope ${name} was changed since you read it (it is ${current} now); read it again and make your change on what is there`);
+  }
+}
+
+/** A scope's version, as the API's ETag says it (the same form as an integration's). */
+export const scopeVersion = (scope: Pick<ApiScope, 'last_updated'>): string => versionOf({ last_updated: scope.last_updated ?? '' });
+
 /** An organisation's access to a scope (ID-porten's scope ACL). */
 export interface ScopeAccess {
   scope: string;
@@ -276,8 +286,11 @@ export interface ApiScopes {
   assignPrefix(prefix: string, orgno: string, actor: Actor): Promise<void>;
   /** A new scope of `orgno`'s, under a prefix it has (the API's POST /scopes). */
   create(access: Access, orgno: string, input: unknown, actor: Actor): Promise<ApiScope>;
-  /** Replaces what an owned scope says; its name and owner stay (PUT /scopes?scope=). */
-  change(access: Access, name: string, input: unknown, actor: Actor): Promise<ApiScope>;
+  /**
+   * Replaces what an owned scope says; its name and owner stay (PUT /scopes?scope=). With `ifMatch`
+   * (its version, as scopeVersion says it), only if nobody changed it since (else ScopeChangedError).
+   */
+  change(access: Access, name: string, input: unknown, actor: Actor, ifMatch?: string): Promise<ApiScope>;
   /** An owned scope, active or not. */
   owned(access: Access, name: string): Promise<ApiScope>;
   /** Who has been given access to an owned scope. */
@@ -343,7 +356,7 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
    * scope of a new name: of two creations of one name at once, one wins and the other is told the
    * scope exists (an upsert would let the second overwrite the first).
    */
-  async function save(scope: ApiScope, actor: Actor, mode: 'create' | 'upsert'): Promise<ApiScope> {
+  async function save(scope: ApiScope, actor: Actor, mode: 'create' | 'upsert', unchangedSince?: ApiScope): Promise<ApiScope> {
     const before = mode === 'upsert' ? await scopes.find(scope.name) : undefined;
     const { name, owner_orgno, active, created: _c, last_updated: _u, ...definition } = scope;
     const now = new Date();
@@ -353,10 +366,14 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       .values({ environment, name, ...row, created_at: now, updated_at: now })
       .onConflict((oc) => mode === 'create'
         ? oc.columns(['environment', 'name']).doNothing()
-        : oc.columns(['environment', 'name']).doUpdateSet({ ...row, updated_at: sql<Date>`greatest(${now}::timestamptz, api_scopes.updated_at + interval '1 millisecond')` }))
+        : oc.columns(['environment', 'name'])
+          .doUpdateSet({ ...row, updated_at: sql<Date>`greatest(${now}::timestamptz, api_scopes.updated_at + interval '1 millisecond')` })
+          // Every change moves updated_at on, so "as it was when read" is its updated_at then.
+          .$call((update) => unchangedSince ? update.where(sql<Date>`date_trunc('milliseconds', api_scopes.updated_at)`, '=', new Date(unchangedSince.last_updated!)) : update))
       .executeTakeFirst();
-    if (mode === 'create' && Number(result.numInsertedOrUpdatedRows) === 0) {
-      throw new DomainError('scope.exists', `the scope "${name}" exists already; change it with PUT /scopes?scope=${name}`);
+    if (Number(result.numInsertedOrUpdatedRows) === 0) {
+      if (mode === 'create') throw new DomainError('scope.exists', `the scope "${name}" exists already; change it with PUT /scopes?scope=${name}`);
+      throw new ScopeChangedError(name, scopeVersion((await scopes.find(name)) ?? {}));
     }
     const after = (await scopes.find(name))!;
     const same = before && JSON.stringify({ ...before, last_updated: undefined }) === JSON.stringify({ ...after, last_updated: undefined });
@@ -420,8 +437,9 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       return save({ ...scope, owner_orgno: orgno }, actor, 'create');
     },
 
-    async change(access, name, input, actor) {
+    async change(access, name, input, actor, ifMatch) {
       const before = await scopes.owned(access, name);
+      if (!ifMatchHolds(ifMatch, scopeVersion(before))) throw new ScopeChangedError(name, scopeVersion(before));
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiScopeValidationError(name, '(body)', 'must be a JSON object');
       // What GET shows but nobody sets may come back in a PUT (read, change, write back); the name stays.
       const { created: _c, last_updated: _u, name: givenName, prefix: givenPrefix, subscope: givenSubscope, ...body } = input as Record<string, unknown>;
@@ -430,7 +448,7 @@ export function createApiScopes(db: Db, audit: AuditLog, environment: string, ch
       }
       const scope = validateApiScope({ ...body, prefix: before.prefix, subscope: before.subscope });
       if (scope.owner_orgno !== undefined && scope.owner_orgno !== before.owner_orgno) throw new ForbiddenError('scope.owner_mismatch', `owner_orgno cannot be changed (it is ${before.owner_orgno})`);
-      return scopes.upsert({ ...scope, owner_orgno: before.owner_orgno }, actor);
+      return save({ ...scope, owner_orgno: before.owner_orgno }, actor, 'upsert', ifMatch === undefined ? undefined : before);
     },
 
     async owned(access, name) {

@@ -46,9 +46,14 @@ export const versionOf = (integration: Pick<IntegrationView, 'last_updated'>): s
  * ETag (compared as strong tags: a weak one never matches).
  */
 function preconditionHolds(ifMatch: string | undefined, stored: StoredClient): boolean {
+  return ifMatchHolds(ifMatch, etagOf(stored));
+}
+
+/** Whether an If-Match header lets a change of the version `etag` go on (none given, `*`, or a list naming it). */
+export function ifMatchHolds(ifMatch: string | undefined, etag: string): boolean {
   if (ifMatch === undefined) return true;
   const tags = ifMatch.split(',').map((tag) => tag.trim());
-  return tags.includes('*') || tags.includes(etagOf(stored));
+  return tags.includes('*') || tags.includes(etag);
 }
 
 /** An integration as the API and portal show it: ID-porten's fields, no secret. */
