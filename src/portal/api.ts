@@ -9,13 +9,14 @@ import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
 import { ClientInputSchema, OnBehalfOfSchema, RsaJwk, SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 import { ClientValidationError, DomainError } from '../registry/errors.js';
-import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, versionOf, type Access, type Integrations } from '../registry/integrations.js';
+import { ForbiddenError, MAX_EVENTS, NotFoundError, PreconditionFailedError, type Access, type Integrations } from '../registry/integrations.js';
 import { PROTOCOL_EVENT_TYPES, type EventQuery } from '../registry/events.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verification-tests.js';
 import type { Actor } from '../registry/audit.js';
 import { ScopeChangedError, ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
 import { scopeRoutes } from './scopes-api.js';
+import { ErrorBody, ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
 import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 
 export const API_PREFIX = '/api/v1';
@@ -108,7 +109,6 @@ const ProductionRequestView = Type.Object({
   credentials_delivered: Type.Optional(Type.String({ format: 'date-time', description: 'when the secret was fetched (POST …/credentials, once)' })),
 });
 const RequestIdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
-const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const ClientIdParams = Type.Object({ client_id: Type.String({ maxLength: 200 }) });
 const OnBehalfOfParams = Type.Object({ client_id: Type.String({ maxLength: 200 }), onbehalfof: Type.String({ maxLength: 100 }) });
 const OnBehalfOfEntry = OnBehalfOfSchema;
@@ -339,25 +339,8 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   }
 }
 
-/**
- * Optimistic concurrency: GET (and every change) answers the integration's version as its ETag, and a
- * change sent with If-Match is made only if the integration is still that version (else 412), so
- * two callers that read, change and write back cannot undo each other's change unawares.
- */
-const IfMatch = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'the ETag of GET /clients/{client_id} (or *): change only that version; 412 if it has changed since' })),
-});
-
-function ifMatch(request: FastifyRequest): string | undefined {
-  const header = request.headers['if-match'];
-  return Array.isArray(header) ? header.join(',') : header;
-}
-
-/** The integration, with its version as the ETag. */
-function versioned<T extends { last_updated: string }>(reply: FastifyReply, integration: T): T {
-  reply.header('etag', versionOf(integration));
-  return integration;
-}
+/** An integration's changes name the version GET /clients/{client_id} answered (api-versioning.ts). */
+const IfMatch = ifMatchHeader('GET /clients/{client_id}');
 
 /** `limit` and `outcome` as sent (the route's schema documents them; the domain validates bodies only). */
 function eventQuery({ limit: rawLimit, outcome }: { limit?: unknown; outcome?: unknown }): EventQuery {

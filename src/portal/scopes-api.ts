@@ -5,13 +5,13 @@
 // authentication and error answers).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ApiScopeInputSchema, scopeVersion, type ApiScope, type ApiScopes } from '../registry/api-scopes.js';
+import { ApiScopeInputSchema, type ApiScopes } from '../registry/api-scopes.js';
+import { ErrorBody, ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
 import { DomainError } from '../registry/errors.js';
 import type { SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 
 type Guard = (scope: (typeof SELF_SERVICE_SCOPES)[number]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const { name: _name, prefix: _prefix, subscope: _subscope, ...definition } = ApiScopeInputSchema.properties;
 const ScopeBody = Type.Object({
@@ -28,20 +28,8 @@ const AccessView = Type.Object({
 });
 const ScopeQuery = Type.Object({ scope: Type.String({ maxLength: 241, description: 'the scope\'s name, prefix:subscope' }) });
 
-/** If-Match, as for integrations: change only the version read (else 412), so two scripts cannot undo each other's change unawares. */
-const IfMatch = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'the ETag of GET /scopes?scope= (or *): change only that version; 412 if it has changed since' })),
-});
-const ifMatchOf = (request: FastifyRequest): string | undefined => {
-  const header = request.headers['if-match'];
-  return Array.isArray(header) ? header.join(',') : header;
-};
-
-/** The scope, with its version as the ETag. */
-function versioned(reply: FastifyReply, scope: ApiScope): ApiScope {
-  reply.header('etag', scopeVersion(scope));
-  return scope;
-}
+/** A scope's changes name the version GET /scopes?scope= answered, as for integrations (api-versioning.ts). */
+const IfMatch = ifMatchHeader('GET /scopes?scope=');
 
 /** ?scope= as sent, or a clear 400. */
 function scopeParam(query: { scope?: unknown }): string {
@@ -81,7 +69,7 @@ export function scopeRoutes(app: FastifyInstance, guard: Guard, apiPrefix: strin
   app.put<{ Querystring: { scope?: string }; Body: unknown }>(`${apiPrefix}/scopes`, {
     schema: { tags, summary: 'Replace what one of your scopes says (its name stays); active: true takes it back in use', querystring: ScopeQuery, headers: IfMatch, body: ScopeBody, response: { 200: ScopeView, 412: ErrorBody, ...errors } },
     preHandler: guard('idporten:scopes.write'),
-  }, async (request, reply) => versioned(reply, await apiScopes.change(request.caller!.access, scopeParam(request.query), request.body, request.caller!.actor, ifMatchOf(request))));
+  }, async (request, reply) => versioned(reply, await apiScopes.change(request.caller!.access, scopeParam(request.query), request.body, request.caller!.actor, ifMatch(request))));
 
   app.delete<{ Querystring: { scope?: string } }>(`${apiPrefix}/scopes`, {
     schema: { tags, summary: 'Deactivate one of your scopes: no token carries it from now on; clients keep it registered', querystring: ScopeQuery, headers: IfMatch, response: { 200: ScopeView, 412: ErrorBody, ...errors } },
@@ -90,7 +78,7 @@ export function scopeRoutes(app: FastifyInstance, guard: Guard, apiPrefix: strin
     const { access, actor } = request.caller!;
     const name = scopeParam(request.query);
     const scope = await apiScopes.owned(access, name);
-    return versioned(reply, await apiScopes.change(access, name, { ...scope, active: false }, actor, ifMatchOf(request)));
+    return versioned(reply, await apiScopes.change(access, name, { ...scope, active: false }, actor, ifMatch(request)));
   });
 
   app.get<{ Querystring: { scope?: string } }>(`${apiPrefix}/scopes/access`, {
