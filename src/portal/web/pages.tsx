@@ -134,6 +134,20 @@ function EventTable({ t, events, clientId, failuresOnly }: { t: Translate; event
  * have no links of its own to reach it by) and that a screen reader names by its heading.
  */
 /**
+ * What a form got wrong, at its top, linking to the field (`anchor`, the control's id: by default
+ * the error's field up to its first `.` or `[`, so `redirect_uris[0]` links to `redirect_uris`).
+ */
+export function ErrorSummary({ t, error, anchor }: { t: Translate; error: { field: string; message: string } | undefined; anchor?: string }) {
+  if (!error) return null;
+  return (
+    <div class="ds-alert" data-color="danger" role="alert">
+      <h2>{t('portal.error.title')}</h2>
+      <p><a href={`#${anchor ?? error.field.split(/[.[]/)[0]}`}>{error.message}</a></p>
+    </div>
+  );
+}
+
+/**
  * A form field with its label, its help and, when the form broke a rule there, the error beside it;
  * `control` gets what its aria-describedby must name and whether it is invalid. `name` is the
  * control's id, which the error summary links to.
@@ -365,12 +379,8 @@ export function integrationFormPage(p: {
       {expires && (expiresSoon
         ? <div class="ds-alert" data-color="danger" role="status"><p>{t('portal.secretExpiresSoon', { date: expires.slice(0, 10) })}</p></div>
         : <p class="note">{t('portal.secretExpires', { date: expires.slice(0, 10) })}</p>)}
-      {p.error && (
-        <div class="ds-alert" data-color="danger" role="alert">
-          <h2>{t('portal.error.title')}</h2>
-          <p><a href={`#${p.error.field.split(/[.[]/)[0] === 'grant_types' ? 'refresh' : p.error.field.split(/[.[]/)[0]}`}>{p.error.message}</a></p>
-        </div>
-      )}
+      {/* grant_types is the refresh token's box on this form. */}
+      <ErrorSummary t={t} error={p.error} anchor={p.error?.field.split(/[.[]/)[0] === 'grant_types' ? 'refresh' : undefined} />
       {p.changedMeanwhile && <div class="ds-alert" data-color="warning" role="alert"><p>{t('portal.changedMeanwhile')}</p></div>}
       {p.intro}
       <form method="post" action={p.action} class="portal-form">

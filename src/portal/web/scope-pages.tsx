@@ -7,7 +7,7 @@ import { translator, type MessageKey, type Translate } from '../../ui/i18n/index
 import { renderPage } from '../../ui/layout.js';
 import type { ApiScope, ScopeAccess } from '../../registry/api-scopes.js';
 import type { Organisation } from '../../registry/organisations.js';
-import { fieldAria, Frame, HelpedField, PORTAL_PREFIX, RemovableList, ScrollingTable } from './pages.js';
+import { ErrorSummary, fieldAria, Frame, HelpedField, PORTAL_PREFIX, RemovableList, ScrollingTable } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -124,16 +124,6 @@ function ScopeFields({ t, values, error, prefixes }: { t: Translate; values: Sco
       {check('requires_pseudonymous_tokens')}
       {!prefixes && check('active')}
     </>
-  );
-}
-
-function ErrorSummary({ t, error }: { t: Translate; error: FieldError }) {
-  if (!error) return null;
-  return (
-    <div class="ds-alert" data-color="danger" role="alert">
-      <h2>{t('portal.error.title')}</h2>
-      <p><a href={`#${error.field.split(/[.[]/)[0]}`}>{error.message}</a></p>
-    </div>
   );
 }
 

@@ -6,7 +6,7 @@ import { renderPage } from '../../ui/layout.js';
 import type { IntegrationView } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import { SUBJECT_MAX, TEXT_MAX, type SupportRequest } from '../../onboarding/support.js';
-import { Frame, PORTAL_PREFIX, ScrollingTable, utc } from './pages.js';
+import { ErrorSummary, Frame, PORTAL_PREFIX, ScrollingTable, utc } from './pages.js';
 
 interface Person {
   locale: Locale;
@@ -37,12 +37,7 @@ export function supportNewPage(p: Person & {
     <Frame locale={p.locale} title={t('portal.support.contact')} pid={p.pid} csrf={p.csrf} serviceDesk={p.serviceDesk}>
       <About t={t} org={`${p.org.name} (${p.org.orgno})`} integration={p.integration} environment={p.environment} />
       <p class="hint">{t('portal.support.new.intro')}</p>
-      {p.error && (
-        <div class="ds-alert" data-color="danger" role="alert">
-          <h2>{t('portal.error.title')}</h2>
-          <p><a href={`#${p.error.field}`}>{p.error.message}</a></p>
-        </div>
-      )}
+      <ErrorSummary t={t} error={p.error} />
       <form method="post" action={`${PORTAL_PREFIX}/support`} class="portal-form">
         <input type="hidden" name="csrf" value={p.csrf} />
         <input type="hidden" name="orgno" value={p.org.orgno} />
