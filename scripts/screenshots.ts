@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import { loadConfig } from '../src/config/index.js';
 import { createPortvakt } from '../src/app.js';
 import { validateApiScope } from '../src/registry/api-scopes.js';
+import { testPersons } from '../src/identity/test-persons.js';
 
 const OUT = path.resolve('docs/screenshots');
 
@@ -69,6 +70,23 @@ async function main() {
     await shootProductionRequest();
     await shootScope(config.issuer);
     await shootConsent(config.issuer);
+    await shootFullmakt(config.issuer);
+
+    // The fullmakt chooser: Kari Nordmann (seeded relations) logs in to a service that asks for a fullmakt login.
+    async function shootFullmakt(issuer: string) {
+      const actor = { kind: 'cli' as const, id: 'screenshots' };
+      const { integration } = await portvakt.integrations.create('all', '312000008', { client_name: 'Dagpenger', redirect_uris: ['http://localhost:3000/callback'] }, actor);
+      const query = new URLSearchParams({
+        client_id: integration.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: 'http://localhost:3000/callback', state: 's', nonce: 'n',
+        code_challenge: crypto.createHash('sha256').update('screenshot-verifier').digest('base64url'), code_challenge_method: 'S256',
+        authorization_details: JSON.stringify([{ type: 'idporten:fullmakt', permission_roles: ['skatt'] }]),
+      });
+      await shoot('fullmakt-nb', `${issuer}/authorize?${query}`, async (page) => {
+        await page.locator('#pid').fill(testPersons[0]!.pid);
+        await page.locator('button[name="action"][value="login"]').click();
+        await page.waitForSelector('input[name="authorizer"]');
+      });
+    }
 
     // The consent page a person meets after logging in, when a service asks for a scope that wants it.
     async function shootConsent(issuer: string) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import { isTestEnvironment, requestsRequired, ConfigError, type Config } from './config/index.js';
 import { readClientsFile } from './config/clients-file.js';
+import { FullmaktRegister, SEEDED_FULLMAKTER, validateFullmakt, type Fullmakt } from './identity/fullmakt.js';
 import { startOpeningStore, type Store } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { createSecrets, resolveRootSecret, type Secrets } from './store/secrets.js';
@@ -181,6 +182,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const support = createSupport(store.db, integrations, audit, config.environment);
     const productionRequests = createProductionRequests(store.db, integrations, audit, { environment: config.environment, required: requestsRequired(config), checkMayCreate: terms.checkMayCreate });
     const demo = testEnvironment ? demoClient(config.issuer) : undefined;
+    // Who may log in on behalf of whom (fullmakt): the seeded test relations, and those declared.
+    const fullmakter = new FullmaktRegister(testEnvironment ? SEEDED_FULLMAKTER : []);
     const portal = portalClient(config.issuer);
 
     // What needs the database runs as a chain of its own, since the database may still be opening
@@ -198,7 +201,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // PORTVAKT_CONFIG still stops the start.
     const declaring = loadingKeys.then(async () => {
       if (testEnvironment) await seedDemoOrganisation(organisations);
-      await declareClients(config, clients, apiScopes, demo);
+      await declareClients(config, clients, apiScopes, demo, fullmakter);
       await clients.upsert(portal, 'portal');
       scopeCatalog = await apiScopes.catalog();
     });
@@ -221,6 +224,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       provider: boundProvider,
       logLevel: config.logLevel,
       csrfKeys: secrets.formKeys,
+      fullmakter,
       httpsIssuer: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
@@ -406,10 +410,11 @@ const MIN_DECLARED_SECRET_LENGTH = 32;
  * before anything is written, the clients against the scopes as they will be: any invalid entry
  * stops the start with the store unchanged.
  */
-async function declareClients(config: Config, clients: ClientRegistry, apiScopes: ApiScopes, demo: ClientInput | undefined): Promise<void> {
+async function declareClients(config: Config, clients: ClientRegistry, apiScopes: ApiScopes, demo: ClientInput | undefined, fullmakter: FullmaktRegister): Promise<void> {
   const context = { testEnvironment: isTestEnvironment(config) };
   const declared: ClientInput[] = [];
   const scopes: ApiScope[] = [];
+  const relations: Fullmakt[] = [];
   if (config.clientsFile) {
     const file = config.clientsFile;
     const entries = await readClientsFile(file);
@@ -423,6 +428,11 @@ async function declareClients(config: Config, clients: ClientRegistry, apiScopes
       } catch (err) {
         invalid('scopes', index, err);
       }
+    });
+    entries.fullmakter.forEach((entry, index) => {
+      const checked = validateFullmakt(entry);
+      if ('error' in checked) throw new ConfigError(`PORTVAKT_CONFIG ${file}, fullmakter[${index}]: ${checked.error}`);
+      relations.push(checked.fullmakt);
     });
     const names = scopes.map((s) => s.name);
     const scopeTwice = names.find((name, i) => names.indexOf(name) !== i);
@@ -445,6 +455,7 @@ async function declareClients(config: Config, clients: ClientRegistry, apiScopes
     if (twice) throw new ConfigError(`PORTVAKT_CONFIG ${file}: client "${twice}" is declared twice`);
   }
   for (const scope of scopes) await apiScopes.upsert(scope, { kind: 'file', id: config.clientsFile! });
+  fullmakter.add(relations);
   if (demo) await clients.upsert(demo, 'demo');
   for (const client of declared) await clients.upsert(client, 'file');
 }

@@ -66,6 +66,8 @@ describe('discovery (profile §1.2)', () => {
       authorization_signing_alg_values_supported: ['RS256'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       acr_values_supported: ['idporten-loa-substantial', 'idporten-loa-high'],
+      // Fullmakt logins (Rich Authorization Requests), test/fullmakt.store.test.ts.
+      authorization_details_types_supported: ['idporten:fullmakt'],
       subject_types_supported: ['public', 'pairwise'],
       id_token_signing_alg_values_supported: ['RS256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -75,7 +77,7 @@ describe('discovery (profile §1.2)', () => {
       display_values_supported: ['page'],
       prompt_values_supported: ['none', 'login', 'consent'],
       ui_locales_supported: ['nb', 'nn', 'en', 'se'],
-      claims_supported: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof', 'locale', 'sid', 'iss'],
+      claims_supported: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof', 'authorization_details', 'locale', 'sid', 'iss'],
       claim_types_supported: ['normal'],
       claims_parameter_supported: false,
       request_parameter_supported: false,

@@ -4,19 +4,20 @@
 import fs from 'node:fs/promises';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieBrowser, loginWithTestId } from './helpers/browser.js';
+import { CookieBrowser, formField, loginWithTestId } from './helpers/browser.js';
 import { PERSON } from './helpers/clients.js';
 import { startPortvakt, type TestPortvakt } from './helpers/portvakt.js';
 
 const README = new URL('../README.md', import.meta.url);
 const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
 
-/** The first fenced block of `language` after the heading `heading`. */
-function codeBlock(markdown: string, heading: string, language: string): string {
+/** The first (or `nth`) fenced block of `language` after the heading `heading`. */
+function codeBlock(markdown: string, heading: string, language: string, nth = 0): string {
   const section = markdown.indexOf(`\n${heading}\n`);
   if (section === -1) throw new Error(`README has no heading "${heading}"`);
-  const block = new RegExp('```' + language + '\\n([\\s\\S]*?)\\n```').exec(markdown.slice(section));
-  if (!block) throw new Error(`README has no ${language} block under "${heading}"`);
+  const blocks = [...markdown.slice(section).matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)\\n```', 'g'))];
+  const block = blocks[nth];
+  if (!block) throw new Error(`README has no ${language} block ${nth} under "${heading}"`);
   return block[1]!;
 }
 
@@ -76,6 +77,42 @@ describe('the README', () => {
       expect(await client.tokenIntrospection(asApi, tokens.access_token)).toMatchObject({ active: true, scope: 'openid profile nav:sykepenger.read', pid: PERSON });
     } finally {
       await apis.close();
+    }
+  });
+
+  it('its fullmakt section works as it says: the answer has the shape shown, and a declared relation is offered', async () => {
+    const heading = '### Logging in on behalf of someone else (fullmakt)';
+    const request = /authorization_details=(\[.*\])/.exec(codeBlock(markdown, heading, ''))![1]!;
+    const shown = JSON.parse(`{${codeBlock(markdown, heading, 'json', 0)}}`) as { authorization_details: unknown };
+    const file = JSON.parse(codeBlock(markdown, heading, 'json', 1)) as { fullmakter: Array<{ authorizer: { pid: string }; authorized_representative: { pid: string } }> };
+    const { clients } = JSON.parse(codeBlock(markdown, '## Declaring clients', 'json')) as { clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }> };
+    const withRelations = await startPortvakt({ clients, fullmakter: file.fullmakter });
+    try {
+      const service = clients[0]!;
+      const config = await client.discovery(new URL(withRelations.issuer), service.client_id, {}, client.ClientSecretBasic(service.client_secret), { execute: [client.allowInsecureRequests] });
+      const fullmaktLogin = async (representative: string, authorizer: string, details: string) => {
+        const verifier = client.randomPKCECodeVerifier();
+        const url = client.buildAuthorizationUrl(config, {
+          redirect_uri: service.redirect_uris[0]!, scope: 'openid profile', state: 's', nonce: 'n', authorization_details: details,
+          code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        });
+        const browser = new CookieBrowser();
+        const page = await browser.follow(url.href);
+        const chooser = await browser.follow((await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: representative, acr: 'idporten-loa-substantial', action: 'login' })).location!);
+        const chosen = await browser.post(chooser.url, { csrf: formField(chooser.body, 'csrf')!, authorizer, action: 'represent' });
+        const callback = await browser.follow(chosen.location!, (u) => u.startsWith(service.redirect_uris[0]!));
+        return client.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });
+      };
+      // The example answer: Kari Nordmann (seeded) acting for Ingrid Bakke, asked as the README asks.
+      const seeded = shown.authorization_details as Array<{ authorizer: { pid: string }; authorized_representative: { pid: string } }>;
+      expect((await fullmaktLogin(seeded[0]!.authorized_representative.pid, seeded[0]!.authorizer.pid, request)).authorization_details).toEqual(shown.authorization_details);
+      // The declared relation.
+      const [declared] = file.fullmakter;
+      const roles = JSON.stringify([{ type: 'idporten:fullmakt', permission_roles: ['familie'] }]);
+      const tokens = await fullmaktLogin(declared!.authorized_representative.pid, declared!.authorizer.pid, roles);
+      expect(tokens.authorization_details).toEqual([{ type: 'idporten:fullmakt', ...declared }]);
+    } finally {
+      await withRelations.close();
     }
   });
 });

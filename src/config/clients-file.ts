@@ -1,11 +1,13 @@
 // The client file (PORTVAKT_CONFIG): {"clients": [ … ], "scopes": [ … ]} with ID-porten's field
-// names; scopes (optional) are API scopes (registry/api-scopes.ts) the clients may then name.
+// names; scopes (optional) are API scopes (registry/api-scopes.ts) the clients may then name, and
+// fullmakter (optional) are test persons' representation relations (identity/fullmakt.ts).
 import fs from 'node:fs/promises';
 import { ConfigError } from './error.js';
 
 export interface ClientsFile {
   clients: unknown[];
   scopes: unknown[];
+  fullmakter: unknown[];
 }
 
 export async function readClientsFile(file: string): Promise<ClientsFile> {
@@ -27,8 +29,10 @@ export async function readClientsFile(file: string): Promise<ClientsFile> {
   }
   const { scopes = [] } = parsed as { scopes?: unknown };
   if (!Array.isArray(scopes)) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "scopes" must be an array of API scopes`);
+  const { fullmakter = [] } = parsed as { fullmakter?: unknown };
+  if (!Array.isArray(fullmakter)) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "fullmakter" must be an array of relations`);
   // A misspelt "scopes" would otherwise leave its scopes out without a word.
-  const unknown = Object.keys(parsed).filter((key) => !['clients', 'scopes', '$schema'].includes(key));
-  if (unknown.length) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "${unknown[0]}" is not known here; the file has "clients" and "scopes"`);
-  return { clients, scopes };
+  const unknown = Object.keys(parsed).filter((key) => !['clients', 'scopes', 'fullmakter', '$schema'].includes(key));
+  if (unknown.length) throw new ConfigError(`PORTVAKT_CONFIG: ${file}: "${unknown[0]}" is not known here; the file has "clients", "scopes" and "fullmakter"`);
+  return { clients, scopes, fullmakter };
 }

@@ -13,6 +13,7 @@ import { AUTHORIZATION_SERVER_METADATA_PATH, DISCOVERY_PATH, ROUTES } from '../p
 import { newReference } from '../provider/protocol-events.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
 import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
+import type { FullmaktRegister } from '../identity/fullmakt.js';
 import { DEMO_PREFIX } from '../demo/routes.js';
 import { PORTAL_PREFIX } from '../portal/web/routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   logLevel: string;
   /** Sign the login forms' CSRF tokens: the first signs, all verify (secrets.ts). */
   csrfKeys: [KeyObject, ...KeyObject[]];
+  /** Who may represent whom, for fullmakt logins (identity/fullmakt.ts). */
+  fullmakter: FullmaktRegister;
   /**
    * The issuer is https: cookies are Secure, and every answer tells browsers to use nothing else
    * (HSTS). Never over http, where HSTS would pin localhost.
@@ -238,7 +241,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await app.register(cookie);
   if (!options.httpsIssuer) await app.register(postAsGet, { paths: POST_OR_GET_PATHS });
-  await app.register(loginRoutes, { provider: options.provider, csrfKeys: options.csrfKeys, secureCookies: options.httpsIssuer });
+  await app.register(loginRoutes, { provider: options.provider, csrfKeys: options.csrfKeys, secureCookies: options.httpsIssuer, fullmakter: options.fullmakter });
 
   app.get(STYLESHEET_PATH, async (request, reply) => {
     // Pages link it with its content's digest (?v=…): that address never changes meaning.

@@ -15,6 +15,9 @@ import { levelsFor, readTestIdForm } from './testid/form.js';
 import { renderTestIdPage, testPersonsOfToday } from './testid/page.js';
 import { SlottedPages } from '../ui/slotted-pages.js';
 import { renderConsentPage, type ConsentScope } from './consent-page.js';
+import { MYSELF, renderFullmaktPage } from './fullmakt-page.js';
+import { FULLMAKT_TYPE, type FullmaktRegister } from '../identity/fullmakt.js';
+import type { FullmaktChoice, FullmaktRequest } from '../provider/fullmakt.js';
 
 export const INTERACTION_PREFIX = '/login';
 
@@ -24,6 +27,8 @@ export interface LoginOptions {
   /** Keys the CSRF token of each login form. */
   csrfKeys: [KeyObject, ...KeyObject[]];
   secureCookies: boolean;
+  /** Who may represent whom, for fullmakt logins (identity/fullmakt.ts). */
+  fullmakter: FullmaktRegister;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -71,6 +76,37 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     }));
   }
 
+  /** The fullmakt request this interaction asks the person to choose for (provider/fullmakt.ts), if any. */
+  const chooserRequestOf = (details: Details): FullmaktRequest | undefined =>
+    details.prompt.name === 'consent' && details.prompt.reasons.includes('fullmakt_chooser')
+      ? (details.prompt.details as { fullmakt?: FullmaktRequest }).fullmakt
+      : undefined;
+
+  const relationsFor = (details: Details, request: FullmaktRequest) =>
+    options.fullmakter.representable(String(details.session?.accountId ?? ''), request.permissionRoles);
+
+  async function renderFullmakt(reply: FastifyReply, details: Details, locale: Locale, request: FullmaktRequest, missingChoice = false) {
+    const action = `${INTERACTION_PREFIX}/${details.uid}`;
+    const relations = relationsFor(details, request);
+    const status = !relations.length ? 403 : missingChoice ? 400 : 200;
+    return reply.code(status).type('text/html; charset=utf-8').send(renderFullmaktPage({
+      locale, action, csrf: csrf.tokenFor(details.uid), serviceName: await serviceNameOf(details),
+      representative: String(details.session?.accountId ?? ''), relations, missingChoice,
+      languageHref: (l) => `${action}?lang=${l}`,
+    }));
+  }
+
+  /** The chosen representation, checked against the register again: a form can say anything. */
+  function fullmaktChoice(details: Details, request: FullmaktRequest, authorizer: unknown): FullmaktChoice | undefined {
+    const relations = relationsFor(details, request);
+    // With no relation at all there is nothing to choose, not even oneself: only the way back.
+    if (!relations.length) return undefined;
+    if (authorizer === MYSELF) return { details: [] };
+    const relation = relations.find((r) => r.authorizer.pid === authorizer);
+    if (!relation) return undefined;
+    return { details: [{ type: FULLMAKT_TYPE, authorizer: relation.authorizer, permissions: relation.permissions, authorized_representative: relation.authorized_representative }] };
+  }
+
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
     const serviceName = await serviceNameOf(details);
     const levels = levelsFor(requiredOf(details));
@@ -106,6 +142,8 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       locale = request.query.lang;
       reply.setCookie(LANGUAGE_COOKIE, locale, { path: '/', maxAge: 31_536_000, sameSite: 'lax', httpOnly: true, secure: options.secureCookies });
     }
+    const fullmakt = chooserRequestOf(details);
+    if (fullmakt) return renderFullmakt(reply, details, locale, fullmakt);
     if (consentScopesOf(details).length) return renderConsent(reply, details, locale);
     if (details.prompt.name !== 'login') {
       // Consent is otherwise implicit in ID-porten; the grant is made when the request resumes.
@@ -118,6 +156,17 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const details = await options.provider().interactionDetails(request.raw, reply.raw);
     const locale = localeOf(request, details);
     const body = request.body ?? {};
+    const fullmakt = chooserRequestOf(details);
+    if (fullmakt) {
+      // A chooser without the interaction's token is shown again, unanswered.
+      if (!csrf.matches(details.uid, body.csrf)) return renderFullmakt(reply, details, locale, fullmakt);
+      if (body.action === 'cancel') {
+        return reply.redirect(await finish(details, { error: 'access_denied', error_description: 'The person did not choose whom to represent' }), 303);
+      }
+      const choice = fullmaktChoice(details, fullmakt, body.authorizer);
+      if (!choice) return renderFullmakt(reply, details, locale, fullmakt, true);
+      return reply.redirect(await finish(details, { fullmakt: choice } as InteractionResult), 303);
+    }
     if (consentScopesOf(details).length) {
       // A consent form without the interaction's token is shown again, unanswered.
       if (!csrf.matches(details.uid, body.csrf)) return renderConsent(reply, details, locale);

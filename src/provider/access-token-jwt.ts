@@ -38,6 +38,8 @@ interface StoredAccessToken {
   /** Thumbprint of the DPoP key the token is bound to (RFC 9449). */
   jkt?: string;
   extra?: Record<string, unknown>;
+  /** A fullmakt login's chosen representation (fullmakt.ts). */
+  rar?: unknown[];
 }
 
 /** An access token's handle (what oidc-provider stores it under) for its JWT's jti, and back. */
@@ -75,8 +77,11 @@ export function issueAccessTokensAsJwt(provider: Provider, keys: SigningKeys, se
     const stored = result.payload;
     if (!stored || form.opaque(stored.scope)) return result;
     const { pid: _pid, ...withoutPid } = stored.extra ?? {};
+    const pseudonymous = form.pseudonymous(stored.scope);
     const claims: Record<string, unknown> = {
-      ...(form.pseudonymous(stored.scope) ? withoutPid : stored.extra),
+      ...(pseudonymous ? withoutPid : stored.extra),
+      // Both people of a fullmakt login by pid: a pseudonymous token leaves them to introspection.
+      ...(stored.rar?.length && !pseudonymous ? { authorization_details: stored.rar } : {}),
       ...(stored.accountId ? { sub: secrets.pairwise(stored.clientId, stored.accountId) } : { sub: stored.clientId }),
       client_id: stored.clientId,
       ...(stored.scope ? { scope: stored.scope } : {}),

@@ -25,6 +25,8 @@ import { onBehalfOfClaims, onBehalfOfRegistered } from './onbehalfof.js';
 import { backchannelFetch } from './backchannel.js';
 import { introspectionRefused } from './protocol-events.js';
 import { sessionTtl, ssoIsolationCheck, type SessionLimits } from './sessions.js';
+import { authorizationDetailsClaim, authorizationDetailsHooks, authorizationDetailsParam, carryAuthorizationDetails, CARRIED_PARAM, fullmaktChooserCheck } from './fullmakt.js';
+import { FULLMAKT_TYPE } from '../identity/fullmakt.js';
 import { frontchannelLogout, logoutSource, postLogoutSuccessSource, type LogoutPages } from './logout.js';
 
 export const ROUTES = {
@@ -165,6 +167,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   // (login/interaction-routes.ts); oidc-provider's extra consent round for native apps would only
   // add a redirect, and a headless TestID login of a native app would not answer with its code.
   policy.get('consent')!.checks.remove('native_client_prompt');
+  // A fullmakt request asks whom the person represents, every time (fullmakt.ts).
+  policy.get('consent')!.checks.remove('rar_prompt');
+  policy.get('consent')!.checks.add(fullmaktChooserCheck);
 
   const configuration: Configuration = {
     // Our adapters' consume() also answers whether it consumed (single-use.ts); oidc-provider's
@@ -188,7 +193,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // acr, amr and auth_time come from the login, not the account; listing them under openid puts
     // them in every id_token (profile §4.3).
     // client_onbehalfof and aud_onbehalfof only for a login on behalf of a supplier's customer (src/provider/onbehalfof.ts).
-    claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof'], profile: ['locale'], sid: null } as never,
+    claims: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time', 'client_onbehalfof', 'aud_onbehalfof', 'authorization_details'], profile: ['locale'], sid: null } as never,
     conformIdTokenClaims: false,
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
@@ -218,6 +223,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       login_hint: headlessTestIdLogin(deps.testEnvironment),
       response_mode: responseModeSupported,
       onbehalfof: onBehalfOfRegistered,
+      // A fullmakt login; any client may ask for one (ID-porten has no access control on RAR types).
+      authorization_details: authorizationDetailsParam,
+      [CARRIED_PARAM]: authorizationDetailsParam,
     } as never,
     pkce: {
       // PKCE with S256 for every client, unless it is registered with code_challenge_method none (profile §2.2).
@@ -266,10 +274,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: false },
       requestObjects: { enabled: false },
+      // Off, but its hooks carry a fullmakt login's authorization_details to the tokens (fullmakt.ts).
+      richAuthorizationRequests: authorizationDetailsHooks as never,
       // resource (RFC 8707) is copied into the access token's aud, as ID-porten does (profile §2.1).
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => undefined,
+        defaultResource: async (ctx) => {
+          carryAuthorizationDetails(ctx); // before oidc-provider looks at it (fullmakt.ts)
+          return undefined;
+        },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource, client) => ({
           scope: String(client.scope ?? ''),
@@ -338,8 +351,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
         const grant = ctx.oidc.entities.Grant;
         const locale = (grant as { locale?: string } | undefined)?.locale ?? 'nb';
         // A scope that requires pseudonymous tokens keeps the pid out of the id_token and userinfo (profile §11).
-        const pid = apiScopes.pseudonymous(scope) ? {} : { pid: accountId };
-        return { sub: accountId, ...pid, locale, ...(use === 'id_token' ? onBehalfOfClaims(grant, 'id_token') : {}) };
+        const pseudonymous = apiScopes.pseudonymous(scope);
+        const pid = pseudonymous ? {} : { pid: accountId };
+        // A fullmakt login's representation names both people by pid, so a pseudonymous login leaves it to introspection.
+        const idTokenOnly = use === 'id_token' ? { ...onBehalfOfClaims(grant, 'id_token'), ...(pseudonymous ? {} : authorizationDetailsClaim(ctx)) } : {};
+        return { sub: accountId, ...pid, locale, ...idTokenOnly };
       },
     }),
     loadExistingGrant: (ctx) => loadOrCreateGrant(ctx, (scope) => apiScopes.needingConsent(scope).length > 0) as never,
@@ -380,6 +396,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
     if (typeof body.error === 'string' && !body.error_description) body.error_description = DESCRIPTIONS[body.error] ?? body.error.replace(/_/g, ' ');
     // Report the request_uri lifetime we actually give it (see model-extensions).
     if (ctx.oidc?.route === 'pushed_authorization_request' && ctx.status === 201) body.expires_in = PAR_TTL_SECONDS;
+    if (ctx.oidc?.route === 'token' && ctx.status === 200) {
+      // A fullmakt login's representation names both people by pid: not for a pseudonymous login.
+      // A person who chose to represent themselves: ID-porten answers an empty list (fullmakt.ts).
+      if (apiScopes.pseudonymous(body.scope as string | undefined)) delete body.authorization_details;
+      else if (body.authorization_details === undefined && authorizationDetailsClaim(ctx as KoaContextWithOIDC).authorization_details) body.authorization_details = [];
+    }
     // ID-porten tells how long the refresh token may sit unused (profile §9.2).
     if (ctx.oidc?.route === 'token' && ctx.status === 200 && body.refresh_token) {
       const client = ctx.oidc.client as Client | undefined;
@@ -393,6 +415,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     if (ctx.oidc?.route === 'discovery') {
       body.response_modes_supported = [...RESPONSE_MODES];
       body.scopes_supported = ['openid', 'profile'];
+      body.authorization_details_types_supported = [FULLMAKT_TYPE];
       // The machine grants serve Portvakt's own API (Maskinporten's job at ID-porten), not logins.
       body.grant_types_supported = (body.grant_types_supported as string[]).filter((g) => g !== 'client_credentials' && g !== JWT_BEARER_GRANT);
       // Maskinporten's own document lists its JWT grant; a tool built for it reads this one.

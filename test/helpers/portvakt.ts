@@ -38,6 +38,8 @@ export interface StartOptions {
   clients?: unknown[];
   /** API scopes declared in the same client file. */
   scopes?: unknown[];
+  /** Fullmakt relations declared in the same client file. */
+  fullmakter?: unknown[];
   env?: Record<string, string>;
   /** Join another Portvakt's PostgreSQL schema (a second node of the same installation). */
   schema?: string;
@@ -64,9 +66,10 @@ export async function startPortvakt(options: StartOptions = {}): Promise<TestPor
     ...(redisPrefix ? { REDIS_URL: process.env.REDIS_URL!, PORTVAKT_REDIS_PREFIX: redisPrefix } : {}),
     ...options.env,
   };
-  if (options.clients || options.scopes) {
+  if (options.clients || options.scopes || options.fullmakter) {
     const file = path.join(dataDir, 'clients.json');
-    await fs.writeFile(file, JSON.stringify({ clients: options.clients ?? [], ...(options.scopes ? { scopes: options.scopes } : {}) }));
+    const { scopes, fullmakter } = options;
+    await fs.writeFile(file, JSON.stringify({ clients: options.clients ?? [], ...(scopes ? { scopes } : {}), ...(fullmakter ? { fullmakter } : {}) }));
     env.PORTVAKT_CONFIG = file;
   }
   try {
