@@ -78,11 +78,12 @@ const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD',
 /** A JWT grant's assertion as far as the token endpoint reads it before verifying: its iss (no valid signature). */
 const unsignedGrant = (payload: object) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImZ1enotYXBpLWtleSJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
 const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz-mp', scope: 'idporten:dcr.read' }), unsignedGrant({ iss: 'fuzz-api' }), unsignedGrant({ iss: 42 }), '', '%', '%ZZ', '%00', 'a%00b', '%ED%A0%80', '%C0%AE', 'a'.repeat(5000), '%F0%9F%98%80', '__proto__', 'true', '-1', '1e999', 'https%3A%2F%2Fevil.example%2F',
-  'javascript%3Aalert(1)', encodeURIComponent(REDIRECT), 'idporten-loa-high', 'openid', 'S256', 'code', 'form_post', 'testid%3A28876895937_idporten-loa-high', 'login', 'none', 'nb', 'se'];
+  'javascript%3Aalert(1)', encodeURIComponent(REDIRECT), 'idporten-loa-high', 'openid', 'S256', 'code', 'form_post', 'testid%3A28876895937_idporten-loa-high', 'login', 'none', 'nb', 'se',
+  encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":["arbeid"]}]'), encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":[{}]}]'), encodeURIComponent('[{"type":{"a":1}}]'), '%5B', 'self'];
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree', 'authorization_details', 'portvakt_authorization_details', 'authorizer'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];

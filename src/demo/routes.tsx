@@ -76,12 +76,24 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
       ));
     }
     const amr = Array.isArray(session.claims.amr) ? session.claims.amr.join(', ') : String(session.claims.amr);
+    const represented = representedBy(session.claims);
     return send(reply, locale, t('demo.loggedIn'), (
       <>
         <p>{t('demo.summary', { pid: String(session.claims.pid), acr: String(session.claims.acr), amr })}</p>
+        {represented && <p id="represents">{t('demo.represents', { name: represented.name, pid: represented.pid })}</p>}
         <form method="post" action={`${DEMO_PREFIX}/logout`}>
           <input type="hidden" name="csrf" value={csrf.tokenFor(session.id)} />
           <button type="submit" class="ds-button" data-variant="primary">{t('demo.logout')}</button>
+        </form>
+        {/* ID-porten's fullmakt journey: logged in as oneself, the person asks to represent someone (provider/fullmakt.ts). */}
+        <form method="get" action={`${DEMO_PREFIX}/login`}>
+          <input type="hidden" name="lang" value={locale} />
+          <div class="ds-field">
+            <label class="ds-label" for="demo-roles">{t('demo.fullmakt.roles')}</label>
+            <p id="demo-roles-hint" class="hint">{t('demo.fullmakt.rolesHint')}</p>
+            <input class="ds-input" id="demo-roles" name="roles" type="text" value="arbeid skatt helse" aria-describedby="demo-roles-hint" />
+          </div>
+          <button type="submit" class="ds-button" data-variant="secondary">{t('demo.fullmakt.submit')}</button>
         </form>
         <h2>{t('demo.idToken')}</h2>
         <pre id="id-token-claims">{JSON.stringify(session.claims, null, 2)}</pre>
@@ -91,7 +103,8 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
     ));
   });
 
-  app.get<{ Querystring: { acr?: string; lang?: string; prompt?: string } }>(`${DEMO_PREFIX}/login`, async (request, reply) => {
+  app.get<{ Querystring: { acr?: string; lang?: string; prompt?: string; roles?: string } }>(`${DEMO_PREFIX}/login`, async (request, reply) => {
+    const roles = String(request.query.roles ?? '').split(/[\s,]+/).filter(Boolean);
     const state = crypto.randomBytes(16).toString('base64url');
     const nonce = crypto.randomBytes(16).toString('base64url');
     const verifier = crypto.randomBytes(32).toString('base64url');
@@ -109,6 +122,8 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
       acr_values: ACR_VALUES.find((acr) => acr === request.query.acr) ?? 'idporten-loa-substantial',
       ui_locales: locale,
       ...(request.query.prompt === 'login' ? { prompt: 'login' } : {}),
+      // A fullmakt login for these roles; the provider checks them and says what is wrong.
+      ...(roles.length ? { authorization_details: JSON.stringify([{ type: 'idporten:fullmakt', permission_roles: roles }]) } : {}),
     }).toString();
     reply.setCookie(FLOW_COOKIE, `${state}.${nonce}.${verifier}.${locale}`, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', maxAge: 1800, secure });
     return reply.redirect(url.toString(), 303);
@@ -162,4 +177,11 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
       .type('text/html; charset=utf-8')
       .send('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Logged out</title></head><body></body></html>');
   });
+}
+
+/** Whom the logged-in person represents, from the id_token's authorization_details (a fullmakt login). */
+function representedBy(claims: Record<string, unknown>): { name: string; pid: string } | undefined {
+  const [detail] = Array.isArray(claims.authorization_details) ? claims.authorization_details as Array<{ authorizer?: { name?: unknown; pid?: unknown } }> : [];
+  const authorizer = detail?.authorizer;
+  return typeof authorizer?.name === 'string' && typeof authorizer.pid === 'string' ? { name: authorizer.name, pid: authorizer.pid } : undefined;
 }

@@ -61,4 +61,23 @@ describe.skipIf(!hasChromium)('the fullmakt chooser', () => {
     expect(new URL(page.url()).searchParams.get('error')).toBe('access_denied');
     await context.close();
   });
+
+  it('the demo service walks ID-porten\'s journey: logged in as oneself, "represent someone else", the chooser within SSO, back acting for them', async () => {
+    const page = await (await suite.browser.newContext()).newPage();
+    await page.goto(`${suite.pv.issuer}/demo/login`);
+    await page.locator('#pid').fill(KARI);
+    await page.locator('button[name="action"][value="login"]').click();
+    await page.waitForSelector('#id-token-claims');
+    expect(await page.locator('#represents').count()).toBe(0);
+    await page.getByLabel('Fullmaktsroller').fill('arbeid');
+    await page.getByRole('button', { name: 'Representer noen andre' }).click();
+    // Within SSO: no TestID page, straight to the chooser.
+    await page.getByLabel('Ingrid Bakke').check();
+    await page.locator('button[name="action"][value="represent"]').click();
+    await page.waitForSelector('#represents');
+    expect(await page.locator('#represents').innerText()).toBe(`Du opptrer på vegne av Ingrid Bakke (${INGRID}).`);
+    expect(await page.locator('#id-token-claims').innerText()).toContain('"authorization_details"');
+    await expectAccessible(page);
+    await page.context().close();
+  });
 });
