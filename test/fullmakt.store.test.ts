@@ -154,6 +154,11 @@ describe('fullmakt login', () => {
     expect(own.authorization_details).toBeUndefined();
     expect(own.claims()!.authorization_details).toBeUndefined();
     expect(decodeJwt(own.access_token).authorization_details).toBeUndefined();
+
+    // Support and the organisation see which logins were fullmakt logins, and how they ended (no pids).
+    const authorizations = (await pv.portvakt.events.forClient('nav-tjeneste', { limit: 20 })).filter((e) => e.type === 'authorize').slice(0, 3);
+    expect(authorizations.map((e) => e.detail.fullmakt)).toEqual([undefined, 'self', 'another']);
+    expect(JSON.stringify(authorizations)).not.toContain(NILS);
   });
 
   it('with a scope that requires pseudonymous tokens, the representation (both pids) reaches only the API, by introspection', async () => {

@@ -119,6 +119,12 @@ export function choiceForCode(ctx: KoaContextWithOIDC | undefined): { rar?: Full
   return choice.details.length ? { rar: choice.details } : { [REPRESENTS_SELF]: true };
 }
 
+/** For the authorization's protocol event: a fullmakt login, and whether the person acted for another or themselves (no pids). */
+export function fullmaktOutcome(ctx: KoaContextWithOIDC | undefined): 'another' | 'self' | undefined {
+  const carried = choiceForCode(ctx);
+  return carried.rar ? 'another' : carried[REPRESENTS_SELF] ? 'self' : undefined;
+}
+
 /**
  * oidc-provider's hooks for details already on a code or token (its RAR feature stays off, see
  * above): the access token and introspection give what the code or refresh token carries.

@@ -11,6 +11,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProtocolEvent, ProtocolEventType } from '../registry/events.js';
 import { LOGIN_EVENT, type IsolatedSession, type LoginEvent } from './sessions.js';
 import { FRONTCHANNEL_LOGOUT_EVENT, type FrontchannelLogoutEvent } from './logout.js';
+import { fullmaktOutcome } from './fullmakt.js';
 
 interface OAuthError extends Error {
   error?: string;
@@ -86,6 +87,7 @@ export function recordProtocolEvents(provider: Provider, sink: (event: ProtocolE
       prompt: param(ctx, 'prompt') ?? login?.prompt,
       ui_locales: param(ctx, 'ui_locales'),
       onbehalfof: param(ctx, 'onbehalfof'),
+      fullmakt: fullmaktOutcome(ctx),
       pkce: param(ctx, 'code_challenge') ? param(ctx, 'code_challenge_method') ?? 'plain' : 'none',
     });
     // The client whose login this was hears that another service used it, without learning which.
