@@ -174,6 +174,15 @@ describe('fullmakt login', () => {
     expect((introspected.authorization_details as Array<{ authorizer: { pid: string } }>)[0]!.authorizer.pid).toBe(INGRID);
   });
 
+  it('the TestID picker marks who may act for someone, the declared relations included', async () => {
+    const page = await new CookieBrowser().follow((await authorization()).url, atCallback);
+    const tagged = (name: string) => new RegExp(`${name}<span class="ds-tag"[^>]*>fullmektig</span>`).test(page.body);
+    expect(tagged('Kari Nordmann')).toBe(true);
+    expect(tagged('Sofia Berg')).toBe(true);
+    expect(tagged('Ola Nordmann')).toBe(false);
+    expect(tagged('Ingrid Bakke')).toBe(false);
+  });
+
   it('a pushed request (PAR) carries authorization_details as a plain one does', async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();

@@ -96,6 +96,11 @@ export class FullmaktRegister {
     }
   }
 
+  /** Whether `pid` may act for anyone (the TestID picker marks such persons). */
+  represents(pid: string): boolean {
+    return this.byRepresentative.has(pid);
+  }
+
   /** The relations in which `pid` may act for one of `roles` (logical OR), their permissions cut to those roles. */
   representable(pid: string, roles: readonly string[]): Fullmakt[] {
     const wanted = new Set(roles);

@@ -107,10 +107,18 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     return { details: [{ type: FULLMAKT_TYPE, authorizer: relation.authorizer, permissions: relation.permissions, authorized_representative: relation.authorized_representative }] };
   }
 
+  /** Today's test population, those who may act for someone (fullmakt) marked; made once a day. */
+  let marked: ReturnType<typeof testPersonsOfToday> | undefined;
+  function populationOfToday(): ReturnType<typeof testPersonsOfToday> {
+    const today = testPersonsOfToday();
+    if (marked?.today !== today.today) marked = { today: today.today, persons: today.persons.map((p) => ({ ...p, representative: options.fullmakter.represents(p.pid) })) };
+    return marked;
+  }
+
   async function renderLogin(reply: FastifyReply, details: Details, locale: Locale, state: { pid?: string; error?: MessageKey; acr?: Acr | undefined } = {}) {
     const serviceName = await serviceNameOf(details);
     const levels = levelsFor(requiredOf(details));
-    const population = testPersonsOfToday();
+    const population = populationOfToday();
     const page = (path: string, csrfToken: string) => renderTestIdPage({
       locale,
       action: path,

@@ -17,7 +17,7 @@ export interface TestIdPageProps {
   pid?: string | undefined;
   error?: MessageKey | undefined;
   /** The test population; its rows are rendered once per language and day (ages change daily). */
-  persons: Array<TestPerson & { age: number }>;
+  persons: Array<TestPerson & { age: number; representative?: boolean }>;
   today: string;
   languageHref: (locale: Locale) => string;
 }
@@ -85,13 +85,15 @@ function personTags(person: TestIdPageProps['persons'][number]): MessageKey[] {
   if (person.dNumber) tags.push('login.person.dNumber');
   if (person.age < 18) tags.push('login.person.minor');
   if (person.age >= 80) tags.push('login.person.senior');
+  if (person.representative) tags.push('login.person.representative');
   return tags;
 }
 
 const rowsCache = new Map<string, string>();
 
 function pickerRows(locale: Locale, today: string, persons: TestIdPageProps['persons'], t: Translate): string {
-  const key = `${locale}|${today}`;
+  // Who holds a fullmakt depends on the installation's relations, so it is part of the key.
+  const key = `${locale}|${today}|${persons.filter((p) => p.representative).map((p) => p.pid).join(',')}`;
   let html = rowsCache.get(key);
   if (html === undefined) {
     html = render(

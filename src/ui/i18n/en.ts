@@ -42,6 +42,7 @@ export const en: Catalogue = {
   'login.person.dNumber': 'D-number',
   'login.person.minor': 'under 18',
   'login.person.senior': 'over 80',
+  'login.person.representative': 'holds a power of attorney',
   'login.error.title': 'Please correct this',
   'login.error.format': 'The identity number must have exactly 11 digits.',
   'login.error.checksum': 'The control digits do not match. Check the number for typing errors.',

@@ -41,6 +41,7 @@ export const nb = {
   'login.person.dNumber': 'D-nummer',
   'login.person.minor': 'under 18',
   'login.person.senior': 'over 80',
+  'login.person.representative': 'fullmektig',
   'login.error.title': 'Rett opp dette',
   'login.error.format': 'Fødselsnummeret må ha nøyaktig 11 siffer.',
   'login.error.checksum': 'Kontrollsifrene stemmer ikke. Sjekk om du har skrevet feil.',

@@ -42,6 +42,7 @@ export const nn: Catalogue = {
   'login.person.dNumber': 'D-nummer',
   'login.person.minor': 'under 18',
   'login.person.senior': 'over 80',
+  'login.person.representative': 'fullmektig',
   'login.error.title': 'Rett opp dette',
   'login.error.format': 'Fødselsnummeret må ha nøyaktig 11 siffer.',
   'login.error.checksum': 'Kontrollsifra stemmer ikkje. Sjekk om du har skrive feil.',

@@ -43,6 +43,7 @@ export const se: Catalogue = {
   'login.person.dNumber': 'D-nummir',
   'login.person.minor': 'vuollel 18',
   'login.person.senior': 'badjel 80',
+  'login.person.representative': 'fápmudusdoalli',
   'login.error.title': 'Divvo dán',
   'login.error.format': 'Riegádannummiris galget leat 11 logu.',
   'login.error.checksum': 'Dárkkistanlogut eai heive. Dárkkis leatgo čállán boastut.',
