@@ -4,6 +4,7 @@
 import type { Locale } from '../provider/locale.js';
 import { translator } from '../ui/i18n/index.js';
 import { Layout, renderPage } from '../ui/layout.js';
+import { Decision } from '../ui/decision.js';
 
 export interface ConsentScope {
   name: string;
@@ -38,10 +39,7 @@ export function renderConsentPage(p: ConsentPageProps): string {
       <p>{t('consent.lasts')}</p>
       <form method="post" action={p.action} class="login-form">
         <input type="hidden" name="csrf" value={p.csrf} />
-        <div class="actions">
-          <button type="submit" name="action" value="consent" class="ds-button" data-variant="primary">{t('consent.accept')}</button>
-          <button type="submit" name="action" value="deny" class="ds-button" data-variant="secondary">{t('consent.deny')}</button>
-        </div>
+        <Decision proceed={{ value: 'consent', label: t('consent.accept') }} back={{ value: 'deny', label: t('consent.deny') }} />
       </form>
     </Layout>,
   );

@@ -5,6 +5,7 @@ import type { Locale } from '../provider/locale.js';
 import type { Fullmakt } from '../identity/fullmakt.js';
 import { translator } from '../ui/i18n/index.js';
 import { Layout, renderPage } from '../ui/layout.js';
+import { Decision } from '../ui/decision.js';
 
 /** The value of the chooser's radio button for "myself". */
 export const MYSELF = 'self';
@@ -72,10 +73,7 @@ export function renderFullmaktPage(p: FullmaktPageProps): string {
             <p id="represent-self-hint" class="hint">{t('fullmakt.myselfHint', { pid: p.representative })}</p>
           </div>
         </fieldset>
-        <div class="actions">
-          <button type="submit" name="action" value="represent" class="ds-button" data-variant="primary">{t('fullmakt.continue')}</button>
-          <button type="submit" name="action" value="cancel" class="ds-button" data-variant="secondary">{t('login.cancel')}</button>
-        </div>
+        <Decision proceed={{ value: 'represent', label: t('fullmakt.continue') }} back={{ value: 'cancel', label: t('login.cancel') }} />
       </form>
     </Layout>,
   );

@@ -5,6 +5,7 @@ import { render } from 'preact-render-to-string';
 import { ageOfPid, testPersons, type TestPerson } from '../../identity/test-persons.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { Layout, renderPage } from '../../ui/layout.js';
+import { Decision } from '../../ui/decision.js';
 
 export interface TestIdPageProps {
   locale: Locale;
@@ -59,10 +60,7 @@ export function renderTestIdPage(p: TestIdPageProps): string {
             </div>
           ))}
         </fieldset>
-        <div class="actions">
-          <button type="submit" name="action" value="login" class="ds-button" data-variant="primary">{t('login.submit')}</button>
-          <button type="submit" name="action" value="cancel" class="ds-button" data-variant="secondary" formNoValidate>{t('login.cancel')}</button>
-        </div>
+        <Decision proceed={{ value: 'login', label: t('login.submit') }} back={{ value: 'cancel', label: t('login.cancel') }} backSkipsValidation />
         <section aria-labelledby="picker-title" class="picker">
           <h2 id="picker-title">{t('login.picker')}</h2>
           <div class="table-scroll">
