@@ -290,6 +290,10 @@ describe('fullmakt login', () => {
       expect(answer).toMatchObject({ error: 'invalid_authorization_details', state: flow.state });
       expect(answer.error_description).toMatch(why);
     }
+    // The name Portvakt carries the parameter under inside (provider/fullmakt.ts) is checked the same way.
+    const carried = await authorization({ portvakt_authorization_details: 'not json' });
+    const refused = new URL((await fetch(carried.url, { redirect: 'manual' })).headers.get('location')!);
+    expect(refused.searchParams.get('error')).toBe('invalid_authorization_details');
   });
 
   it('an invalid relation in the client file stops the start, naming it and the field', async () => {

@@ -131,7 +131,6 @@ export function fullmaktOutcome(ctx: KoaContextWithOIDC | undefined): 'another' 
  */
 export const authorizationDetailsHooks = {
   enabled: false,
-  authorizationDetailsForGrantSource: async () => undefined,
   authorizationDetailsForAccessToken: async (_ctx: unknown, _token: unknown, source: { rar?: unknown[] } | undefined) => source?.rar,
   authorizationDetailsForIntrospection: async (_ctx: unknown, token: { rar?: unknown[] }) => token.rar,
 };

@@ -225,7 +225,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       onbehalfof: onBehalfOfRegistered,
       // A fullmakt login; any client may ask for one (ID-porten has no access control on RAR types).
       authorization_details: authorizationDetailsParam,
-      [CARRIED_PARAM]: authorizationDetailsParam,
+      // Listed so that it is kept; checked by authorization_details' validator, just above.
+      [CARRIED_PARAM]: () => undefined,
     } as never,
     pkce: {
       // PKCE with S256 for every client, unless it is registered with code_challenge_method none (profile §2.2).
