@@ -68,7 +68,7 @@ export function fullmaktRequestOf(params: Record<string, unknown> | undefined): 
   return detail ? { permissionRoles: [...new Set(detail.permission_roles ?? [])] } : undefined;
 }
 
-export const fullmaktChoiceOf = (ctx: KoaContextWithOIDC): FullmaktChoice | undefined =>
+const fullmaktChoiceOf = (ctx: KoaContextWithOIDC): FullmaktChoice | undefined =>
   (ctx.oidc.result as { fullmakt?: FullmaktChoice } | undefined)?.fullmakt;
 
 const invalid = (message: string) => new errors.InvalidAuthorizationDetails(message);
