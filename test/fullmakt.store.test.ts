@@ -146,6 +146,11 @@ describe('fullmakt login', () => {
     expect(self.claims()!.authorization_details).toEqual([]);
     expect(self.claims()!.pid).toBe(KARI);
     expect(decodeJwt(self.access_token).authorization_details).toBeUndefined();
+    // … also after a refresh, and the one after it (a rotated refresh token keeps it).
+    const selfRefreshed = await oidc.refreshTokenGrant(config, self.refresh_token!);
+    expect(selfRefreshed.authorization_details).toEqual([]);
+    expect(selfRefreshed.claims()!.authorization_details).toEqual([]);
+    expect((await oidc.refreshTokenGrant(config, selfRefreshed.refresh_token!)).authorization_details).toEqual([]);
 
     // The SSO session was never turned into an on-behalf-of session.
     const plain = await authorization();

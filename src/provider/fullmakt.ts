@@ -105,7 +105,7 @@ export function authorizationDetailsParam(ctx: KoaContextWithOIDC): void {
   if (details.filter((d: { type?: unknown }) => d.type === FULLMAKT_TYPE).length > 1) throw invalid(`authorization_details may hold one ${FULLMAKT_TYPE} request`);
 }
 
-/** Codes of a person who chose themselves: the token response and id_token then say `[]`. */
+/** Codes (and their refresh tokens) of a person who chose themselves: the token response and id_token then say `[]`. */
 export const REPRESENTS_SELF = 'representsSelf';
 
 /**
@@ -117,6 +117,16 @@ export function choiceForCode(ctx: KoaContextWithOIDC | undefined): { rar?: Full
   const choice = fullmaktChoiceOf(ctx);
   if (!choice) return {};
   return choice.details.length ? { rar: choice.details } : { [REPRESENTS_SELF]: true };
+}
+
+/**
+ * What a refresh token made now carries over of "myself": from the code it is made for, or from the
+ * refresh token it replaces (oidc-provider copies `rar`, not our mark; model-extensions.ts).
+ */
+export function selfMarkCarried(ctx: KoaContextWithOIDC | undefined): { [REPRESENTS_SELF]?: true } {
+  const entities = ctx?.oidc?.entities as Record<string, { [REPRESENTS_SELF]?: boolean } | undefined> | undefined;
+  const from = entities?.AuthorizationCode ?? entities?.RotatedRefreshToken;
+  return from?.[REPRESENTS_SELF] ? { [REPRESENTS_SELF]: true } : {};
 }
 
 /** For the authorization's protocol event: a fullmakt login, and whether the person acted for another or themselves (no pids). */

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
-import { choiceForCode, REPRESENTS_SELF } from './fullmakt.js';
+import { choiceForCode, REPRESENTS_SELF, selfMarkCarried } from './fullmakt.js';
 
 /** ID-porten's request_uri lives 120 s (profile §2.6); oidc-provider fixes 60 s. */
 export const PAR_TTL_SECONDS = 120;
@@ -43,8 +43,9 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   keepField(provider.Grant, 'locale');
   // … and the supplier's customer a login was for, for the onbehalfof claims (onbehalfof.ts).
   keepField(provider.Grant, 'onbehalfof');
-  // A code remembers that its person chose to represent themselves in a fullmakt login (fullmakt.ts).
+  // A code, and its refresh tokens, remember that the person chose to represent themselves in a fullmakt login (fullmakt.ts).
   keepField(provider.AuthorizationCode, REPRESENTS_SELF);
+  keepField(provider.RefreshToken, REPRESENTS_SELF);
   // A session remembers whether its login belongs to an sso_disabled client (sessions.ts).
   keepField(provider.Session, 'isolatedFor');
   // … and for which client it was made, so a reuse by SSO can be told to that client (verification tests).
@@ -57,6 +58,13 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   code.save = function (this: object, ...args: never[]) {
     Object.assign(this, choiceForCode(Provider.ctx as never));
     return saveCode.apply(this, args);
+  } as never;
+
+  const refreshToken = provider.RefreshToken.prototype as unknown as Proto;
+  const saveRefreshToken = refreshToken.save!;
+  refreshToken.save = function (this: object, ...args: never[]) {
+    Object.assign(this, selfMarkCarried(Provider.ctx as never));
+    return saveRefreshToken.apply(this, args);
   } as never;
 
   const par = provider.PushedAuthorizationRequest.prototype as unknown as Proto;
