@@ -349,13 +349,13 @@ describe('API scopes in the portal', () => {
     const page = await browser.request(`${pv.issuer}/portal/clients/${clientId}`);
     const lines = /<textarea id="scopes" name="scope_lines"[^>]*>([^<]*)<\/textarea>/.exec(page.body)![1]!;
     expect(lines).toBe('openid\nprofile\nkrr:user/kontaktinformasjon.read');
-    const version = formField(page.body, 'version')!.replace(/&quot;/g, '"');
+    const version = formField(page.body, 'version')!;
     const saved = await browser.post(`${pv.issuer}/portal/clients/${clientId}`, { ...form, version, client_name: 'Nytt navn', scope_lines: lines });
     expect(saved.status).toBe(303);
     expect(await pv.portvakt.integrations.get('all', clientId)).toMatchObject({ client_name: 'Nytt navn', scopes: ['openid', 'profile', 'krr:user/kontaktinformasjon.read'] });
 
     const again = await browser.request(`${pv.issuer}/portal/clients/${clientId}`);
-    const refused = await browser.post(`${pv.issuer}/portal/clients/${clientId}`, { ...form, version: formField(again.body, 'version')!.replace(/&quot;/g, '"'), scope_lines: 'openid nav:sykepenger.read' });
+    const refused = await browser.post(`${pv.issuer}/portal/clients/${clientId}`, { ...form, version: formField(again.body, 'version')!, scope_lines: 'openid nav:sykepenger.read' });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatch(/id="scopes-error"[^>]*>[^<]*nav:sykepenger.read[^<]*not open to organisation 312000008/);
     expect((await pv.portvakt.integrations.get('all', clientId)).scopes).toEqual(['openid', 'profile', 'krr:user/kontaktinformasjon.read']);
@@ -387,6 +387,27 @@ describe('scope pages in the portal', () => {
     const forged = await owner.browser.post(page, { csrf: 'forged', description: 'Forfalsket', active: 'yes' });
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect((await pv.portvakt.apiScopes.find(name))?.description).toBe('Les sykepengesøknader');
+  });
+
+  it('a save made on a scope someone changed since is refused (409) and shows what is there now, as the API\'s If-Match', async () => {
+    const name = 'nav:sykepenger.read';
+    const page = `${pv.issuer}/portal/scopes?scope=${encodeURIComponent(name)}`;
+    await pv.portvakt.organisations.upsert({ orgno: OWNER, name: 'NAV' });
+    await pv.portvakt.organisations.grant(testPersons[3]!.pid, 'integration_admin', OWNER);
+    const [first, second] = [await portalLogin(pv.issuer, testPersons[3]!.pid), await portalLogin(pv.issuer, testPersons[3]!.pid)];
+    const opened = await Promise.all([first.browser.request(page), second.browser.request(page)]);
+    const form = (i: number, description: string) => ({ csrf: [first, second][i]!.csrf, version: formField(opened[i]!.body, 'version')!, description, at_max_age: '60', active: 'yes' });
+    expect(form(0, '').version).toBeTruthy();
+    expect((await first.browser.post(page, form(0, 'Les sykepengesøknader (første)'))).status).toBe(303);
+    const late = await second.browser.post(page, form(1, 'Les sykepengesøknader (andre)'));
+    expect(late.status).toBe(409);
+    expect(late.body).toContain('Noen andre endret scopet mens du redigerte det.');
+    expect(late.body).toContain('Les sykepengesøknader (første)');
+    expect((await pv.portvakt.apiScopes.find(name))?.description).toBe('Les sykepengesøknader (første)');
+    // Made again on what is there now, it is saved.
+    expect((await second.browser.post(page, { ...form(1, 'Les sykepengesøknader (andre)'), version: formField(late.body, 'version')! })).status).toBe(303);
+    expect((await pv.portvakt.apiScopes.find(name))?.description).toBe('Les sykepengesøknader (andre)');
+    await pv.portvakt.apiScopes.change('all', name, { ...(await pv.portvakt.apiScopes.find(name))!, description: 'Les sykepengesøknader' }, { kind: 'cli', id: 'test' });
   });
 });
 

@@ -160,7 +160,7 @@ describe('two people (or a person and a script) changing one integration', () =>
     const { integration } = await pv.portvakt.integrations.create('all', ORG_A, { client_name: 'Felles', redirect_uris: ['http://localhost:3000/cb'] }, { kind: 'cli', id: 'test' });
     const url = `${pv.issuer}/portal/clients/${integration.client_id}`;
     const opened = await admin.request(url);
-    const form = (html: string, clientName: string) => ({ csrf: formField(html, 'csrf')!, version: formField(html, 'version')!.replace(/&quot;/g, '"'), client_name: clientName, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:3000/cb', post_logout_redirect_uris: '' });
+    const form = (html: string, clientName: string) => ({ csrf: formField(html, 'csrf')!, version: formField(html, 'version')!, client_name: clientName, application_type: 'web', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: 'http://localhost:3000/cb', post_logout_redirect_uris: '' });
     expect(formField(opened.body, 'version')).toBeTruthy();
 
     // Meanwhile a script changes it through the API's domain.
@@ -190,7 +190,7 @@ describe('an API client (integration_type maskinporten) in the portal', () => {
     expect(page.body).toMatch(/name="scopes" value="idporten:dcr.modify" checked/);
     expect(page.body).toContain('Denne er registrert for client credentials'); // not told to send a JWT grant it cannot use
     const field = (name: string) => formField(page.body, name);
-    const body = new URLSearchParams({ csrf: field('csrf')!, version: field('version')!.replace(/&quot;/g, '"'), client_name: 'Ny robot' });
+    const body = new URLSearchParams({ csrf: field('csrf')!, version: field('version')!, client_name: 'Ny robot' });
     body.append('scopes', 'idporten:dcr.read');
     body.append('scopes', 'idporten:dcr.write');
     body.append('scopes', 'openid'); // no box offers it: dropped

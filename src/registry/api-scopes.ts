@@ -262,7 +262,7 @@ export class ScopeChangedError extends DomainError {
 }
 
 /** A scope's version, as the API's ETag says it (the same form as an integration's). */
-const scopeVersion = (scope: Pick<ApiScope, 'last_updated'>): string => versionOf({ last_updated: scope.last_updated ?? '' });
+export const scopeVersion = (scope: Pick<ApiScope, 'last_updated'>): string => versionOf({ last_updated: scope.last_updated ?? '' });
 
 /** An organisation's access to a scope (ID-porten's scope ACL). */
 export interface ScopeAccess {

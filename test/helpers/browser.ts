@@ -57,8 +57,10 @@ export class CookieBrowser {
   }
 }
 
+/** A form field's value as a browser would send it (HTML character references decoded). */
 export function formField(html: string, name: string): string | undefined {
-  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  return value?.replace(/&(quot|amp|lt|gt|#39);/g, (_, entity: string) => ({ quot: '"', amp: '&', lt: '<', gt: '>', '#39': "'" })[entity]!);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import type { Locale } from '../../provider/locale.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { renderPage } from '../../ui/layout.js';
-import type { ApiScope, ScopeAccess } from '../../registry/api-scopes.js';
+import { scopeVersion, type ApiScope, type ScopeAccess } from '../../registry/api-scopes.js';
 import type { Organisation } from '../../registry/organisations.js';
 import { ErrorSummary, fieldAria, Frame, HelpedField, PORTAL_PREFIX, RemovableList, ScrollingTable } from './pages.js';
 
@@ -144,6 +144,8 @@ export function newScopePage(p: Person & { org: Organisation; prefixes: string[]
 
 export function scopePage(p: Person & {
   scope: ApiScope; org: Organisation | undefined; values: ScopeFormValues; access: ScopeAccess[]; error?: FieldError; accessError?: string | undefined;
+  /** Someone else saved the scope after this person opened it: the form now shows what is there. */
+  changedMeanwhile?: boolean;
 }): string {
   const t = translator(p.locale);
   const action = scopeUrl(p.scope.name);
@@ -153,8 +155,11 @@ export function scopePage(p: Person & {
       <p>{p.org ? `${p.org.name} (${p.org.orgno})` : p.scope.owner_orgno} · {t(p.scope.active ? 'portal.status.active' : 'portal.status.inactive')}</p>
       <p class="hint">{t('portal.scopes.use', { name: p.scope.name })}</p>
       <ErrorSummary t={t} error={p.error} />
+      {p.changedMeanwhile && <div class="ds-alert" data-color="warning" role="alert"><p>{t('portal.scopes.changedMeanwhile')}</p></div>}
       <form method="post" action={action} class="portal-form">
         <input type="hidden" name="csrf" value={p.csrf} />
+        {/* The version this form shows: a save made on an older one is refused (as the API's If-Match). */}
+        <input type="hidden" name="version" value={scopeVersion(p.scope)} />
         <ScopeFields t={t} values={p.values} error={p.error} prefixes={undefined} />
         <div class="actions"><button type="submit" class="ds-button" data-variant="primary">{t('portal.save')}</button></div>
       </form>

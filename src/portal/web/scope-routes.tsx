@@ -3,7 +3,7 @@
 // organisation a prefix. A scope's name may hold '/', so it travels as ?scope=, as in the API.
 // Every form carries the session's CSRF token (checked by `person`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiScopeValidationError, ScopeNotFoundError, type ApiScope, type ApiScopes } from '../../registry/api-scopes.js';
+import { ApiScopeValidationError, ScopeChangedError, ScopeNotFoundError, type ApiScope, type ApiScopes } from '../../registry/api-scopes.js';
 import { DomainError } from '../../registry/errors.js';
 import { ForbiddenError, type Access } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
@@ -85,7 +85,7 @@ const scopeName = (query: { scope?: unknown }) => {
 export function scopeRoutes<P extends Person>(app: FastifyInstance, o: ScopeRouteOptions<P>): void {
   const { apiScopes } = o;
 
-  const page = async (p: P, scope: ApiScope, values = valuesOf(scope), errors: { error?: { field: string; message: string }; accessError?: string } = {}) => {
+  const page = async (p: P, scope: ApiScope, values = valuesOf(scope), errors: { error?: { field: string; message: string }; accessError?: string; changedMeanwhile?: boolean } = {}) => {
     const org = scope.owner_orgno ? await o.orgFor(p, scope.owner_orgno).catch(() => undefined) : undefined;
     return scopePage({ ...o.frame(p), scope, org, values, access: await apiScopes.accessList(p.access, scope.name), ...errors });
   };
@@ -125,11 +125,15 @@ export function scopeRoutes<P extends Person>(app: FastifyInstance, o: ScopeRout
     if (!p) return reply;
     const before = await apiScopes.owned(p.access, scopeName(request.query));
     const values = { ...formValues(request.body), prefix: before.prefix, subscope: before.subscope };
+    // The version the person edited (a form from before versions were sent has none: saved as before).
+    const edited = typeof request.body?.version === 'string' && request.body.version ? request.body.version : undefined;
     try {
       // What the form does not show (visibility, allowed types, …) stays as it is.
-      await apiScopes.change(p.access, before.name, { ...before, ...toInput(values), active: values.active }, p.actor);
+      await apiScopes.change(p.access, before.name, { ...before, ...toInput(values), active: values.active }, p.actor, edited);
       return reply.redirect(scopeUrl(before.name), 303);
     } catch (err) {
+      // Someone else saved first: show what is there now, and let the person make the change again.
+      if (err instanceof ScopeChangedError) return o.html(reply, await page(p, await apiScopes.owned(p.access, before.name), undefined, { changedMeanwhile: true }), 409);
       const error = fieldError(err);
       if (!error) throw err;
       return o.html(reply, await page(p, before, values, { error }), 400);

@@ -225,6 +225,7 @@ export const en: Catalogue = {
   'portal.scopes.assign': 'Give prefix',
   'portal.scopes.intro': 'An API scope lets services with access ask for tokens to your API. Its name cannot be changed later.',
   'portal.scopes.use': 'Integrations with access ask for {name} in the scope parameter at login, and get it in the access token.',
+  'portal.scopes.changedMeanwhile': 'Someone else changed the scope while you were editing it. Here it is as it is now: make your change again.',
   'portal.scopes.access': 'Organisations with access',
   'portal.scopes.accessAll': 'The scope is open to all; the organisations below have been given access as well.',
   'portal.scopes.accessHelp': 'Only your organisation and the organisations below may register the scope on their integrations.',

@@ -224,6 +224,7 @@ export const nb = {
   'portal.scopes.assign': 'Gi prefiks',
   'portal.scopes.intro': 'Et API-scope gir tjenester som har tilgang, lov til å be om tokens til API-et deres. Navnet kan ikke endres senere.',
   'portal.scopes.use': 'Integrasjoner med tilgang ber om {name} i scope-parameteren ved innlogging, og får det i access token.',
+  'portal.scopes.changedMeanwhile': 'Noen andre endret scopet mens du redigerte det. Her er det slik det er nå: gjør endringen din på nytt.',
   'portal.scopes.access': 'Virksomheter med tilgang',
   'portal.scopes.accessAll': 'Scopet er åpent for alle; virksomhetene under har i tillegg fått tilgang.',
   'portal.scopes.accessHelp': 'Bare virksomheten selv og virksomhetene under kan registrere scopet på integrasjonene sine.',

@@ -225,6 +225,7 @@ export const nn: Catalogue = {
   'portal.scopes.assign': 'Gi prefiks',
   'portal.scopes.intro': 'Eit API-scope gir tenester som har tilgang, lov til å be om token til API-et dykkar. Namnet kan ikkje endrast seinare.',
   'portal.scopes.use': 'Integrasjonar med tilgang ber om {name} i scope-parameteren ved innlogging, og får det i access token.',
+  'portal.scopes.changedMeanwhile': 'Nokon andre endra scopet medan du redigerte det. Her er det slik det er no: gjer endringa di på nytt.',
   'portal.scopes.access': 'Verksemder med tilgang',
   'portal.scopes.accessAll': 'Scopet er ope for alle; verksemdene under har i tillegg fått tilgang.',
   'portal.scopes.accessHelp': 'Berre verksemda sjølv og verksemdene under kan registrere scopet på integrasjonane sine.',

@@ -226,6 +226,7 @@ export const se: Catalogue = {
   'portal.scopes.assign': 'Atte prefiksa',
   'portal.scopes.intro': 'API-scope addá bálvalusaide main lea beassan lobi bivdit tokeniid din API:ii. Nama ii sáhte rievdadit maŋŋel.',
   'portal.scopes.use': 'Integrašuvnnat main lea beassan bivdet {name} scope-parameteris sisačáliheamis, ja ožžot dan access tokenis.',
+  'portal.scopes.changedMeanwhile': 'Muhtun eará rievdadii scope dan botta go don rievdadit dan. Dás lea dat nugo dat lea dál: dagat rievdadusat ođđasit.',
   'portal.scopes.access': 'Organisašuvnnat main lea beassan',
   'portal.scopes.accessAll': 'Scope lea rabas buohkaide; vuolábeale organisašuvnnat leat lassin ožžon beassama.',
   'portal.scopes.accessHelp': 'Dušše din organisašuvdna ja vuolábeale organisašuvnnat sáhttet registreret scope integrašuvnnaideaset.',
