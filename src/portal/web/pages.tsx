@@ -130,10 +130,6 @@ function EventTable({ t, events, clientId, failuresOnly }: { t: Translate; event
 }
 
 /**
- * A table that scrolls sideways on a narrow screen, in a region that a keyboard can reach (it may
- * have no links of its own to reach it by) and that a screen reader names by its heading.
- */
-/**
  * What a form got wrong, at its top, linking to the field (`anchor`, the control's id: by default
  * the error's field up to its first `.` or `[`, so `redirect_uris[0]` links to `redirect_uris`).
  */
@@ -170,6 +166,10 @@ export function HelpedField({ name, label, help, error, control }: {
 /** aria-describedby and aria-invalid of a control in a HelpedField. */
 export const fieldAria = (describedBy: string, invalid: boolean) => ({ 'aria-describedby': describedBy, 'aria-invalid': invalid ? 'true' as const : undefined });
 
+/**
+ * A table that scrolls sideways on a narrow screen, in a region that a keyboard can reach (it may
+ * have no links of its own to reach it by) and that a screen reader names by its heading.
+ */
 export function ScrollingTable({ labelledBy, describedBy, id, class: className, columns, children }: {
   labelledBy: string; describedBy?: string; id?: string; class?: string; columns: ComponentChildren[]; children: ComponentChildren;
 }) {
