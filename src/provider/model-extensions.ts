@@ -53,24 +53,23 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
 
   // A fullmakt login's choice goes into its code, from where oidc-provider carries it (as `rar`) to
   // the refresh and access tokens; its own RAR feature would also bind them to a resource (fullmakt.ts).
-  const code = provider.AuthorizationCode.prototype as unknown as Proto;
-  const saveCode = code.save!;
-  code.save = function (this: object, ...args: never[]) {
-    Object.assign(this, choiceForCode(Provider.ctx as never));
-    return saveCode.apply(this, args);
-  } as never;
-
-  const refreshToken = provider.RefreshToken.prototype as unknown as Proto;
-  const saveRefreshToken = refreshToken.save!;
-  refreshToken.save = function (this: object, ...args: never[]) {
-    Object.assign(this, selfMarkCarried(Provider.ctx as never));
-    return saveRefreshToken.apply(this, args);
-  } as never;
+  addBeforeSave(provider.AuthorizationCode, choiceForCode);
+  addBeforeSave(provider.RefreshToken, selfMarkCarried);
 
   const par = provider.PushedAuthorizationRequest.prototype as unknown as Proto;
   const save = par.save!;
   par.save = function (this: unknown) {
     return save.call(this, PAR_TTL_SECONDS as never);
+  } as never;
+}
+
+/** Sets fields of a model, read from the request being served, each time one is saved. */
+function addBeforeSave(model: { prototype: unknown }, fieldsFrom: (ctx: never) => object): void {
+  const proto = model.prototype as Proto;
+  const save = proto.save!;
+  proto.save = function (this: object, ...args: never[]) {
+    Object.assign(this, fieldsFrom(Provider.ctx as never));
+    return save.apply(this, args);
   } as never;
 }
 
