@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPidError, parsePid, syntheticPid, withControlDigits } from '../src/identity/pid.js';
+import { InvalidPidError, parsePid, syntheticPid, syntheticPidProblem, withControlDigits } from '../src/identity/pid.js';
 import { testPersons } from '../src/identity/test-persons.js';
-import { parseTestIdHint, testIdPidProblem } from '../src/provider/testid-hint.js';
+import { parseTestIdHint } from '../src/provider/testid-hint.js';
 
 describe('national identity numbers', () => {
   it('parses the synthetic numbers ID-porten documents', () => {
@@ -54,8 +54,8 @@ describe('national identity numbers', () => {
 
 describe('TestID accepts only synthetic numbers', () => {
   it('accepts a synthetic number and refuses a real-format one', () => {
-    expect(testIdPidProblem('28876895937')).toBeUndefined();
-    expect(testIdPidProblem('59125502061')).toMatch(/synthetic/);
+    expect(syntheticPidProblem('28876895937')).toBeUndefined();
+    expect(syntheticPidProblem('59125502061')).toMatch(/synthetic/);
   });
 
   it.each([

@@ -5,7 +5,7 @@
 // meet exactly the relations they need. Every number is synthetic.
 import { Type, type Static } from '@sinclair/typebox';
 import { firstSchemaProblem } from '../registry/input-checks.js';
-import { InvalidPidError, parsePid } from './pid.js';
+import { syntheticPidProblem } from './pid.js';
 import { testPersons } from './test-persons.js';
 
 /** The authorization_details type that asks for a fullmakt login (profile §11, RAR). */
@@ -16,11 +16,14 @@ const Party = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
 }, { additionalProperties: false });
 
+/** An owner or a role of a permission (also what a service may name in permission_roles). */
+export const PERMISSION_NAME = '^[A-Za-z0-9_.-]{1,100}$';
+
 const Permission = Type.Object({
   /** Who the permission is for, e.g. `nav`. */
-  owner: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }),
+  owner: Type.String({ pattern: PERMISSION_NAME }),
   /** The area, e.g. `arbeid`: what a service asks for in permission_roles. */
-  role: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }),
+  role: Type.String({ pattern: PERMISSION_NAME }),
 }, { additionalProperties: false });
 
 /** One relation, in the field names of ID-porten's answer (authorization_details). */
@@ -67,13 +70,10 @@ export function validateFullmakt(input: unknown): { fullmakt: Fullmakt } | { err
   const problem = firstSchemaProblem(FullmaktSchema, input);
   if (problem) return { error: `${problem.field}: ${problem.detail}` };
   const fullmakt = input as Fullmakt;
+  // Relations are for people who log in with TestID, whose numbers are synthetic.
   for (const side of ['authorizer', 'authorized_representative'] as const) {
-    try {
-      if (!parsePid(fullmakt[side].pid).synthetic) return { error: `${side}.pid: ${fullmakt[side].pid} is not a synthetic number (80 added to the month); relations are for test persons only` };
-    } catch (err) {
-      if (err instanceof InvalidPidError) return { error: `${side}.pid: ${err.message}` };
-      throw err;
-    }
+    const pidProblem = syntheticPidProblem(fullmakt[side].pid);
+    if (pidProblem) return { error: `${side}.pid: ${pidProblem}` };
   }
   if (fullmakt.authorizer.pid === fullmakt.authorized_representative.pid) return { error: 'authorizer and authorized_representative are the same person' };
   return { fullmakt };

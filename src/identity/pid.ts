@@ -106,3 +106,14 @@ export function syntheticPid(birth: { year: number; month: number; day: number }
   }
   throw new RangeError('no synthetic number left for that date');
 }
+
+/** Why a number cannot be used with TestID, or undefined if it can. Only synthetic numbers may be used. */
+export function syntheticPidProblem(pid: string): string | undefined {
+  try {
+    if (!parsePid(pid).synthetic) return 'TestID accepts only synthetic test numbers (80 added to the month)';
+    return undefined;
+  } catch (err) {
+    if (err instanceof InvalidPidError) return err.message;
+    throw err;
+  }
+}

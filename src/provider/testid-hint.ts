@@ -1,6 +1,6 @@
 // Headless TestID login for automated tests (profile §9.2): login_hint=testid:<pid>_<acr>.
 import { isAcr, type Acr } from './acr.js';
-import { InvalidPidError, parsePid } from '../identity/pid.js';
+import { syntheticPidProblem } from '../identity/pid.js';
 
 export type TestIdHint = { pid: string; acr: Acr } | { error: string };
 
@@ -9,21 +9,11 @@ export function parseTestIdHint(hint: string): TestIdHint {
   if (!match) return { error: 'expected testid:<11-digit synthetic pid>_<acr>, e.g. testid:28876895937_idporten-loa-substantial' };
   const [, pid, acr] = match as unknown as [string, string, string];
   if (!isAcr(acr)) return { error: `unknown level "${acr}"; use idporten-loa-substantial or idporten-loa-high` };
-  const problem = testIdPidProblem(pid);
+  const problem = syntheticPidProblem(pid);
   if (problem) return { error: problem };
   return { pid, acr };
 }
 
-/** Why a number cannot be used with TestID, or undefined if it can. Only synthetic numbers may be used. */
-export function testIdPidProblem(pid: string): string | undefined {
-  try {
-    if (!parsePid(pid).synthetic) return 'TestID accepts only synthetic test numbers (80 added to the month)';
-    return undefined;
-  } catch (err) {
-    if (err instanceof InvalidPidError) return err.message;
-    throw err;
-  }
-}
 
 interface SessionLike {
   accountId?: string;

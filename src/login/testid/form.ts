@@ -1,7 +1,6 @@
 // What a submitted TestID form means: cancel, a login, or a number to correct.
 import { ACR_VALUES, type Acr } from '../../provider/acr.js';
-import { testIdPidProblem } from '../../provider/testid-hint.js';
-import { InvalidPidError, parsePid } from '../../identity/pid.js';
+import { InvalidPidError, parsePid, syntheticPidProblem } from '../../identity/pid.js';
 import type { MessageKey } from '../../ui/i18n/index.js';
 
 export type TestIdSubmission =
@@ -32,5 +31,5 @@ function pidProblem(pid: string): MessageKey | undefined {
     if (err instanceof InvalidPidError) return `login.error.${err.problem}`;
     throw err;
   }
-  return testIdPidProblem(pid) ? 'login.error.notSynthetic' : undefined;
+  return syntheticPidProblem(pid) ? 'login.error.notSynthetic' : undefined;
 }
