@@ -13,6 +13,7 @@ import { chooseLocale, isLocale, LOCALES, type Locale } from '../provider/locale
 import { translator } from '../ui/i18n/index.js';
 import { Layout, renderPage } from '../ui/layout.js';
 import { DemoSessions } from './sessions.js';
+import { FULLMAKT_TYPE } from '../identity/fullmakt.js';
 
 export const DEMO_PREFIX = '/demo';
 export const DEMO_CLIENT_ID = 'portvakt-demo';
@@ -123,7 +124,7 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
       ui_locales: locale,
       ...(request.query.prompt === 'login' ? { prompt: 'login' } : {}),
       // A fullmakt login for these roles; the provider checks them and says what is wrong.
-      ...(roles.length ? { authorization_details: JSON.stringify([{ type: 'idporten:fullmakt', permission_roles: roles }]) } : {}),
+      ...(roles.length ? { authorization_details: JSON.stringify([{ type: FULLMAKT_TYPE, permission_roles: roles }]) } : {}),
     }).toString();
     reply.setCookie(FLOW_COOKIE, `${state}.${nonce}.${verifier}.${locale}`, { path: DEMO_PREFIX, httpOnly: true, sameSite: 'lax', maxAge: 1800, secure });
     return reply.redirect(url.toString(), 303);

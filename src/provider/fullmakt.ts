@@ -19,7 +19,7 @@
 // interaction keep it): resourceIndicators.defaultResource, which oidc-provider asks just before the
 // check, moves it, and the authorization_details validator moves it where that hook is not asked.
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { FULLMAKT_TYPE, type FullmaktParty, type FullmaktPermission } from '../identity/fullmakt.js';
+import { FULLMAKT_TYPE, PERMISSION_NAME, type FullmaktParty, type FullmaktPermission } from '../identity/fullmakt.js';
 
 /** What a service asked for: the roles, any of which lets the person choose someone (logical OR). */
 export interface FullmaktRequest {
@@ -39,7 +39,7 @@ export interface FullmaktChoice {
   details: FullmaktDetail[];
 }
 
-const ROLE = /^[A-Za-z0-9_.-]{1,100}$/;
+const ROLE = new RegExp(PERMISSION_NAME);
 const MAX_ROLES = 50;
 
 /** Where a request's authorization_details travel through oidc-provider (see the top of this file). */
