@@ -28,8 +28,10 @@ import { SESSION_MODEL, sessionAdapter } from './provider/session-store.js';
 import { bindToEnvironment } from './store/environment-binding.js';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeys } from './provider/keys.js';
 import { announceKeyChange, CHECK_INTERVAL_MS, watchSigningKeys } from './provider/key-watch.js';
-import { EPHEMERAL_MODELS, MemoryAdapter, SqlAdapter, deleteExpiredPayloads, type AdapterFactory } from './provider/adapters.js';
+import { EPHEMERAL_MODELS, MemoryAdapter, PERSON_INDEXED_MODELS, SqlAdapter, deleteExpiredPayloads, namingOwnGrant, type AdapterFactory } from './provider/adapters.js';
 import { createProvider } from './provider/profile.js';
+import { createAuthorizations } from './provider/authorizations.js';
+import { authorizationsApi } from './provider/authorizations-api.js';
 import { WriteBehindStore } from './provider/write-behind.js';
 import { RedisAdapter } from './provider/redis-adapter.js';
 import { storingDigests } from './provider/token-digests.js';
@@ -245,6 +247,8 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     const backChannel = providerBackChannel(config.issuer, () => localAddress(listening.server.address()));
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, productionRequests, apiScopes, issuer: config.issuer });
+    const authorizations = createAuthorizations({ provider: boundProvider, clients, apiScopes: currentScopes, events });
+    await server.register(authorizationsApi, { provider: boundProvider, clients, authorizations });
     await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, apiScopes, testPortalUrl: config.testPortalUrl, productionPortalUrl: config.productionPortalUrl, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
@@ -265,8 +269,12 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (!ephemeral.has(name)) ephemeral.set(name, new MemoryAdapter());
       return ephemeral.get(name)!;
     };
-    // A destroyed session stays destroyed (session-store.ts).
-    const adapter: AdapterFactory = (name) => (name === SESSION_MODEL ? sessionAdapter(stored(name)) : stored(name));
+    // A destroyed session stays destroyed (session-store.ts); a grant names itself, so it can be
+    // listed by person and withdrawn (adapters.ts).
+    const adapter: AdapterFactory = (name) => {
+      if (name === SESSION_MODEL) return sessionAdapter(stored(name));
+      return PERSON_INDEXED_MODELS.has(name) ? namingOwnGrant(stored(name)) : stored(name);
+    };
 
     warn = (err, lost) => {
       metrics.protocolEventsLost(lost);

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'fuzz-api-key', alg: 'RS256', use: 'sig' };
   const apiClient = {
     client_id: 'fuzz-api', integration_type: 'maskinporten', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'],
-    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write', 'idporten:scopes.read', 'idporten:scopes.write'], client_orgno: ORG, jwks: { keys: [jwk] },
+    scopes: ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write', 'idporten:scopes.read', 'idporten:scopes.write', 'idporten:authorizations'], client_orgno: ORG, jwks: { keys: [jwk] },
   };
   // A machine client of Maskinporten's JWT grant, whose token requests name no client but in the JWT.
   const jwtGrantClient = { ...apiClient, client_id: 'fuzz-mp', grant_types: [JWT_BEARER_GRANT] };
@@ -72,6 +72,7 @@ const paths = (id: () => string) => [
   `/portal/clients/${id()}`, `/portal/clients/${id()}/verification`, `/portal/clients/${id()}/verification/${id()}`, `/portal/clients/${id()}/keys`, `/portal/clients/${id()}/keys/remove`, `/portal/clients/${id()}/secret`, `/portal/clients/${id()}/active`,
   '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/verification/${id()}`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/production-requests', `/api/v1/production-requests/${id()}`, `/api/v1/production-requests/${id()}/withdraw`, `/api/v1/production-requests/${id()}/credentials`, '/api/v1/openapi.json',
   '/api/v1/scopes', `/api/v1/scopes?scope=${id()}`, '/api/v1/scopes/all', `/api/v1/scopes/access?scope=${id()}`, '/api/v1/scopes/access/all', `/api/v1/scopes/access/${id()}?scope=test%3Aapi`, '/api/v1/prefix',
+  '/authorizations/clients/authorizations', '/authorizations/api-provider/authorizations', `/authorizations/authorizations/${id()}`,
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -79,11 +80,11 @@ const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD',
 const unsignedGrant = (payload: object) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImZ1enotYXBpLWtleSJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
 const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz-mp', scope: 'idporten:dcr.read' }), unsignedGrant({ iss: 'fuzz-api' }), unsignedGrant({ iss: 42 }), '', '%', '%ZZ', '%00', 'a%00b', '%ED%A0%80', '%C0%AE', 'a'.repeat(5000), '%F0%9F%98%80', '__proto__', 'true', '-1', '1e999', 'https%3A%2F%2Fevil.example%2F',
   'javascript%3Aalert(1)', encodeURIComponent(REDIRECT), 'idporten-loa-high', 'openid', 'S256', 'code', 'form_post', 'testid%3A28876895937_idporten-loa-high', 'login', 'none', 'nb', 'se',
-  encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":["arbeid"]}]'), encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":[{}]}]'), encodeURIComponent('[{"type":{"a":1}}]'), '%5B', 'self'];
+  encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":["arbeid"]}]'), encodeURIComponent('[{"type":"idporten:fullmakt","permission_roles":[{}]}]'), encodeURIComponent('[{"type":{"a":1}}]'), '%5B', 'self', 'PUBLIC', 'false', '28876895937'];
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree', 'authorization_details', 'portvakt_authorization_details', 'authorizer'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree', 'authorization_details', 'portvakt_authorization_details', 'authorizer', 'require_user_consent', 'visibility'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];
@@ -118,7 +119,7 @@ describe('random malformed requests', () => {
       `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`, `Basic ${Buffer.from('basic\u0000client:x').toString('base64')}`,
       'Bearer', 'Bearer x.y.z', `Bearer ${apiToken}`, `Bearer ${person.access_token}`, `DPoP ${person.access_token}`, `Bearer ${person.refresh_token}`];
     const expectedAuthorization = (path: string) => {
-      if (path.startsWith('/api')) return `Bearer ${apiToken}`;
+      if (path.startsWith('/api') || path.startsWith('/authorizations')) return `Bearer ${apiToken}`;
       if (path === '/userinfo') return `Bearer ${person.access_token}`;
       if (path.startsWith('/token') || path === '/par') return `Basic ${Buffer.from(`basic-client:${secrets.basic}`).toString('base64')}`;
       return undefined;
@@ -133,7 +134,7 @@ describe('random malformed requests', () => {
       const path = pick(paths(() => (next() < 0.5 ? pick(['basic-client', integration, ORG]) : pick(ids))));
       const qs = next() < 0.6 ? query() : '';
       const headers: Record<string, string> = {};
-      if (method === '(expected)') method = /^\/(token|par|portal\/clients\/[^/]+\/)|\/(new|secret|logout)$/.test(path) ? 'POST' : 'GET';
+      if (method === '(expected)') method = /^\/(token|par|portal\/clients\/[^/]+\/|authorizations\/[a-z-]+\/authorizations)|\/(new|secret|logout)$/.test(path) ? 'POST' : 'GET';
       // Mostly what the route expects (its content type, its credentials), sometimes anything.
       const contentType = next() < 0.5 ? (path.startsWith('/api') ? 'application/json' : 'application/x-www-form-urlencoded') : pick(contentTypes);
       if (contentType) headers['content-type'] = contentType;

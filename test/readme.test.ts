@@ -115,4 +115,33 @@ describe('the README', () => {
       await withRelations.close();
     }
   });
+  it('lists and withdraws an authorization as its authorizations section shows', async () => {
+    const heading = "### A person's authorizations: listing and withdrawing them";
+    const file = JSON.parse(codeBlock(markdown, heading, 'json')) as { clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }> };
+    const example = codeBlock(markdown, heading, 'ts');
+    expect(example).toContain("'http://localhost:8080/authorizations'");
+    const app = await startPortvakt({ clients: file.clients });
+    try {
+      const [service] = file.clients;
+      const config = await client.discovery(new URL(app.issuer), service!.client_id, service!.client_secret, client.ClientSecretBasic(service!.client_secret), { execute: [client.allowInsecureRequests] });
+      // A headless TestID login (profile §9.2) with the scope the section names.
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: service!.redirect_uris[0]!, scope: 'openid idporten:authorizations', state: 's', nonce: 'n', login_hint: `testid:${PERSON}_idporten-loa-substantial`,
+        code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      });
+      const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });
+
+      const logged: unknown[] = [];
+      const run = new AsyncFunction('tokens', 'console', example.replace("'http://localhost:8080/authorizations'", JSON.stringify(`${app.issuer}/authorizations`)));
+      await run(tokens, { log: (value: unknown) => logged.push(value) });
+      expect(logged[0]).toMatchObject({ client_id: 'skatteappen', client_name: 'Skatteappen', consumer: { authority: 'iso6523-actorid-upis', ID: '0192:974760673' } });
+      expect(Object.keys(logged[0] as object)).toEqual(expect.arrayContaining(['authorization_id', 'authorized_at', 'expires', 'scopes', 'user_agent']));
+      // The DELETE it ends with withdrew it: the refresh token is done for.
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    } finally {
+      await app.close();
+    }
+  });
 });

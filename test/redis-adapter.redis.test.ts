@@ -45,6 +45,29 @@ describe('RedisAdapter', () => {
     expect(await sessions.find('never-saved')).toBeUndefined();
   });
 
+  it('finds a person\'s grants: the live ones, while the set lives as long as the longest of them', async () => {
+    const grants = new RedisAdapter(redis, 'Grant');
+    const [short, long, gone] = [newId(), newId(), newId()];
+    const pid = '12848500095';
+    await grants.upsert(short, { grantId: short, accountId: pid, clientId: 'a', kind: 'Grant' }, 1);
+    await grants.upsert(long, { grantId: long, accountId: pid, clientId: 'b', kind: 'Grant' }, 7200);
+    await grants.upsert(long, { grantId: long, accountId: pid, clientId: 'b', kind: 'Grant', locale: 'nn' }, 7100); // saved again: once in the set
+    await grants.upsert(gone, { grantId: gone, accountId: pid, clientId: 'c', kind: 'Grant' }, 600);
+    await grants.destroy(gone);
+    await grants.upsert(newId(), { accountId: '03917900077', clientId: 'a', kind: 'Grant' }, 600); // someone else's
+    expect((await grants.findByAccount(pid)).map((g) => g.clientId).sort()).toEqual(['a', 'b']);
+    const key = `${redis.prefix}account:Grant:${pid}`;
+    expect(await redis.client.zcard(key)).toBe(3);
+    expect(await redis.client.ttl(key)).toBeGreaterThan(7000);
+
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await grants.findByAccount(pid)).map((g) => g.clientId)).toEqual(['b']);
+    // Other models are not listed by person.
+    const tokens = new RedisAdapter(redis, 'AccessToken');
+    await tokens.upsert(newId(), { accountId: pid, clientId: 'b', kind: 'AccessToken' }, 60);
+    expect(await tokens.findByAccount(pid)).toEqual([]);
+  });
+
   it('lets Redis expire a model with its TTL', async () => {
     const interactions = new RedisAdapter(redis, 'Interaction');
     const id = newId();
@@ -133,7 +156,7 @@ describe('RedisAdapter', () => {
       const id = newId();
       await new RedisAdapter(redis, 'Session').upsert(id, { jti: id }, 60);
       expect(await new RedisAdapter(other, 'Session').find(id)).toBeUndefined();
-      expect((await keysUnderPrefix()).every((key) => /^(Session|Interaction|AuthorizationCode|AccessToken|RefreshToken|ReplayDetection|grant|uid):/.test(key))).toBe(true);
+      expect((await keysUnderPrefix()).every((key) => /^(Session|Interaction|AuthorizationCode|AccessToken|RefreshToken|ReplayDetection|Grant|grant|uid|account):/.test(key))).toBe(true);
     } finally {
       await deleteRedisPrefix(other.client, other.prefix);
       await other.close();

@@ -23,7 +23,10 @@ async function everythingAtRest(pv: TestPortvakt): Promise<string> {
   if (redis) {
     for (const key of await redis.client.keys(`${redis.prefix}*`)) {
       const type = await redis.client.type(key);
-      const value = type === 'hash' ? await redis.client.hgetall(key) : type === 'list' ? await redis.client.lrange(key, 0, -1) : await redis.client.get(key);
+      const value = type === 'hash' ? await redis.client.hgetall(key)
+        : type === 'list' ? await redis.client.lrange(key, 0, -1)
+        : type === 'zset' ? await redis.client.zrange(key, 0, -1) // a person's grants (adapters.ts)
+        : await redis.client.get(key);
       parts.push(key, JSON.stringify(value));
     }
   }

@@ -30,6 +30,11 @@ export interface StoreAdapter extends Omit<Adapter, 'consume'> {
    * interaction is resumed once, also when a browser sends its resume twice at once.
    */
   take(id: string): Promise<boolean>;
+  /**
+   * The live models of this kind that are for this person (accountId). Only grants are kept
+   * findable by person (PERSON_INDEXED_MODELS): any other model answers [].
+   */
+  findByAccount(accountId: string): Promise<AdapterPayload[]>;
 }
 
 export type AdapterFactory = (name: string) => StoreAdapter;
@@ -39,6 +44,39 @@ export const epoch = () => Math.floor(Date.now() / 1000);
 
 export const EPHEMERAL_MODELS = new Set(['Interaction', 'AuthorizationCode', 'PushedAuthorizationRequest']);
 
+/**
+ * Models a person's own can be listed of: grants, each an authorization the person gave a service
+ * (provider/authorizations.ts). Their stored payload also carries their own id as `grantId`
+ * (namingOwnGrant), since the store keys them by a digest of it.
+ */
+export const PERSON_INDEXED_MODELS = new Set(['Grant']);
+
+/**
+ * A grant's adapter whose stored payloads carry the grant's own id as `grantId`. Found by person,
+ * a grant is then known by the id its tokens name (they are stored with it in clear; only token
+ * values are digests, token-digests.ts), and revoking that id takes the grant along with its
+ * tokens in every store. oidc-provider reads only the fields it knows, so it never sees this one.
+ * Wraps the adapter that digests ids (it needs the id before it is digested).
+ */
+export function namingOwnGrant(adapter: StoreAdapter): StoreAdapter {
+  return {
+    upsert: (id, payload, expiresIn) => adapter.upsert(id, { ...payload, grantId: id }, expiresIn),
+    find: (id) => adapter.find(id),
+    findByUid: (uid) => adapter.findByUid(uid),
+    findByUserCode: (userCode) => adapter.findByUserCode(userCode),
+    consume: (id) => adapter.consume(id),
+    claim: (id, payload, expiresIn) => adapter.claim(id, payload, expiresIn),
+    take: (id) => adapter.take(id),
+    destroy: (id) => adapter.destroy(id),
+    revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
+    findByAccount: (accountId) => adapter.findByAccount(accountId),
+  };
+}
+
+/** The person a stored model is listed under, if its model is listed by person. */
+export const accountIdOf = (model: string, payload: AdapterPayload): string | null =>
+  PERSON_INDEXED_MODELS.has(model) && typeof payload.accountId === 'string' ? payload.accountId : null;
+
 export class SqlAdapter implements StoreAdapter {
   constructor(private readonly db: Db, private readonly model: string) {}
 
@@ -47,6 +85,7 @@ export class SqlAdapter implements StoreAdapter {
       payload: JSON.stringify(payload),
       grant_id: payload.grantId ?? null,
       uid: payload.uid ?? null,
+      account_id: accountIdOf(this.model, payload),
       expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
     };
     await this.db
@@ -96,6 +135,16 @@ export class SqlAdapter implements StoreAdapter {
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     return row ? { id: row.id, payload: parsePayload(row) } : undefined;
+  }
+
+  async findByAccount(accountId: string): Promise<AdapterPayload[]> {
+    if (!PERSON_INDEXED_MODELS.has(this.model)) return [];
+    const rows = await this.live()
+      .select(['payload', 'consumed_at'])
+      .where('account_id', '=', accountId)
+      .where('grant_id', 'is not', null) // stored before grants carried their id (migration 0012): cannot be withdrawn, so not listed
+      .execute();
+    return rows.map(parsePayload);
   }
 
   /** This model's rows that have not expired. */
@@ -205,6 +254,10 @@ export class MemoryAdapter implements StoreAdapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     for (const [id, entry] of this.entries) if (entry.payload.grantId === grantId) this.remove(id);
+  }
+
+  async findByAccount(): Promise<AdapterPayload[]> {
+    return []; // only short-lived models are kept here, none of them listed by person
   }
 
   private put(id: string, payload: AdapterPayload, expiresIn: number): void {

@@ -1,7 +1,7 @@
 // From an ID-porten registration (profile §7.2) to the client metadata oidc-provider understands.
 import type { ClientMetadata } from 'oidc-provider';
 import type { StoredClient } from '../registry/clients.js';
-import { JWT_BEARER_GRANT, SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
+import { JWT_BEARER_GRANT, MASKINPORTEN_SCOPES } from '../registry/client-schema.js';
 import type { ApiScopeCatalog } from '../registry/api-scopes.js';
 import { KEY_LIFETIME_DAYS } from '../registry/integrations.js';
 
@@ -14,11 +14,10 @@ function liveJwks(jwks: unknown): { keys: never[] } | undefined {
 }
 
 /**
- * Scopes this provider can grant. API scopes of api_klient integrations (prefix:subscope) are kept
- * in the registration but not offered until scope management exists; oidc-provider would reject the
- * whole client for one unknown scope.
+ * Portvakt's own scopes: login, introspection, and its APIs (self-service, authorizations). API
+ * scopes of organisations (prefix:subscope) come from the catalog (registry/api-scopes.ts).
  */
-export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection', ...SELF_SERVICE_SCOPES];
+export const PROVIDER_SCOPES = ['openid', 'profile', 'idporten:token.introspection', ...MASKINPORTEN_SCOPES];
 
 /** ID-porten fields oidc-provider does not know; they ride along as extra client metadata. */
 import type { OnBehalfOfEntry } from './onbehalfof.js';

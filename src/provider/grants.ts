@@ -4,12 +4,29 @@
 // person's consent (requires_user_consent): it joins the grant once the person has said yes on the
 // consent page (login/interaction-routes.ts), or at once in a headless TestID login (profile §9.2),
 // and the grant then remembers it for its lifetime.
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { chooseLocale, LANGUAGE_COOKIE } from './locale.js';
 import { completeLogin, type IsolatedSession } from './sessions.js';
 import { isLoggedInByHint } from './policies.js';
 
-type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string; onbehalfof?: string };
+type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']> & { locale?: string; onbehalfof?: string; userAgent?: string };
+
+/** As much of the browser's User-Agent as a grant keeps, to show the person where they gave it (authorizations.ts). */
+const USER_AGENT_MAX = 300;
+
+/**
+ * Ends a grant: the grant and every code and token issued from it (what oidc-provider's own revoke
+ * does, for the grant types ID-porten has). Its client's next login makes a new grant, and asks
+ * again for any consent the old one held.
+ */
+export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
+  await Promise.all([
+    provider.AccessToken.revokeByGrantId(grantId),
+    provider.RefreshToken.revokeByGrantId(grantId),
+    provider.AuthorizationCode.revokeByGrantId(grantId),
+    provider.Grant.adapter.destroy(grantId),
+  ]);
+}
 
 export async function loadOrCreateGrant(ctx: KoaContextWithOIDC, needsConsent: (scope: string) => boolean): Promise<Grant | undefined> {
   const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] & { session: NonNullable<KoaContextWithOIDC['oidc']['session']> };
@@ -29,6 +46,8 @@ export async function loadOrCreateGrant(ctx: KoaContextWithOIDC, needsConsent: (
   if (!grant) {
     grant = new oidc.provider.Grant({ accountId, clientId }) as Grant;
     if (onbehalfof) grant.onbehalfof = onbehalfof;
+    const userAgent = ctx.get('user-agent');
+    if (userAgent) grant.userAgent = userAgent.slice(0, USER_AGENT_MAX);
   }
 
   const granted = new Set(grant.getOIDCScope().split(' '));

@@ -43,6 +43,8 @@ export function extendModels(provider: Provider, secrets: Secrets): void {
   keepField(provider.Grant, 'locale');
   // … and the supplier's customer a login was for, for the onbehalfof claims (onbehalfof.ts).
   keepField(provider.Grant, 'onbehalfof');
+  // … and the browser it was given in, for the person's list of authorizations (authorizations.ts).
+  keepField(provider.Grant, 'userAgent');
   // A code, and its refresh tokens, remember that the person chose to represent themselves in a fullmakt login (fullmakt.ts).
   keepField(provider.AuthorizationCode, REPRESENTS_SELF);
   keepField(provider.RefreshToken, REPRESENTS_SELF);

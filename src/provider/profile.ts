@@ -131,6 +131,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       take: async () => false,
       destroy: async () => undefined,
       revokeByGrantId: async () => undefined,
+      findByAccount: async () => [],
     };
   };
 

@@ -6,13 +6,15 @@
 //                       (for a session: destroyed; session-store.ts)
 //   grant:<grantId>     a list of the keys bound to that grant, so revoking it finds them all
 //   uid:<Model>:<uid>   the id of the model with that uid (sessions are found by uid)
+//   account:<Model>:<accountId>  a sorted set of the ids of that person's grants, scored by when
+//                       each expires (adapters.ts PERSON_INDEXED_MODELS), so they can be listed
 // The ids it is given are digests of the token values (app.ts wraps it in token-digests.ts).
 // Each expires with its model (Redis deletes it; nothing sweeps), a grant's list with the last of
 // its members. Every write is one round trip (MULTI), every read one or two.
 import type { AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisStore } from '../store/redis.js';
-import { epoch, type StoreAdapter } from './adapters.js';
+import { accountIdOf, epoch, PERSON_INDEXED_MODELS, type StoreAdapter } from './adapters.js';
 import { SAVE_SESSION_LUA, SESSION_MODEL } from './session-store.js';
 
 // Scripts for what must be atomic and has no single Redis command.
@@ -38,6 +40,14 @@ const SCRIPTS = {
   portvaktBindToGrant: {
     numberOfKeys: 1,
     lua: "local length = redis.call('rpush', KEYS[1], ARGV[1]) local ttl = tonumber(ARGV[2]) if ttl == 0 then redis.call('persist', KEYS[1]) return length end local current = redis.call('ttl', KEYS[1]) if length == 1 or (current >= 0 and current < ttl) then redis.call('expire', KEYS[1], ttl) end return length",
+  },
+  /**
+   * Adds a model to its person's set, scored by when it expires (0: never), drops the members that
+   * have expired, and lets the set live as long as its longest-lived member.
+   */
+  portvaktIndexByAccount: {
+    numberOfKeys: 1,
+    lua: "redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[3]) local expires = ARGV[2] if expires == '0' then expires = '+inf' end redis.call('zadd', KEYS[1], expires, ARGV[1]) local last = redis.call('zrange', KEYS[1], -1, -1, 'WITHSCORES') if last[2] == 'inf' then redis.call('persist', KEYS[1]) else redis.call('expireat', KEYS[1], math.ceil(tonumber(last[2]))) end return 1",
   },
   /** Saves a session's payload, keeping what the stored one lists (session-store.ts). */
   portvaktSaveSession: { numberOfKeys: 2, lua: SAVE_SESSION_LUA },
@@ -93,6 +103,10 @@ export class RedisAdapter implements StoreAdapter {
     return `${this.prefix}uid:${this.model}:${uid}`;
   }
 
+  private accountKey(accountId: string): string {
+    return `${this.prefix}account:${this.model}:${accountId}`;
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
     const ttl = expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
@@ -108,6 +122,8 @@ export class RedisAdapter implements StoreAdapter {
     if (payload.grantId) {
       multi.portvaktBindToGrant(this.grantKey(payload.grantId), key, ttl ?? 0);
     }
+    const accountId = accountIdOf(this.model, payload);
+    if (accountId) multi.portvaktIndexByAccount(this.accountKey(accountId), id, ttl ? epoch() + ttl : 0, epoch());
     if (payload.uid && !session) {
       if (ttl) multi.set(this.uidKey(payload.uid), id, 'EX', ttl);
       else multi.set(this.uidKey(payload.uid), id);
@@ -149,5 +165,19 @@ export class RedisAdapter implements StoreAdapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.client.portvaktRevokeGrant(this.grantKey(grantId));
+  }
+
+  async findByAccount(accountId: string): Promise<AdapterPayload[]> {
+    if (!PERSON_INDEXED_MODELS.has(this.model)) return [];
+    const ids = await this.client.zrangebyscore(this.accountKey(accountId), `(${epoch()}`, '+inf');
+    if (!ids.length) return [];
+    // Members whose model is gone (withdrawn, or revoked with its tokens) stay until they would have expired.
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hget(this.key(id), 'payload');
+    const stored = (await pipeline.exec()) ?? [];
+    return stored.flatMap(([err, payload]) => {
+      if (err) throw err;
+      return typeof payload === 'string' ? [JSON.parse(payload) as AdapterPayload] : [];
+    });
   }
 }

@@ -39,6 +39,7 @@ export function sessionAdapter(stored: StoreAdapter): StoreAdapter {
       await stored.consume(id); // the tombstone
     },
     revokeByGrantId: (grantId) => stored.revokeByGrantId(grantId),
+    findByAccount: (accountId) => stored.findByAccount(accountId),
   };
 }
 

@@ -10,6 +10,7 @@
 import { hash } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import type { StoreAdapter } from './adapters.js';
+import { revokeGrant } from './grants.js';
 
 interface Consumable {
   jti: string;
@@ -19,15 +20,10 @@ interface Consumable {
 }
 
 export function makeSingleUse(provider: Provider): void {
-  const revokeGrant = async (grantId: string | undefined) => {
+  const revokeReused = async (grantId: string | undefined) => {
     if (!grantId) return;
     // What oidc-provider revokes on a reused code or refresh token (its revokeGrantPolicy is on).
-    await Promise.all([
-      provider.AccessToken.revokeByGrantId(grantId),
-      provider.RefreshToken.revokeByGrantId(grantId),
-      provider.AuthorizationCode.revokeByGrantId(grantId),
-      provider.Grant.adapter.destroy(grantId),
-    ]);
+    await revokeGrant(provider, grantId);
     const ctx = Provider.ctx;
     if (ctx) provider.emit('grant.revoked', ctx, grantId);
   };
@@ -41,11 +37,11 @@ export function makeSingleUse(provider: Provider): void {
   };
 
   once(provider.AuthorizationCode, async (code) => {
-    await revokeGrant(code.grantId);
+    await revokeReused(code.grantId);
     throw new errors.InvalidGrant('authorization code already consumed');
   });
   once(provider.RefreshToken, async (token) => {
-    await revokeGrant(token.grantId);
+    await revokeReused(token.grantId);
     throw new errors.InvalidGrant('refresh token already used');
   });
   once(provider.PushedAuthorizationRequest, async () => {

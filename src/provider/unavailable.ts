@@ -27,7 +27,7 @@ export function temporarilyUnavailable(cause: unknown): InstanceType<typeof erro
   return err;
 }
 
-const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'claim', 'take', 'destroy', 'revokeByGrantId'] as const;
+const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'claim', 'take', 'destroy', 'revokeByGrantId', 'findByAccount'] as const;
 
 /** `adapter`, with every failure passed through `map` before it is thrown. */
 export function mappingFailures(adapter: StoreAdapter, map: (err: unknown) => unknown): StoreAdapter {

@@ -11,7 +11,7 @@
 import type { AdapterPayload } from 'oidc-provider';
 import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from '../store/db.js';
-import { SqlAdapter, epoch, type StoreAdapter } from './adapters.js';
+import { SqlAdapter, accountIdOf, epoch, type StoreAdapter } from './adapters.js';
 import { isDataError, isUniqueViolation } from '../store/sql-errors.js';
 import { SESSION_MODEL, withStoredAuthorizations } from './session-store.js';
 
@@ -160,6 +160,12 @@ export class WriteBehindStore {
       },
       async revokeByGrantId(grantId) {
         store.revokeGrant(grantId);
+      },
+      // Rare (a person looks at their authorizations): what memory has not written yet is written
+      // first, and SQL answers.
+      async findByAccount(accountId) {
+        await store.flush();
+        return (await sqlAdapter.findByAccount(accountId)).filter((payload) => store.unlessRevoked(payload));
       },
     };
   }
@@ -335,6 +341,7 @@ export class WriteBehindStore {
       payload: JSON.stringify(entry.payload),
       grant_id: entry.payload.grantId ?? null,
       uid: entry.payload.uid ?? null,
+      account_id: accountIdOf(model, entry.payload),
       expires_at: entry.expiresAt ? new Date(entry.expiresAt * 1000) : null,
       consumed_at: typeof entry.payload.consumed === 'number' ? new Date(entry.payload.consumed * 1000) : null,
     }));
@@ -349,6 +356,7 @@ export class WriteBehindStore {
                   payload: sql`excluded.payload`,
                   grant_id: sql`excluded.grant_id`,
                   uid: sql`excluded.uid`,
+                  account_id: sql`excluded.account_id`,
                   expires_at: sql`excluded.expires_at`,
                   consumed_at: sql`excluded.consumed_at`,
                 }),

@@ -182,6 +182,14 @@ function checkRules(client: ClientInput, context: ValidationContext): void {
 
 /** Scopes of Portvakt's own self-service API, as ID-porten names them (profile §7.3). */
 export const SELF_SERVICE_SCOPES = ['idporten:dcr.read', 'idporten:dcr.write', 'idporten:dcr.modify', 'idporten:dcr/onbehalfof:write', 'idporten:scopes.read', 'idporten:scopes.write'] as const;
+/**
+ * ID-porten's authorizations API (provider/authorizations-api.ts): the one scope its documentation
+ * names now, and the read / revoke pair it named before. A login client (api_klient) asks for one
+ * at login to read the person's own; a machine client names the person.
+ */
+export const AUTHORIZATION_SCOPES = ['idporten:authorizations', 'idporten:authorizations.read', 'idporten:authorizations.revoke'] as const;
+/** What a machine client (integration_type maskinporten) may be given. */
+export const MASKINPORTEN_SCOPES = [...SELF_SERVICE_SCOPES, ...AUTHORIZATION_SCOPES] as const;
 
 /**
  * A machine client of an organisation (like Maskinporten's): keys, no people. It gets its tokens
@@ -197,8 +205,8 @@ function checkApiClientRules(client: ClientInput): void {
   }
   if (client.redirect_uris.length) fail(client, 'redirect_uris', 'must be empty for integration_type "maskinporten" (no person logs in)');
   if (!client.client_orgno) fail(client, 'client_orgno', 'is required for integration_type "maskinporten" (the organisation it acts for)');
-  const unknown = client.scopes.filter((scope) => !(SELF_SERVICE_SCOPES as readonly string[]).includes(scope));
-  if (unknown.length) fail(client, 'scopes', `of a "maskinporten" integration may be ${SELF_SERVICE_SCOPES.join(', ')}; not ${unknown.join(', ')}`);
+  const unknown = client.scopes.filter((scope) => !(MASKINPORTEN_SCOPES as readonly string[]).includes(scope));
+  if (unknown.length) fail(client, 'scopes', `of a "maskinporten" integration may be ${MASKINPORTEN_SCOPES.join(', ')}; not ${unknown.join(', ')}`);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

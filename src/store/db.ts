@@ -48,6 +48,8 @@ export interface OidcPayloadTable {
   payload: string;
   grant_id: string | null;
   uid: string | null;
+  /** The person a grant is for (grants only: they are listed by person). */
+  account_id: ColumnType<string | null, string | null | undefined, string | null>;
   expires_at: Timestamp | null;
   consumed_at: Timestamp | null;
 }

@@ -14,6 +14,7 @@ export const MIGRATION_NAMES = [
   '0009_support_requests',
   '0010_production_requests',
   '0011_api_scopes',
+  '0012_grants_by_person',
 ] as const;
 
 export type MigrationName = (typeof MIGRATION_NAMES)[number];

@@ -244,6 +244,15 @@ export const migrations: Record<MigrationName, Migration> = {
         .execute();
     },
   },
+  // A person's authorizations (grants) can be listed and withdrawn (provider/authorizations.ts):
+  // a grant's row names its person, and its own grant id in grant_id, so that withdrawing it takes
+  // its tokens along. Grants stored before have neither and are not listed; they end by themselves.
+  '0012_grants_by_person': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('oidc_payloads').addColumn('account_id', 'text').execute();
+      await db.schema.createIndex('oidc_payloads_account_id').on('oidc_payloads').columns(['account_id']).where(sql.ref('account_id'), 'is not', null).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,7 @@
 // The integration form's values: read from a posted body, filled from an integration, and turned
 // into the self-service API's client format, which the domain validates like any API body; and a
 // rule the form broke, said in the person's language.
-import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
+import { MASKINPORTEN_SCOPES } from '../../registry/client-schema.js';
 import type { ClientValidationError } from '../../registry/errors.js';
 import type { IntegrationView } from '../../registry/integrations.js';
 import type { Locale } from '../../provider/locale.js';
@@ -30,7 +30,7 @@ export function formValues(body: Record<string, string> | undefined): Integratio
     refresh: b.refresh === 'yes',
     sso_disabled: b.sso_disabled === 'yes',
     // Checked boxes only; a value no box offers is dropped, as a browser could not have sent it.
-    scopes: SELF_SERVICE_SCOPES.filter((scope) => [b.scopes ?? []].flat().includes(scope)),
+    scopes: MASKINPORTEN_SCOPES.filter((scope) => [b.scopes ?? []].flat().includes(scope)),
     scope_lines: String(b.scope_lines ?? DEFAULT_LOGIN_SCOPES),
   };
 }

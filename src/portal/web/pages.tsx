@@ -7,7 +7,7 @@ import { versionOf, type FailingIntegration, type IntegrationView, type Referenc
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
 import type { RecordedEvent } from '../../registry/events.js';
-import { SELF_SERVICE_SCOPES } from '../../registry/client-schema.js';
+import { MASKINPORTEN_SCOPES } from '../../registry/client-schema.js';
 import type { TermsStatus } from '../../onboarding/terms.js';
 
 export const PORTAL_PREFIX = '/portal';
@@ -349,7 +349,7 @@ export function integrationFormPage(p: {
         <legend class="ds-label">{t('portal.field.scopes')}</legend>
         <p id="scopes-help" class="hint">{t('portal.help.scopes')}</p>
         {scopesInvalid && <p id="scopes-error" class="ds-validation-message" data-field="validation">{p.error!.message}</p>}
-        {SELF_SERVICE_SCOPES.map((scope, i) => (
+        {MASKINPORTEN_SCOPES.map((scope, i) => (
           <div class="ds-field">
             {/* The first box has the field's id, which the error summary links to. */}
             <input class="ds-input" type="checkbox" id={i ? `scopes-${i}` : 'scopes'} name="scopes" value={scope} checked={p.values.scopes.includes(scope)} />

@@ -1,0 +1,159 @@
+// ID-porten's authorizations API ("REST-API for autorisasjoner"): an organisation reads the
+// authorizations a person has given its services, or given other services to its APIs, to show
+// them in its own pages, and withdraws one for the person (its support desk, a "log out
+// everywhere" in its app). At ID-porten's paths under its base URL, `<issuer>/authorizations`:
+//
+//   GET    /authorizations/clients/authorizations       a person's token (login with the scope)
+//   POST   /authorizations/clients/authorizations       a Maskinporten token; body {"pid": "…"}
+//   GET    /authorizations/api-provider/authorizations  as above, for the organisation's API scopes
+//   POST   /authorizations/api-provider/authorizations
+//   DELETE /authorizations/authorizations/{authorization_id}   either token
+//
+// The scope is idporten:authorizations (or, as ID-porten once named them, .read and .revoke).
+// ?require_user_consent=false lists every authorization, not only those with a consent scope, and
+// ?visibility= only those with a scope of that visibility.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { ClientRegistry } from '../registry/clients.js';
+import { AUTHORIZATION_SCOPES } from '../registry/client-schema.js';
+import { parsePid, InvalidPidError } from '../identity/pid.js';
+import { VISIBILITIES, type AuthorizationFilter, type Authorizations, type Concerning, type Visibility } from './authorizations.js';
+
+export const AUTHORIZATIONS_PREFIX = '/authorizations';
+
+type Need = 'read' | 'revoke';
+/** The scopes that allow each: the current one allows both. */
+const ALLOWING: Record<Need, readonly string[]> = {
+  read: AUTHORIZATION_SCOPES,
+  revoke: ['idporten:authorizations', 'idporten:authorizations.revoke'],
+};
+
+/** Who calls: a person through a service of an organisation, or an organisation's machine client. */
+type Caller =
+  | { kind: 'person'; pid: string; orgno: string; clientId: string }
+  | { kind: 'organisation'; orgno: string; clientId: string };
+
+export interface AuthorizationsApiOptions {
+  provider: () => Provider;
+  clients: ClientRegistry;
+  authorizations: Authorizations;
+}
+
+/** A request the API refuses, with the OAuth error and what to do about it. */
+class Refusal extends Error {
+  constructor(readonly status: number, readonly error: string, description: string) {
+    super(description);
+  }
+}
+
+const BEARER = /^Bearer ([\w.~+/-]+=*)$/i;
+const COLLECTIONS: Record<string, (orgno: string) => Concerning> = {
+  clients: (orgno) => ({ clientsOf: orgno }),
+  'api-provider': (orgno) => ({ apisOf: orgno }),
+};
+
+export async function authorizationsApi(app: FastifyInstance, options: AuthorizationsApiOptions): Promise<void> {
+  const { provider, clients, authorizations } = options;
+
+  /** The token's caller, if it may do `need`; a Refusal otherwise. */
+  async function callerOf(request: FastifyRequest, need: Need): Promise<Caller> {
+    const value = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!value) throw new Refusal(401, 'invalid_token', `send an access token with the scope ${ALLOWING[need][0]} as Authorization: Bearer`);
+    const current = provider();
+    // A person's access token (from a login), or else a machine client's (Maskinporten's JWT grant, client credentials).
+    const personal = await current.AccessToken.find(value);
+    const token = personal ?? (await current.ClientCredentials.find(value));
+    if (!token || token.isExpired) throw new Refusal(401, 'invalid_token', 'the token is unknown or has expired');
+    if (token.jkt) throw new Refusal(401, 'invalid_token', 'the token is bound to a DPoP key; this API takes bearer tokens');
+    const client = await clients.find(token.clientId!);
+    if (!client?.active) throw new Refusal(401, 'invalid_token', 'the token\'s client is no longer active');
+    if (!client.orgno) throw new Refusal(403, 'insufficient_scope', `the client ${client.registration.client_id} belongs to no organisation (register it with client_orgno): whose authorizations it may see follows from it`);
+    const scopes = String(token.scope ?? '').split(' ');
+    if (!ALLOWING[need].some((scope) => scopes.includes(scope))) {
+      throw new Refusal(403, 'insufficient_scope', `this needs the scope ${ALLOWING[need].join(' or ')}`);
+    }
+    const accountId = personal ? (personal as { accountId?: string }).accountId : undefined;
+    if (accountId) return { kind: 'person', pid: accountId, orgno: client.orgno, clientId: client.registration.client_id };
+    return { kind: 'organisation', orgno: client.orgno, clientId: client.registration.client_id };
+  }
+
+  const refuse = (reply: FastifyReply, refusal: Refusal) => {
+    if (refusal.status === 401 || refusal.status === 403) {
+      reply.header('www-authenticate', `Bearer error="${refusal.error}", error_description="${refusal.message.replace(/"/g, '\'')}"`);
+    }
+    return reply.code(refusal.status).header('cache-control', 'no-store').send({ error: refusal.error, error_description: refusal.message });
+  };
+
+  // A Refusal is this API's answer; anything else is the server's (a 503 while the store is away, …).
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (error instanceof Refusal) return refuse(reply, error);
+    throw error;
+  });
+
+  for (const [collection, concerning] of Object.entries(COLLECTIONS)) {
+    const path = `${AUTHORIZATIONS_PREFIX}/${collection}/authorizations`;
+
+    // With a person's token: that person's authorizations.
+    app.get(path, async (request, reply) => {
+      const filter = filterOf(request.query as Record<string, unknown>);
+      const caller = await callerOf(request, 'read');
+      if (caller.kind !== 'person') {
+        throw new Refusal(400, 'invalid_request', 'this token is an organisation\'s, not a person\'s: POST the person\'s pid as {"pid": "…"} to this address instead');
+      }
+      return reply.header('cache-control', 'no-store').send(await authorizations.list(caller.pid, concerning(caller.orgno), filter));
+    });
+
+    // With an organisation's (Maskinporten) token: the authorizations of the person the body names.
+    app.post(path, async (request, reply) => {
+      const filter = filterOf(request.query as Record<string, unknown>);
+      const caller = await callerOf(request, 'read');
+      if (caller.kind !== 'organisation') {
+        throw new Refusal(400, 'invalid_request', 'this token is a person\'s: GET this address for their authorizations (POST is for an organisation\'s Maskinporten token)');
+      }
+      const pid = pidIn(request.body);
+      return reply.header('cache-control', 'no-store').send(await authorizations.list(pid, concerning(caller.orgno), filter));
+    });
+  }
+
+  app.delete<{ Params: { authorization_id: string } }>(`${AUTHORIZATIONS_PREFIX}/authorizations/:authorization_id`, async (request, reply) => {
+    const caller = await callerOf(request, 'revoke');
+    const { authorization_id: id } = request.params;
+    const by = { clientId: caller.clientId };
+    const pid = caller.kind === 'person' ? caller.pid : undefined; // a person withdraws only their own
+    // The organisation's service's authorization, or one that includes its API.
+    if (!(await authorizations.withdraw(id, { organisation: caller.orgno }, by, pid))) throw new Refusal(404, 'not_found', 'no such authorization that you may withdraw (it may have expired, or been withdrawn already)');
+    return reply.code(204).send();
+  });
+}
+
+/** The query's filter; a value that is not one is refused, naming it. */
+function filterOf(query: Record<string, unknown>): AuthorizationFilter {
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (Array.isArray(value)) throw new Refusal(400, 'invalid_request', `${name} is given more than once`);
+    return value === undefined ? undefined : String(value);
+  };
+  const consent = one('require_user_consent');
+  if (consent !== undefined && consent !== 'true' && consent !== 'false') {
+    throw new Refusal(400, 'invalid_request', `require_user_consent must be true or false (got ${JSON.stringify(consent.slice(0, 50))})`);
+  }
+  const visibility = one('visibility');
+  if (visibility !== undefined && !(VISIBILITIES as readonly string[]).includes(visibility)) {
+    throw new Refusal(400, 'invalid_request', `visibility must be one of ${VISIBILITIES.join(', ')} (got ${JSON.stringify(visibility.slice(0, 50))})`);
+  }
+  return { requireUserConsent: consent !== 'false', ...(visibility ? { visibility: visibility as Visibility } : {}) };
+}
+
+/** The body's pid: a valid national identity number (fødselsnummer or D-number). */
+function pidIn(body: unknown): string {
+  const pid = (body as { pid?: unknown } | null | undefined)?.pid;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof pid !== 'string') {
+    throw new Refusal(400, 'invalid_request', 'send the person as a JSON body {"pid": "<national identity number>"} (Content-Type: application/json)');
+  }
+  try {
+    return parsePid(pid).pid;
+  } catch (err) {
+    if (err instanceof InvalidPidError) throw new Refusal(400, 'invalid_request', `pid is not a national identity number: ${err.message}`);
+    throw err;
+  }
+}
