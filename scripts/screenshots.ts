@@ -71,6 +71,30 @@ async function main() {
     await shootScope(config.issuer);
     await shootConsent(config.issuer);
     await shootFullmakt(config.issuer);
+    await shootProfile(config.issuer);
+
+    // The person's overview (/brukerprofil): Nils Sara has logged in to an app that asked for her
+    // consent, and to the demo service; the overview lists both, each with a button to withdraw it.
+    async function shootProfile(issuer: string) {
+      const actor = { kind: 'cli' as const, id: 'screenshots' };
+      const app = 'http://localhost:3001';
+      const { integration } = await portvakt.integrations.create('all', '312000008', { client_name: 'Skatteappen', integration_type: 'api_klient', redirect_uris: [`${app}/callback`], grant_types: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'skatt:melding.read'] }, actor);
+      const query = new URLSearchParams({
+        client_id: integration.client_id, response_type: 'code', scope: 'openid profile skatt:melding.read', redirect_uri: `${app}/callback`, state: 's', nonce: 'n',
+        code_challenge: crypto.createHash('sha256').update('screenshot-verifier').digest('base64url'), code_challenge_method: 'S256',
+      });
+      await shoot('profile-nb', `${issuer}/authorize?${query}`, async (page) => {
+        await page.context().route(`${app}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'Skatteappen' }));
+        await page.locator('#pid').fill(testPersons.find((p) => p.givenName === 'Nils')!.pid); // someone the other pictures did not log in
+        await page.locator('button[name="action"][value="login"]').click();
+        await page.locator('button[name="action"][value="consent"]').click();
+        await page.waitForURL(`${app}/**`);
+        await page.goto(`${issuer}/demo/login`);
+        await page.waitForSelector('#id-token-claims');
+        await page.goto(`${issuer}/brukerprofil/login`);
+        await page.waitForSelector('#service-1');
+      });
+    }
 
     // The fullmakt chooser: Kari Nordmann (seeded relations) logs in to a service that asks for a fullmakt login.
     async function shootFullmakt(issuer: string) {

@@ -23,6 +23,7 @@ import { createTerms, type Terms } from './onboarding/terms.js';
 import { createProductionRequests, refuseUnlessDesk, type ProductionRequests } from './onboarding/production-requests.js';
 import { selfServiceApi } from './portal/api.js';
 import { portalClient, portalRoutes } from './portal/web/routes.js';
+import { profileClient, profileRoutes, PROFILE_PREFIX } from './profile/routes.js';
 import { testPersons } from './identity/test-persons.js';
 import { SESSION_MODEL, sessionAdapter } from './provider/session-store.js';
 import { bindToEnvironment } from './store/environment-binding.js';
@@ -187,6 +188,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     // Who may log in on behalf of whom (fullmakt): the seeded test relations, and those declared.
     const fullmakter = new FullmaktRegister(testEnvironment ? SEEDED_FULLMAKTER : []);
     const portal = portalClient(config.issuer);
+    const profile = profileClient(config.issuer);
 
     // What needs the database runs as a chain of its own, since the database may still be opening
     // (the embedded one takes most of a second, in its own thread). The HTTP server, a few tenths
@@ -205,6 +207,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (testEnvironment) await seedDemoOrganisation(organisations);
       await declareClients(config, clients, apiScopes, demo, fullmakter);
       await clients.upsert(portal, 'portal');
+      await clients.upsert(profile, 'portal');
       scopeCatalog = await apiScopes.catalog();
     });
     declaring.catch(() => undefined); // awaited below
@@ -249,6 +252,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, productionRequests, apiScopes, issuer: config.issuer });
     const authorizations = createAuthorizations({ provider: boundProvider, clients, apiScopes: currentScopes, events });
     await server.register(authorizationsApi, { provider: boundProvider, clients, authorizations });
+    await server.register(profileRoutes, { issuer: config.issuer, client: profile, backChannel, secrets, authorizations });
     await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, apiScopes, testPortalUrl: config.testPortalUrl, productionPortalUrl: config.productionPortalUrl, organisations, audit, testEnvironment });
 
     // Redis: every model there, shared by all nodes.
@@ -468,7 +472,7 @@ async function declareClients(config: Config, clients: ClientRegistry, apiScopes
   for (const client of declared) await clients.upsert(client, 'file');
 }
 
-export { DEMO_PREFIX };
+export { DEMO_PREFIX, PROFILE_PREFIX };
 
 /** In test environments: an organisation and an administrator test person, to try self-service at once. */
 export const DEMO_ORGANISATION = { orgno: '312000008', name: 'Demo Organisasjon AS' };

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
   const opening: Promise<Store> = early ?? startOpeningStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   opening.catch(() => undefined);
   interrupted.storeIs(opening);
-  const { createPortvakt, integrationsWithRules, openData, DEMO_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
+  const { createPortvakt, integrationsWithRules, openData, DEMO_PREFIX, PROFILE_PREFIX, DEMO_ADMIN, DEMO_ORGANISATION } = await import('./app.js');
   const { rotateSigningKeys, ensureSigningKeys } = await import('./provider/keys.js');
   const { announceKeyChange } = await import('./provider/key-watch.js');
   const { createClientRegistry } = await import('./registry/clients.js');
@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
         lines.push(`  log in now  ${config.issuer}${DEMO_PREFIX}/login`);
         lines.push(`  portal     ${config.issuer}/portal (organisation ${DEMO_ORGANISATION.orgno} ${DEMO_ORGANISATION.name}; log in as test person ${DEMO_ADMIN.givenName} ${DEMO_ADMIN.familyName}, ${DEMO_ADMIN.pid})`);
         lines.push(`  API        ${config.issuer}/api/v1/docs`);
+        lines.push(`  profile    ${config.issuer}${PROFILE_PREFIX} (a person's logins and consents, which they can withdraw)`);
         if (['info', 'debug', 'trace'].includes(config.logLevel)) lines.push('  events     a client\'s failed calls are logged below, and listed on its page in the portal');
       }
       for (const client of await portvakt.clients.list()) {

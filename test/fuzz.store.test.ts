@@ -73,6 +73,7 @@ const paths = (id: () => string) => [
   '/api/v1/clients', `/api/v1/clients/${id()}`, `/api/v1/clients/${id()}/secret`, `/api/v1/clients/${id()}/jwks`, `/api/v1/clients/${id()}/events`, `/api/v1/clients/${id()}/verification`, `/api/v1/clients/${id()}/verification/${id()}`, `/api/v1/clients/${id()}/onbehalfof`, `/api/v1/clients/${id()}/onbehalfof/${id()}`, '/api/v1/production-requests', `/api/v1/production-requests/${id()}`, `/api/v1/production-requests/${id()}/withdraw`, `/api/v1/production-requests/${id()}/credentials`, '/api/v1/openapi.json',
   '/api/v1/scopes', `/api/v1/scopes?scope=${id()}`, '/api/v1/scopes/all', `/api/v1/scopes/access?scope=${id()}`, '/api/v1/scopes/access/all', `/api/v1/scopes/access/${id()}?scope=test%3Aapi`, '/api/v1/prefix',
   '/authorizations/clients/authorizations', '/authorizations/api-provider/authorizations', `/authorizations/authorizations/${id()}`,
+  '/brukerprofil', '/brukerprofil/login', '/brukerprofil/callback', '/brukerprofil/withdraw', '/brukerprofil/logout',
   '/health/live', '/health/ready', '/metrics', '/static/portvakt.css', '/nope',
 ];
 const methods = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -84,7 +85,7 @@ const values = [encodeURIComponent(JWT_BEARER_GRANT), unsignedGrant({ iss: 'fuzz
 const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'ui_locales', 'prompt',
   'login_hint', 'request_uri', 'request', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'token_type_hint', 'client_secret',
   'client_assertion', 'client_assertion_type', 'id_token_hint', 'post_logout_redirect_uri', 'lang', 'csrf', 'pid', 'acr', 'action', 'q', 'events', 'kid', 'key',
-  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree', 'authorization_details', 'portvakt_authorization_details', 'authorizer', 'require_user_consent', 'visibility'];
+  'active', 'limit', 'outcome', 'inactive', 'iss', 'sid', 'resource', 'onbehalfof', 'name', 'orgno', 'xsrf', 'logout', 'client_name', 'redirect_uris', 'integration_type', 'assertion', 'subject', 'text', 'confirmed', 'agree', 'authorization_details', 'portvakt_authorization_details', 'authorizer', 'require_user_consent', 'visibility', 'service'];
 const contentTypes = [undefined, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'application/json', 'text/plain',
   'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jwt', 'application/x-www-form-urlencoded, application/json'];
 const jsonValues = [null, 0, -1, 1.5, true, '', 'x', 'a\u0000b', '\ud800', [], {}, [null], ['https://a.example/cb'], { keys: [] }, { a: { b: [1] } }];
@@ -134,7 +135,7 @@ describe('random malformed requests', () => {
       const path = pick(paths(() => (next() < 0.5 ? pick(['basic-client', integration, ORG]) : pick(ids))));
       const qs = next() < 0.6 ? query() : '';
       const headers: Record<string, string> = {};
-      if (method === '(expected)') method = /^\/(token|par|portal\/clients\/[^/]+\/|authorizations\/[a-z-]+\/authorizations)|\/(new|secret|logout)$/.test(path) ? 'POST' : 'GET';
+      if (method === '(expected)') method = /^\/(token|par|portal\/clients\/[^/]+\/|authorizations\/[a-z-]+\/authorizations)|\/(new|secret|logout|withdraw)$/.test(path) ? 'POST' : 'GET';
       // Mostly what the route expects (its content type, its credentials), sometimes anything.
       const contentType = next() < 0.5 ? (path.startsWith('/api') ? 'application/json' : 'application/x-www-form-urlencoded') : pick(contentTypes);
       if (contentType) headers['content-type'] = contentType;

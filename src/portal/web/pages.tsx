@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { Locale } from '../../provider/locale.js';
 import { translator, type MessageKey, type Translate } from '../../ui/i18n/index.js';
 import { Layout, renderPage } from '../../ui/layout.js';
+import { SignedInBar } from '../../ui/signed-in-bar.js';
 import { versionOf, type FailingIntegration, type IntegrationView, type ReferencedEvent } from '../../registry/integrations.js';
 import type { Organisation } from '../../registry/organisations.js';
 import type { AuditEntry } from '../../registry/audit.js';
@@ -26,15 +27,10 @@ export function Frame({ locale, title, pid, csrf, serviceDesk, children }: Frame
   return (
     <Layout locale={locale} t={t} title={title} languageHref={(l) => `${PORTAL_PREFIX}?lang=${l}`}>
       {pid && (
-        <div class="portal-bar">
-          <span>{t('portal.loggedInAs', { pid })}</span>
+        <SignedInBar who={t('portal.loggedInAs', { pid })} logoutAction={`${PORTAL_PREFIX}/logout`} logoutLabel={t('portal.logout')} csrf={csrf ?? ''}>
           <a href={PORTAL_PREFIX}>{t('portal.orgs')}</a>
           {serviceDesk && <a href={`${PORTAL_PREFIX}/desk`}>{t('portal.desk')}</a>}
-          <form method="post" action={`${PORTAL_PREFIX}/logout`} class="inline">
-            <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" class="ds-button" data-variant="tertiary">{t('portal.logout')}</button>
-          </form>
-        </div>
+        </SignedInBar>
       )}
       <h1>{title}</h1>
       {children}

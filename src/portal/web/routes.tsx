@@ -2,7 +2,6 @@
 // first-party client of its own provider, talking only to its public endpoints), see their
 // organisations and manage the integrations of this environment. Service desk staff find any
 // integration and read the change log. Every form carries the session's CSRF token.
-import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../../rp/first-party.js';
@@ -22,11 +21,10 @@ import { ScopeNotFoundError, type ApiScopes } from '../../registry/api-scopes.js
 import { ProductionRequestTable } from './production-pages.js';
 import { SupportTable } from './support-pages.js';
 import type { AuditLog, Actor } from '../../registry/audit.js';
-import { equalInConstantTime, type Secrets } from '../../store/secrets.js';
-import { StoreUnavailableError } from '../../store/unavailable.js';
-import { isLocale, type Locale } from '../../provider/locale.js';
+import type { Secrets } from '../../store/secrets.js';
+import type { Locale } from '../../provider/locale.js';
 import { translator } from '../../ui/i18n/index.js';
-import { portalSessions, PORTAL_COOKIE, type PortalSession } from './session.js';
+import { firstPartySignIn, type SignedInSession } from '../../rp/sign-in.js';
 import { keyFromUpload } from '../../registry/key-upload.js';
 import { deskPage, homePage, integrationFormPage, loginPage, MACHINE_TYPE, orgPage, PORTAL_PREFIX, problemPage, secretPage, type IntegrationFormValues } from './pages.js';
 import { verificationPage } from './verification-page.js';
@@ -39,8 +37,7 @@ export { PORTAL_PREFIX };
 /** Integrations the service desk's search shows at most. */
 const DESK_RESULTS_SHOWN = 100;
 export const PORTAL_CLIENT_ID = 'portvakt-portal';
-const FLOW_COOKIE = 'portvakt_portal_flow';
-const LANG_COOKIE = 'portvakt_portal_lang';
+const PORTAL_COOKIE = 'portvakt_portal'; // and portvakt_portal_lang, portvakt_portal_flow (rp/sign-in.ts)
 
 /** The portal's own client; its secret is new at every start and known only to this process. */
 export function portalClient(issuer: string): ClientInput {
@@ -69,7 +66,7 @@ export interface PortalOptions {
 }
 
 interface Person {
-  session: PortalSession;
+  session: SignedInSession;
   access: Access;
   serviceDesk: boolean;
   actor: Actor;
@@ -79,27 +76,19 @@ interface Person {
 export async function portalRoutes(app: FastifyInstance, options: PortalOptions): Promise<void> {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   const { issuer, client, integrations, organisations } = options;
-  const sessions = portalSessions(options.secrets);
-  const secure = issuer.startsWith('https:');
-  const cookieOptions = { path: PORTAL_PREFIX, httpOnly: true, sameSite: 'lax' as const, secure };
-
-  const localeOf = (request: FastifyRequest): Locale => {
-    const asked = (request.query as { lang?: string } | undefined)?.lang;
-    if (isLocale(asked)) return asked;
-    const kept = request.cookies[LANG_COOKIE];
-    return isLocale(kept) ? kept : 'nb';
-  };
+  const signIn = firstPartySignIn(app, { issuer, client, backChannel: options.backChannel, secrets: options.secrets, prefix: PORTAL_PREFIX, cookie: PORTAL_COOKIE, scope: 'openid profile' });
+  const { localeOf } = signIn;
   const html = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(body);
 
   /** The logged-in person, or a redirect to the start page. A POST must carry the session's CSRF token. */
   async function person(request: FastifyRequest, reply: FastifyReply): Promise<Person | undefined> {
-    const session = sessions.open(request.cookies[PORTAL_COOKIE]);
+    const session = signIn.session(request);
     if (!session) {
       await reply.redirect(PORTAL_PREFIX, 303);
       return undefined;
     }
     if (request.method === 'POST') {
-      if (!equalInConstantTime((request.body as Record<string, unknown> | undefined)?.csrf, session.csrf)) {
+      if (!signIn.formIsGenuine(request, session)) {
         await html(reply, problemPage({ locale: localeOf(request), message: 'portal.problem.expired' }), 403);
         return undefined;
       }
@@ -113,8 +102,8 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
 
   app.get(PORTAL_PREFIX, async (request, reply) => {
     const locale = localeOf(request);
-    if ((request.query as { lang?: string }).lang) reply.setCookie(LANG_COOKIE, locale, { ...cookieOptions, maxAge: 31_536_000 });
-    if (!sessions.open(request.cookies[PORTAL_COOKIE])) return html(reply, loginPage(locale));
+    signIn.keepLocale(request, reply);
+    if (!signIn.session(request)) return html(reply, loginPage(locale));
     const p = await person(request, reply);
     if (!p) return reply;
     const all = await organisations.list();
@@ -124,39 +113,10 @@ export async function portalRoutes(app: FastifyInstance, options: PortalOptions)
     return html(reply, homePage({ ...frame(p), orgs, support, requests }));
   });
 
-  app.get(`${PORTAL_PREFIX}/login`, async (request, reply) => {
-    const flow = { state: crypto.randomBytes(16).toString('base64url'), nonce: crypto.randomBytes(16).toString('base64url'), verifier: crypto.randomBytes(32).toString('base64url') };
-    reply.setCookie(FLOW_COOKIE, sessions.sealFlow(flow), { ...cookieOptions, maxAge: 600 });
-    const url = new URL(`${issuer}/authorize`);
-    url.search = new URLSearchParams({
-      client_id: client.client_id, response_type: 'code', scope: 'openid profile', redirect_uri: client.redirect_uris[0]!,
-      state: flow.state, nonce: flow.nonce, code_challenge: crypto.createHash('sha256').update(flow.verifier).digest('base64url'),
-      code_challenge_method: 'S256', ui_locales: localeOf(request), acr_values: 'idporten-loa-substantial',
-    }).toString();
-    return reply.redirect(url.toString(), 303);
-  });
-
-  app.get<{ Querystring: Record<string, string | undefined> }>(`${PORTAL_PREFIX}/callback`, async (request, reply) => {
-    const flow = sessions.openFlow(request.cookies[FLOW_COOKIE]);
-    reply.clearCookie(FLOW_COOKIE, { path: PORTAL_PREFIX });
-    const { code, state, error } = request.query;
-    // Portvakt itself could not log the person in for want of its store: say so (a 503 page), not
-    // the front page again as if nothing had been tried.
-    if (flow && state === flow.state && error === 'temporarily_unavailable') throw new StoreUnavailableError('database', new Error('the provider answered temporarily_unavailable'));
-    if (!flow || !code || state !== flow.state) return reply.redirect(PORTAL_PREFIX, 303);
-    const exchanged = await options.backChannel.exchangeCode(client, { code, verifier: flow.verifier, nonce: flow.nonce });
-    if ('error' in exchanged || typeof exchanged.claims.pid !== 'string') return reply.redirect(PORTAL_PREFIX, 303);
-    reply.setCookie(PORTAL_COOKIE, sessions.seal({ pid: exchanged.claims.pid, idToken: exchanged.idToken }), { ...cookieOptions, maxAge: sessions.maxAge });
-    return reply.redirect(PORTAL_PREFIX, 303);
-  });
-
   app.post(`${PORTAL_PREFIX}/logout`, async (request, reply) => {
     const p = await person(request, reply);
     if (!p) return reply;
-    reply.clearCookie(PORTAL_COOKIE, { path: PORTAL_PREFIX });
-    const url = new URL(`${issuer}/logout`);
-    url.search = new URLSearchParams({ id_token_hint: p.session.idToken, post_logout_redirect_uri: client.post_logout_redirect_uris[0]!, ui_locales: p.locale }).toString();
-    return reply.redirect(url.toString(), 303);
+    return signIn.signOut(reply, p.session, p.locale);
   });
 
   async function orgFor(p: Person, orgno: string) {
