@@ -59,7 +59,8 @@ async function measure(variant: Variant): Promise<number> {
       const uid = id();
       const session = { iat: now, exp: now + 7200, uid, kind: 'Session', loginTs: now, accountId: '28876895937', acr: 'idporten-loa-substantial', amr: ['TestID'], authorizations: { 'bench-client': { sid: id(), grantId, persistsLogout: false } }, transient: false, state: {} };
       await sessions!.upsert(id(), session, 7200);
-      await grants!.upsert(grantId, { iat: now, exp: now + 7200, accountId: '28876895937', clientId: 'bench-client', kind: 'Grant', openid: { scope: 'openid profile' } }, 7200);
+      // As the server stores it: naming its person (listed by person) and itself (adapters.ts namingOwnGrant).
+      await grants!.upsert(grantId, { iat: now, exp: now + 7200, accountId: '28876895937', clientId: 'bench-client', kind: 'Grant', openid: { scope: 'openid profile' }, authorizationId: grantId }, 7200);
       if (variant.accessToken) {
         await accessTokens!.upsert(id(), {
           iat: now, exp: now + 120, accountId: '28876895937', acr: 'idporten-loa-substantial', amr: ['TestID'], authTime: now, claims: { id_token: {} }, clientId: 'bench-client', expiresWithSession: true, grantId, gty: 'authorization_code', sessionUid: uid, sid: id(), kind: 'AccessToken', scope: 'openid profile',

@@ -49,10 +49,10 @@ describe('RedisAdapter', () => {
     const grants = new RedisAdapter(redis, 'Grant');
     const [short, long, gone] = [newId(), newId(), newId()];
     const pid = '12848500095';
-    await grants.upsert(short, { grantId: short, accountId: pid, clientId: 'a', kind: 'Grant' }, 1);
-    await grants.upsert(long, { grantId: long, accountId: pid, clientId: 'b', kind: 'Grant' }, 7200);
-    await grants.upsert(long, { grantId: long, accountId: pid, clientId: 'b', kind: 'Grant', locale: 'nn' }, 7100); // saved again: once in the set
-    await grants.upsert(gone, { grantId: gone, accountId: pid, clientId: 'c', kind: 'Grant' }, 600);
+    await grants.upsert(short, { authorizationId: short, accountId: pid, clientId: 'a', kind: 'Grant' }, 1);
+    await grants.upsert(long, { authorizationId: long, accountId: pid, clientId: 'b', kind: 'Grant' }, 7200);
+    await grants.upsert(long, { authorizationId: long, accountId: pid, clientId: 'b', kind: 'Grant', locale: 'nn' }, 7100); // saved again: once in the set
+    await grants.upsert(gone, { authorizationId: gone, accountId: pid, clientId: 'c', kind: 'Grant' }, 600);
     await grants.destroy(gone);
     await grants.upsert(newId(), { accountId: '03917900077', clientId: 'a', kind: 'Grant' }, 600); // someone else's
     expect((await grants.findByAccount(pid)).map((g) => g.clientId).sort()).toEqual(['a', 'b']);

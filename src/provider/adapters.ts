@@ -46,21 +46,23 @@ export const EPHEMERAL_MODELS = new Set(['Interaction', 'AuthorizationCode', 'Pu
 
 /**
  * Models a person's own can be listed of: grants, each an authorization the person gave a service
- * (provider/authorizations.ts). Their stored payload also carries their own id as `grantId`
+ * (provider/authorizations.ts). Their stored payload also carries their own id as `authorizationId`
  * (namingOwnGrant), since the store keys them by a digest of it.
  */
 export const PERSON_INDEXED_MODELS = new Set(['Grant']);
 
 /**
- * A grant's adapter whose stored payloads carry the grant's own id as `grantId`. Found by person,
- * a grant is then known by the id its tokens name (they are stored with it in clear; only token
- * values are digests, token-digests.ts), and revoking that id takes the grant along with its
- * tokens in every store. oidc-provider reads only the fields it knows, so it never sees this one.
- * Wraps the adapter that digests ids (it needs the id before it is digested).
+ * A grant's adapter whose stored payloads carry the grant's own id as `authorizationId`. Found by
+ * person, a grant is then known by the id its tokens name (they are stored with it in clear; only
+ * token values are digests, token-digests.ts), which revokes them and destroys the grant
+ * (grants.ts revokeGrant). Not as `grantId`: that is what binds a token to its grant (a column and
+ * an index in SQL, a list in Redis), which the grant itself needs no entry in on every login.
+ * oidc-provider reads only the fields it knows, so it never sees this one. Wraps the adapter that
+ * digests ids (it needs the id before it is digested).
  */
 export function namingOwnGrant(adapter: StoreAdapter): StoreAdapter {
   return {
-    upsert: (id, payload, expiresIn) => adapter.upsert(id, { ...payload, grantId: id }, expiresIn),
+    upsert: (id, payload, expiresIn) => adapter.upsert(id, { ...payload, authorizationId: id }, expiresIn),
     find: (id) => adapter.find(id),
     findByUid: (uid) => adapter.findByUid(uid),
     findByUserCode: (userCode) => adapter.findByUserCode(userCode),
@@ -139,11 +141,7 @@ export class SqlAdapter implements StoreAdapter {
 
   async findByAccount(accountId: string): Promise<AdapterPayload[]> {
     if (!PERSON_INDEXED_MODELS.has(this.model)) return [];
-    const rows = await this.live()
-      .select(['payload', 'consumed_at'])
-      .where('account_id', '=', accountId)
-      .where('grant_id', 'is not', null) // stored before grants carried their id (migration 0012): cannot be withdrawn, so not listed
-      .execute();
+    const rows = await this.live().select(['payload', 'consumed_at']).where('account_id', '=', accountId).execute();
     return rows.map(parsePayload);
   }
 

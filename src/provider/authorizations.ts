@@ -71,9 +71,9 @@ const OWN_SCOPES: Record<string, string> = {
 /** Grant ids are oidc-provider's random token ids; anything else names no authorization. */
 const AUTHORIZATION_ID = /^[\w-]{20,100}$/;
 
-/** A grant as stored: its own id in grantId (adapters.ts namingOwnGrant), its scopes under openid and resources. */
+/** A grant as stored: its own id in authorizationId (adapters.ts namingOwnGrant), its scopes under openid and resources. */
 interface StoredGrant extends AdapterPayload {
-  grantId?: string;
+  authorizationId?: string;
   accountId?: string;
   clientId?: string;
   openid?: { scope?: string };
@@ -119,9 +119,12 @@ export function createAuthorizations({ provider, clients, apiScopes, events }: A
     };
   };
 
-  /** The grant as an authorization, with the organisation of its client; undefined for a grant of a client that is gone. */
+  /**
+   * The grant as an authorization, with the organisation of its client; undefined for a grant of a
+   * client that is gone, or one stored before grants named themselves (it cannot be withdrawn).
+   */
   async function describe(grant: StoredGrant): Promise<{ authorization: Authorization; orgno: string | null } | undefined> {
-    if (!grant.grantId || !grant.clientId) return undefined;
+    if (!grant.authorizationId || !grant.clientId) return undefined;
     const client = await clients.find(grant.clientId);
     if (!client) return undefined;
     const names = new Set([grant.openid?.scope, ...Object.values(grant.resources ?? {})].flatMap((scope) => scope?.split(' ') ?? []).filter(Boolean));
@@ -130,7 +133,7 @@ export function createAuthorizations({ provider, clients, apiScopes, events }: A
     return {
       orgno,
       authorization: {
-        authorization_id: grant.grantId,
+        authorization_id: grant.authorizationId,
         client_id: grant.clientId,
         ...(registration.client_name ? { client_name: registration.client_name } : {}),
         ...(registration.description ? { description: registration.description } : {}),
@@ -172,7 +175,7 @@ export function createAuthorizations({ provider, clients, apiScopes, events }: A
       const current = provider();
       const grant = (await grantStore(current).find(authorizationId)) as StoredGrant | undefined;
       if (!grant || (pid !== undefined && grant.accountId !== pid)) return false;
-      const entry = await describe({ ...grant, grantId: authorizationId });
+      const entry = await describe({ ...grant, authorizationId });
       if (!entry || !sees(concerning, entry)) return false;
       await revokeGrant(current, authorizationId);
       events.record({

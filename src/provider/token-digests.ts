@@ -45,7 +45,7 @@ export function storingDigests(adapter: StoreAdapter): StoreAdapter {
     destroy: (id) => adapter.destroy(tokenDigest(id)),
     take: (id) => adapter.take(tokenDigest(id)),
     revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
-    // Listed, models come as stored (a grant names itself in grantId; person-grants.ts).
+    // Listed, models come as stored (a grant names itself in authorizationId; adapters.ts namingOwnGrant).
     findByAccount: (accountId) => adapter.findByAccount(accountId),
   };
 }

@@ -245,8 +245,8 @@ export const migrations: Record<MigrationName, Migration> = {
     },
   },
   // A person's authorizations (grants) can be listed and withdrawn (provider/authorizations.ts):
-  // a grant's row names its person, and its own grant id in grant_id, so that withdrawing it takes
-  // its tokens along. Grants stored before have neither and are not listed; they end by themselves.
+  // a grant's row names its person (and its payload its own id, which its tokens are bound by).
+  // Grants stored before have neither and are not listed; they end by themselves.
   '0012_grants_by_person': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('oidc_payloads').addColumn('account_id', 'text').execute();
