@@ -251,7 +251,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
     if (demo) await server.register(demoRoutes, { issuer: config.issuer, client: demo, backChannel });
     await server.register(selfServiceApi, { provider: boundProvider, clients, integrations, verification, productionRequests, apiScopes, issuer: config.issuer });
     const authorizations = createAuthorizations({ provider: boundProvider, clients, apiScopes: currentScopes, events });
-    await server.register(authorizationsApi, { provider: boundProvider, clients, authorizations });
+    await server.register(authorizationsApi, { provider: boundProvider, clients, authorizations, issuer: config.issuer });
     await server.register(profileRoutes, { issuer: config.issuer, client: profile, backChannel, secrets, authorizations });
     await server.register(portalRoutes, { issuer: config.issuer, backChannel, environment: config.environment, client: portal, secrets, integrations, verification, support, terms, productionRequests, apiScopes, testPortalUrl: config.testPortalUrl, productionPortalUrl: config.productionPortalUrl, organisations, audit, testEnvironment });
 

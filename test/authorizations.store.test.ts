@@ -294,6 +294,17 @@ describe('refusals', () => {
     expect((await call('DELETE', `/authorizations/${'x'.repeat(5000)}`, token)).body.error_description).toMatch(/exceeding the max param length/);
   });
 
+  it('its OpenAPI document lists every call, and the docs page is served', async () => {
+    const document = await (await fetch(`${pv.issuer}${BASE}/openapi.json`)).json() as { paths: Record<string, Record<string, unknown>>; servers: { url: string }[] };
+    expect(Object.fromEntries(Object.entries(document.paths).map(([path, methods]) => [path, Object.keys(methods).sort()]))).toEqual({
+      '/authorizations/clients/authorizations': ['get', 'post'],
+      '/authorizations/api-provider/authorizations': ['get', 'post'],
+      '/authorizations/authorizations/{authorization_id}': ['delete'],
+    });
+    expect(document.servers).toEqual([{ url: pv.issuer }]);
+    expect((await fetch(`${pv.issuer}${BASE}/docs/`)).status).toBe(200);
+  });
+
   it('only api_klient and maskinporten integrations may be given the scope', async () => {
     await expect(startPortvakt({ clients: [{ ...web, client_id: 'plain', integration_type: 'idporten', scopes: ['openid', 'idporten:authorizations'] }] })).rejects.toThrow(/plain.*scopes.*api_klient/);
   });

@@ -13,6 +13,9 @@
 // ?require_user_consent=false lists every authorization, not only those with a consent scope, and
 // ?visibility= only those with a scope of that visibility.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../registry/clients.js';
 import { AUTHORIZATION_SCOPES } from '../registry/client-schema.js';
@@ -37,7 +40,35 @@ export interface AuthorizationsApiOptions {
   provider: () => Provider;
   clients: ClientRegistry;
   authorizations: Authorizations;
+  issuer: string;
 }
+
+// The API as its OpenAPI document (<issuer>/authorizations/docs) describes it. Requests are checked
+// by the handlers below, with messages that name what is wrong; the schemas document and shape.
+const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
+const AuthorizationView = Type.Object({
+  authorization_id: Type.String({ description: 'names it in DELETE /authorizations/authorizations/{authorization_id}' }),
+  client_id: Type.String(),
+  client_name: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  authorized_at: Type.Integer({ description: 'when the person logged in (epoch milliseconds)' }),
+  expires: Type.Optional(Type.Integer({ description: 'when it ends unless withdrawn (epoch milliseconds): the client\'s authorization_lifetime' })),
+  scopes: Type.Array(Type.Object({
+    name: Type.String(),
+    description: Type.String(),
+    long_description: Type.Optional(Type.String()),
+    requires_user_consent: Type.Boolean(),
+    visibility: Type.Union(VISIBILITIES.map((v) => Type.Literal(v))),
+    owner_orgno: Type.Optional(Type.String()),
+  })),
+  user_agent: Type.Optional(Type.String({ description: 'the browser the person logged in with' })),
+  consumer: Type.Optional(Type.Object({ authority: Type.Literal('iso6523-actorid-upis'), ID: Type.String({ description: '0192:<organisation number> of the service' }) })),
+});
+const Filter = Type.Object({
+  require_user_consent: Type.Optional(Type.Boolean({ default: true, description: 'false: every authorization, not only those with a scope the person consented to' })),
+  visibility: Type.Optional(Type.Union(VISIBILITIES.map((v) => Type.Literal(v)), { description: 'only those with a scope of this visibility' })),
+});
+const listed = { 200: Type.Array(AuthorizationView), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
 
 /** A request the API refuses, with the OAuth error and what to do about it. */
 class Refusal extends Error {
@@ -54,6 +85,17 @@ const COLLECTIONS: Record<string, (orgno: string) => Concerning> = {
 
 export async function authorizationsApi(app: FastifyInstance, options: AuthorizationsApiOptions): Promise<void> {
   const { provider, clients, authorizations } = options;
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Portvakt authorizations API', version: '1', description: 'A person\'s authorizations (logins, consents) to your services and APIs, as in ID-porten\'s authorizations API.' },
+      servers: [{ url: options.issuer }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with the scope idporten:authorizations: a person's (a login to your service), or your Maskinporten client's` } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: `${AUTHORIZATIONS_PREFIX}/docs`, uiConfig: { docExpansion: 'list' }, staticCSP: true });
+  app.get(`${AUTHORIZATIONS_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  app.setValidatorCompiler(() => () => true); // the handlers check, and say what is wrong
 
   /** The token's caller, if it may do `need`; a Refusal otherwise. */
   async function callerOf(request: FastifyRequest, need: Need): Promise<Caller> {
@@ -92,9 +134,10 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
 
   for (const [collection, concerning] of Object.entries(COLLECTIONS)) {
     const path = `${AUTHORIZATIONS_PREFIX}/${collection}/authorizations`;
+    const given = collection === 'clients' ? 'to your organisation\'s services' : 'that include a scope of your organisation\'s APIs';
 
     // With a person's token: that person's authorizations.
-    app.get(path, async (request, reply) => {
+    app.get(path, { schema: { tags: [collection], summary: `The authorizations the person whose token this is has given ${given}`, querystring: Filter, response: listed } }, async (request, reply) => {
       const filter = filterOf(request.query as Record<string, unknown>);
       const caller = await callerOf(request, 'read');
       if (caller.kind !== 'person') {
@@ -104,7 +147,9 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
     });
 
     // With an organisation's (Maskinporten) token: the authorizations of the person the body names.
-    app.post(path, async (request, reply) => {
+    app.post(path, {
+      schema: { tags: [collection], summary: `With your Maskinporten token: the authorizations the person named has given ${given}`, querystring: Filter, body: Type.Object({ pid: Type.String({ description: 'the person\'s national identity number' }) }), response: listed },
+    }, async (request, reply) => {
       const filter = filterOf(request.query as Record<string, unknown>);
       const caller = await callerOf(request, 'read');
       if (caller.kind !== 'organisation') {
@@ -115,7 +160,14 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
     });
   }
 
-  app.delete<{ Params: { authorization_id: string } }>(`${AUTHORIZATIONS_PREFIX}/authorizations/:authorization_id`, async (request, reply) => {
+  app.delete<{ Params: { authorization_id: string } }>(`${AUTHORIZATIONS_PREFIX}/authorizations/:authorization_id`, {
+    schema: {
+      tags: ['authorizations'],
+      summary: 'Withdraw an authorization: the grant and every token issued from it end (a person\'s token withdraws only their own)',
+      params: Type.Object({ authorization_id: Type.String() }),
+      response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+    },
+  }, async (request, reply) => {
     const caller = await callerOf(request, 'revoke');
     const { authorization_id: id } = request.params;
     const by = { clientId: caller.clientId };

@@ -71,5 +71,5 @@ describe.skipIf(!hasChromium)('a production request', () => {
     expect(await admin.locator('section[aria-labelledby="requests-title"]').innerText()).toContain('Godkjent');
     await expectAccessible(admin);
     await admin.context().close();
-  }, 90_000); // the whole journey, three people and a dozen pages with accessibility checks: about 30 s on a busy 2-core machine
+  });
 });

@@ -1,7 +1,7 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser). Without it, browser
 // tests say they were skipped; in CI (.ci/run installs it) its absence is a failure.
 import fs from 'node:fs';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startPortvakt, type StartOptions, type TestPortvakt } from './portvakt.js';
@@ -14,6 +14,11 @@ if (!hasChromium) {
   if (process.env.CI) throw new Error(`${message} CI must run them.`);
   process.stderr.write(`\n[portvakt] ${message}\n`);
 }
+
+// A browser journey (several people, a dozen pages, each checked with axe-core) takes tens of
+// seconds on a busy 2-core machine, where the suite's default of 30 s is too tight; a hang still
+// fails, later.
+vi.setConfig({ testTimeout: 120_000 });
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
