@@ -14,6 +14,7 @@ import { translator } from '../ui/i18n/index.js';
 import { Layout, renderPage } from '../ui/layout.js';
 import { DemoSessions } from './sessions.js';
 import { FULLMAKT_TYPE } from '../identity/fullmakt.js';
+import { PROFILE_PREFIX } from '../profile/page.js';
 
 export const DEMO_PREFIX = '/demo';
 export const DEMO_CLIENT_ID = 'portvakt-demo';
@@ -96,6 +97,8 @@ export async function demoRoutes(app: FastifyInstance, { issuer, client, backCha
           </div>
           <button type="submit" class="ds-button" data-variant="secondary">{t('demo.fullmakt.submit')}</button>
         </form>
+        {/* Where the person sees this login among their authorizations, and withdraws it (profile/). */}
+        <p><a href={`${PROFILE_PREFIX}?lang=${locale}`} id="profile-link">{t('demo.profile')}</a></p>
         <h2>{t('demo.idToken')}</h2>
         <pre id="id-token-claims">{JSON.stringify(session.claims, null, 2)}</pre>
         <h2>{t('demo.userinfo')}</h2>

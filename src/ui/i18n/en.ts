@@ -70,6 +70,7 @@ export const en: Catalogue = {
   'demo.fullmakt.roles': 'Power of attorney roles',
   'demo.fullmakt.rolesHint': 'The service accepts a power of attorney for any of these (permission_roles), separated by spaces',
   'demo.fullmakt.submit': 'Represent someone else',
+  'demo.profile': 'See and withdraw the access you have given, in your user profile',
   'demo.idToken': 'id_token claims',
   'demo.userinfo': 'userinfo response',
   'demo.logout': 'Log out',

@@ -69,6 +69,7 @@ export const nb = {
   'demo.fullmakt.roles': 'Fullmaktsroller',
   'demo.fullmakt.rolesHint': 'Tjenesten godtar fullmakt for en av disse (permission_roles), skilt med mellomrom',
   'demo.fullmakt.submit': 'Representer noen andre',
+  'demo.profile': 'Se og trekk tilbake tilgangene du har gitt, i brukerprofilen',
   'demo.idToken': 'Påstander i id_token',
   'demo.userinfo': 'Svar fra userinfo',
   'demo.logout': 'Logg ut',

@@ -70,6 +70,7 @@ export const nn: Catalogue = {
   'demo.fullmakt.roles': 'Fullmaktsroller',
   'demo.fullmakt.rolesHint': 'Tenesta godtek fullmakt for ei av desse (permission_roles), skilde med mellomrom',
   'demo.fullmakt.submit': 'Representer nokon andre',
+  'demo.profile': 'Sjå og trekk tilbake tilgangane du har gitt, i brukarprofilen',
   'demo.idToken': 'Påstandar i id_token',
   'demo.userinfo': 'Svar frå userinfo',
   'demo.logout': 'Logg ut',

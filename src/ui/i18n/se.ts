@@ -71,6 +71,7 @@ export const se: Catalogue = {
   'demo.fullmakt.roles': 'Fápmudusrollat',
   'demo.fullmakt.rolesHint': 'Bálvalus dohkkeha fápmudusa muhtun dáin (permission_roles), gaskkaiguin sirrejuvvon',
   'demo.fullmakt.submit': 'Ovddas earáid',
+  'demo.profile': 'Geahča ja gease ruovttoluotta beassamiid maid leat addán, geavaheaddjeprofiilas',
   'demo.idToken': 'id_token-gáibádusat',
   'demo.userinfo': 'userinfo-vástádus',
   'demo.logout': 'Čálit olggos',
