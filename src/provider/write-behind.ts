@@ -161,11 +161,11 @@ export class WriteBehindStore {
       async revokeByGrantId(grantId) {
         store.revokeGrant(grantId);
       },
-      // Rare (a person looks at their authorizations): what memory has not written yet is written
-      // first, and SQL answers.
+      // Rare (a person looks at their authorizations): what memory has not written yet (a withdrawn
+      // grant's deletion among it) is written first, and SQL answers.
       async findByAccount(accountId) {
         await store.flush();
-        return (await sqlAdapter.findByAccount(accountId)).filter((payload) => store.unlessRevoked(payload));
+        return sqlAdapter.findByAccount(accountId);
       },
     };
   }

@@ -6,9 +6,8 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientInput } from '../registry/client-schema.js';
-import type { Secrets } from '../store/secrets.js';
+import { equalInConstantTime, type Secrets } from '../store/secrets.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
-import { equalInConstantTime } from '../store/secrets.js';
 import { isLocale, type Locale } from '../provider/locale.js';
 import type { ProviderBackChannel } from './first-party.js';
 
