@@ -1,6 +1,6 @@
 // npm run bench — full logins per second against Portvakt and, in the same run on the same
 // machine, against a plain oidc-provider 9 (bench/reference-provider.ts). A login is:
-// authorize → login page → submit → resume → code → token (PKCE, client_secret_basic) → id_token
+// authorize → login page → submit (→ resume) → code → token (PKCE, client_secret_basic) → id_token
 // verified against the JWKS. Prints logins/s, p50/p99 latency and provider CPU per login at
 // concurrency 1 and 8, and the ratio to the reference. Loopback only; not a test.
 //
@@ -111,12 +111,25 @@ async function login(target: Target, verify: (jwt: string) => Promise<unknown>):
     client_id: 'bench-client', response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT, state, nonce,
     code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
   });
-  const toLogin = (await go(`/authorize?${query}`)).headers.get('location')!;
-  if (!target.loginPath.test(toLogin)) throw new Error(`unexpected redirect ${toLogin}`);
-  const page = await (await go(toLogin)).text();
+  // The login page: where the authorization request redirects to (the reference), or its answer (Portvakt).
+  const authorization = await go(`/authorize?${query}`);
+  let page: string;
+  let toLogin = authorization.headers.get('location');
+  if (toLogin) {
+    if (!target.loginPath.test(toLogin)) throw new Error(`unexpected redirect ${toLogin}`);
+    page = await (await go(toLogin)).text();
+  } else {
+    page = await authorization.text();
+    toLogin = /<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? '';
+    if (!target.loginPath.test(toLogin)) throw new Error(`no login form in ${authorization.status} ${page.slice(0, 200)}`);
+  }
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
-  const resume = (await go(toLogin, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, pid: PID, acr: 'idporten-loa-substantial', action: 'login' }) })).headers.get('location')!;
-  const callback = new URL((await go(resume)).headers.get('location')!);
+  // Then redirects until the client's callback: the reference sends the browser to its resume
+  // address first, Portvakt resumes in the form's own request.
+  let next = (await go(toLogin, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, pid: PID, acr: 'idporten-loa-substantial', action: 'login' }) })).headers.get('location');
+  for (let hops = 0; next && !next.startsWith(REDIRECT) && hops < 3; hops++) next = (await go(next)).headers.get('location');
+  if (!next?.startsWith(REDIRECT)) throw new Error(`${target.name} did not return to the client: ${next}`);
+  const callback = new URL(next);
   const code = callback.searchParams.get('code');
   if (!code || callback.searchParams.get('state') !== state) throw new Error(`no code: ${callback}`);
   const token = await fetch(`${target.issuer}/token`, {
@@ -199,10 +212,11 @@ async function main() {
   // Both providers run as plain JavaScript on node: Portvakt as `npm start` runs it (dist/, which
   // `npm run bench` builds first), the reference transpiled the same way.
   await build({ entryPoints: ['bench/reference-provider.ts'], outfile: 'dist/bench/reference-provider.js', format: 'esm', platform: 'node', target: 'node22', logLevel: 'warning' });
-  const targets = [
-    await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//),
-    await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: REDIS_PREFIX, LOG_LEVEL: 'warn' }, 9192, /\/login\//),
-  ];
+  const targets: Target[] = [];
+  // A target that fails to start stops the run, and takes the one already started with it.
+  process.once('exit', () => { for (const t of targets) t.process.kill(); });
+  targets.push(await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//));
+  targets.push(await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: REDIS_PREFIX, LOG_LEVEL: 'warn' }, 9192, /\/authorize\/[\w-]+\/login$/));
   const rows: Row[] = [];
   try {
     for (const target of targets) await warmUp(target);

@@ -41,7 +41,7 @@ import { redisFailure } from './store/unavailable.js';
 import { mappingFailures } from './provider/unavailable.js';
 import { buildServer, localAddress } from './http/server.js';
 import { Metrics, metricsAccess } from './http/metrics.js';
-import { INTERACTION_PREFIX } from './login/interaction-routes.js';
+import { createInteractionPages } from './login/interaction-pages.js';
 import { demoRoutes, demoClient, DEMO_PREFIX } from './demo/routes.js';
 import { providerBackChannel } from './rp/first-party.js';
 import { renderErrorPage } from './ui/pages/error-page.js';
@@ -225,11 +225,11 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       if (!provider) throw new Error('the provider is used before its signing keys were loaded');
       return provider;
     };
+    const interactionPages = createInteractionPages({ provider: boundProvider, csrfKeys: secrets.formKeys, fullmakter });
     server = await buildServer({
       provider: boundProvider,
       logLevel: config.logLevel,
-      csrfKeys: secrets.formKeys,
-      fullmakter,
+      interactionPages,
       httpsIssuer: config.issuer.startsWith('https:'),
       trustProxy: config.trustProxy,
       ready: async () => {
@@ -298,7 +298,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
         clients,
         apiScopes: scopes,
         adapter,
-        interactionUrl: (uid) => `${INTERACTION_PREFIX}/${uid}`,
+        firstPage: (interaction, languageCookie) => interactionPages.pageFor(interaction, interactionPages.localeOf(interaction, languageCookie)),
         logoutPages: { logout: renderLogoutPage, frontchannel: renderFrontchannelPage, loggedOut: renderLoggedOutPage },
         trustProxy: config.trustProxy,
         sessions: { idleSeconds: config.sessionIdleMinutes * 60, maxSeconds: config.sessionMaxMinutes * 60 },

@@ -161,7 +161,7 @@ describe('API scopes in tokens', () => {
     const atCallback = (url: string) => url.startsWith(REDIRECT);
     const browser = new CookieBrowser();
     const loginPage = await browser.follow(authorizeUrl('nav-client', 'openid skatt:samtykke', false), atCallback);
-    const submitted = await browser.post(loginPage.url, { csrf: formField(loginPage.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    const submitted = await browser.post(loginPage.action!, { csrf: formField(loginPage.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
     const consent = await browser.follow(submitted.location!, atCallback);
     expect(consent.status).toBe(200);
     expect(consent.body).toContain('<h1>Samtykke</h1>');
@@ -169,8 +169,8 @@ describe('API scopes in tokens', () => {
     expect(consent.body).toContain('Se skattemeldingen din');
     expect(consent.body).toContain('Tjenesten leser skattemeldingen for inntektsåret.');
     // Without the interaction's CSRF token nothing is decided: the page comes back.
-    expect((await browser.post(consent.url, { csrf: 'forged', action: 'consent' })).body).toContain('<h1>Samtykke</h1>');
-    const approved = await browser.follow((await browser.post(consent.url, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
+    expect((await browser.post(consent.action!, { csrf: 'forged', action: 'consent' })).body).toContain('<h1>Samtykke</h1>');
+    const approved = await browser.follow((await browser.post(consent.action!, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
     const code = new URL(approved.location!).searchParams.get('code')!;
     const tokens = await (await redeemCode(pv.issuer, { client_id: 'nav-client', secret: SECRET, code, redirect_uri: REDIRECT })).json() as { scope: string };
     expect(tokens.scope).toBe('openid skatt:samtykke');
@@ -182,9 +182,9 @@ describe('API scopes in tokens', () => {
     // Another person says no.
     const other = new CookieBrowser();
     const page = await other.follow(authorizeUrl('nav-client', 'openid skatt:samtykke', false), atCallback);
-    const loggedIn = await other.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: '05894200016', acr: 'idporten-loa-substantial', action: 'login' });
+    const loggedIn = await other.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid: '05894200016', acr: 'idporten-loa-substantial', action: 'login' });
     const asked = await other.follow(loggedIn.location!, atCallback);
-    const denied = await other.follow((await other.post(asked.url, { csrf: formField(asked.body, 'csrf')!, action: 'deny' })).location!, atCallback);
+    const denied = await other.follow((await other.post(asked.action!, { csrf: formField(asked.body, 'csrf')!, action: 'deny' })).location!, atCallback);
     expect(Object.fromEntries(new URL(denied.location!).searchParams)).toMatchObject({ error: 'access_denied', state: 's' });
 
     // A headless TestID login consents at once (profile §9.2).

@@ -223,10 +223,10 @@ describe('withdrawing an authorization', () => {
     const browser = new CookieBrowser();
     const first = await authorization('skatte-app', `openid ${CONSENT_SCOPE} idporten:authorizations`);
     const page = await browser.follow(first.url.href, atCallback);
-    const submitted = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: person, acr: 'idporten-loa-substantial', action: 'login' });
+    const submitted = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid: person, acr: 'idporten-loa-substantial', action: 'login' });
     const consent = await browser.follow(submitted.location!, atCallback);
     expect(consent.body).toContain('<h1>Samtykke</h1>');
-    const approved = await browser.follow((await browser.post(consent.url, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
+    const approved = await browser.follow((await browser.post(consent.action!, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
     const tokens = await redeem('skatte-app', first, approved.location!);
     const id = ((await call('GET', '/clients/authorizations', tokens.access_token)).body as Listed[])[0]!.authorization_id;
 

@@ -62,12 +62,12 @@ async function authorization(params: Record<string, string> = {}): Promise<Flow>
 async function logIn(browser: CookieBrowser, flow: Flow, pid: string): Promise<Hop> {
   const page = await browser.follow(flow.url, atCallback);
   if (!page.body.includes('name="pid"')) return page; // SSO: straight to what comes next
-  const submitted = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
+  const submitted = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
   return browser.follow(submitted.location!, atCallback);
 }
 
 async function choose(browser: CookieBrowser, chooser: Hop, authorizer: string): Promise<Hop> {
-  const answered = await browser.post(chooser.url, { csrf: formField(chooser.body, 'csrf')!, authorizer, action: 'represent' });
+  const answered = await browser.post(chooser.action!, { csrf: formField(chooser.body, 'csrf')!, authorizer, action: 'represent' });
   return answered.location ? browser.follow(answered.location, atCallback) : answered;
 }
 
@@ -226,15 +226,15 @@ describe('fullmakt login', () => {
     expect(none.body).toContain('<h1>Du kan ikke representere noen her</h1>');
     expect(none.body).toContain(OLA);
     // "Myself" is no way round it.
-    expect((await browser.post(none.url, { csrf: formField(none.body, 'csrf')!, authorizer: 'self', action: 'represent' })).status).toBe(403);
-    const back = await browser.post(none.url, { csrf: formField(none.body, 'csrf')!, action: 'cancel' });
+    expect((await browser.post(none.action!, { csrf: formField(none.body, 'csrf')!, authorizer: 'self', action: 'represent' })).status).toBe(403);
+    const back = await browser.post(none.action!, { csrf: formField(none.body, 'csrf')!, action: 'cancel' });
     const denied = new URL((await browser.follow(back.location!, atCallback)).location!);
     expect(Object.fromEntries(denied.searchParams)).toMatchObject({ error: 'access_denied', state: flow.state, iss: pv.issuer });
 
     const kari = new CookieBrowser();
     const other = await authorization({ authorization_details: fullmakt('arbeid') });
     const chooser = await logIn(kari, other, KARI);
-    const cancelled = await kari.post(chooser.url, { csrf: formField(chooser.body, 'csrf')!, action: 'cancel' });
+    const cancelled = await kari.post(chooser.action!, { csrf: formField(chooser.body, 'csrf')!, action: 'cancel' });
     expect(new URL((await kari.follow(cancelled.location!, atCallback)).location!).searchParams.get('error')).toBe('access_denied');
   });
 
@@ -248,7 +248,7 @@ describe('fullmakt login', () => {
       expect(refused.status).toBe(400);
       expect(refused.body).toContain('Velg hvem du vil representere, eller deg selv.');
     }
-    const forged = await browser.post(chooser.url, { csrf: 'forged', authorizer: INGRID, action: 'represent' });
+    const forged = await browser.post(chooser.action!, { csrf: 'forged', authorizer: INGRID, action: 'represent' });
     expect(forged.status).toBe(200);
     expect(forged.location).toBeUndefined();
     // Still undecided: the real answer goes through.

@@ -39,9 +39,9 @@ async function logInToApp(browser: CookieBrowser, pid: string) {
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
   });
   const page = await browser.follow(url.href, atCallback);
-  const submitted = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
+  const submitted = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
   const consent = await browser.follow(submitted.location!, atCallback);
-  const approved = await browser.follow((await browser.post(consent.url, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
+  const approved = await browser.follow((await browser.post(consent.action!, { csrf: formField(consent.body, 'csrf')!, action: 'consent' })).location!, atCallback);
   return oidc.authorizationCodeGrant(config, new URL(approved.location!), { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });
 }
 

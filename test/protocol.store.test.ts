@@ -256,7 +256,7 @@ describe('the TestID page', () => {
   ])('refuses %s with a clear message and keeps the person on the page', async (pid, message) => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl());
-    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
+    const answer = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid, acr: 'idporten-loa-substantial', action: 'login' });
     expect(answer.status).toBe(400);
     expect(answer.body).toContain(message);
     expect(answer.body).toContain('aria-invalid="true"');
@@ -271,7 +271,7 @@ describe('the TestID page', () => {
   it('refuses a form without the right CSRF token', async () => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl());
-    const answer = await browser.post(page.url, { csrf: 'forged', pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    const answer = await browser.post(page.action!, { csrf: 'forged', pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
     expect(answer.status).toBe(400);
     expect(answer.location).toBeUndefined();
   });
@@ -280,10 +280,57 @@ describe('the TestID page', () => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl());
     const pick = /name="pick" value="(\d{11})"/.exec(page.body)![1]!;
-    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pick, acr: 'idporten-loa-substantial' });
+    const answer = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pick, acr: 'idporten-loa-substantial' });
     const callback = await browser.follow(answer.location!, (u) => u.startsWith(REDIRECT));
     const { body } = await exchange(new URL(callback.location!).searchParams.get('code')!);
     expect(decodeJwt(body.id_token as string).pid).toBe(pick);
+  });
+});
+
+describe('a login is three requests: no redirect between its steps', () => {
+  it('the authorization request answers with the TestID page, and its form with the redirect to the client', async () => {
+    const browser = new CookieBrowser();
+    const page = await browser.request(authorizeUrl());
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('name="pid"');
+    expect(new URL(page.action!).pathname).toMatch(/^\/authorize\/[\w-]+\/login$/);
+    const answer = await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+    expect(answer.status).toBe(303);
+    const callback = new URL(answer.location!);
+    expect(callback.origin + callback.pathname).toBe(REDIRECT);
+    expect(callback.searchParams.get('state')).toBe('state-1');
+    expect(callback.searchParams.get('iss')).toBe(env.pv.issuer);
+    const { body } = await exchange(callback.searchParams.get('code')!);
+    expect(decodeJwt(body.id_token as string).pid).toBe(PERSON);
+  });
+
+  it("the page's own address shows it too (a language chosen, a reload), with the same headers", async () => {
+    const first = await fetch(authorizeUrl(), { redirect: 'manual' });
+    const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const action = /<form method="post" action="([^"]+)"/.exec(await first.text())![1]!;
+    const again = await fetch(`${env.pv.issuer}${action}?lang=en`, { headers: { cookie: cookies } });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('<html lang="en"');
+    for (const response of [first, again]) {
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
+  it('the form resumes the login only with the browser\'s resume cookie: without it, an error page and no code', async () => {
+    const page = await fetch(authorizeUrl(), { redirect: 'manual' });
+    const html = await page.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
+    const withoutResume = page.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => !c.startsWith('_interaction_resume')).join('; ');
+    const answer = await fetch(`${env.pv.issuer}${action}`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie: withoutResume, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams({ csrf: formField(html, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' }),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('location')).toBeNull();
+    expect(await answer.text()).toMatch(/referanse|reference/i);
   });
 });
 

@@ -98,8 +98,8 @@ describe('the README', () => {
         });
         const browser = new CookieBrowser();
         const page = await browser.follow(url.href);
-        const chooser = await browser.follow((await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: representative, acr: 'idporten-loa-substantial', action: 'login' })).location!);
-        const chosen = await browser.post(chooser.url, { csrf: formField(chooser.body, 'csrf')!, authorizer, action: 'represent' });
+        const chooser = await browser.follow((await browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid: representative, acr: 'idporten-loa-substantial', action: 'login' })).location!);
+        const chosen = await browser.post(chooser.action!, { csrf: formField(chooser.body, 'csrf')!, authorizer, action: 'represent' });
         const callback = await browser.follow(chosen.location!, (u) => u.startsWith(service.redirect_uris[0]!));
         return client.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });
       };

@@ -52,16 +52,13 @@ async function roundTrips(work: () => Promise<void>): Promise<string[]> {
 }
 
 describe('store round trips per login (Redis)', () => {
-  it('a login on the TestID page and its token call: 14 (13 for a client without refresh tokens)', async () => {
+  it('a login on the TestID page and its token call: 10 (9 for a client without refresh tokens)', async () => {
     await loginOnThePage(); // scripts loaded, clients cached
     const trips = await roundTrips(loginOnThePage);
     expect(trips).toEqual([
-      'multi Interaction', // /authorize: the interaction
-      'hgetall Interaction', // the TestID page
-      'hgetall Interaction', // the form posted; its result is stored on the interaction already loaded
-      'multi Interaction',
-      'hgetall Interaction', // back at the provider (resume)
-      'del Interaction',
+      'multi Interaction', // /authorize: the interaction, and its page in the same answer
+      'hgetall Interaction', // the form posted, checked against its interaction
+      'del Interaction', // resumed in the same request, with that interaction and its answer
       'multi Grant',
       'multi AuthorizationCode',
       'multi Session',

@@ -68,7 +68,7 @@ describe('changing PORTVAKT_SECRET', () => {
       const browser = new CookieBrowser();
       const page = await browser.follow(headlessAuthorizeUrl(pv!.issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false }));
       expect(page.body).toContain('name="pid"');
-      const send = () => browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+      const send = () => browser.post(page.action!, { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
       return { browser, send };
     };
     const shownBefore = await openPage();
@@ -94,19 +94,20 @@ describe('changing PORTVAKT_SECRET', () => {
     // Each request sent to the node named, whatever origin its URL has (a load balancer's choice).
     const at = (node: TestPortvakt, url: string) => { const moved = new URL(url); moved.port = String(node.portvakt.config.port); return moved.toString(); };
     try {
-      const browser = new CookieBrowser();
       const url = headlessAuthorizeUrl(issuer, { client_id: 'basic-client', redirect_uri: REDIRECT, hint: false });
-      // Begun at the changed node (its interaction cookie signed with the new secret), shown by the other.
-      const begun = await browser.request(at(changed, url));
-      const page = await browser.request(at(notYet, begun.location!));
-      expect(page.body).toContain('name="pid"');
-      // Sent to the changed node (the form signed with the old secret), and resumed at the other.
-      const sent = await browser.post(at(changed, page.url), { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
-      expect(sent.status).toBe(303);
-      const resumed = await browser.request(at(notYet, sent.location!));
-      expect(resumed.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
-      // The session the node not yet changed made (signed with the old secret) is the changed node's
-      // too (SSO), and the changed node's answer (signed with the new) is the other's.
+      // Begun at one node and answered at the other, both ways round: the interaction and resume
+      // cookies and the form's token, signed by the first node's secret, are taken by the second.
+      let browser!: CookieBrowser;
+      for (const [first, second] of [[changed, notYet], [notYet, changed]] as const) {
+        browser = new CookieBrowser();
+        const page = await browser.request(at(first, url));
+        expect(page.body).toContain('name="pid"');
+        expect((await browser.request(at(second, page.action!))).body).toContain('name="pid"'); // shown again by the other
+        const sent = await browser.post(at(second, page.action!), { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
+        expect(sent.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
+      }
+      // The session the changed node made (signed with the new secret) is the other node's too
+      // (SSO), and back.
       const sso = await browser.request(at(changed, url));
       expect(sso.location).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
       const ssoBack = await browser.request(at(notYet, url));

@@ -135,8 +135,12 @@ describe('single sign-on', () => {
   it('the session cookie is HttpOnly, SameSite=Lax, and lasts 30 minutes', async () => {
     const browser = new CookieBrowser();
     const page = await browser.follow(authorizeUrl('rp-one'));
-    const answer = await browser.post(page.url, { csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' });
-    const response = await fetch(answer.location!, { redirect: 'manual', headers: { cookie: browser.cookieHeader() } });
+    // The login form's answer resumes the authorization, and starts the session.
+    const response = await fetch(page.action!, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: formField(page.body, 'csrf')!, pid: PERSON, acr: 'idporten-loa-substantial', action: 'login' }),
+    });
     const session = response.headers.getSetCookie().find((c) => c.startsWith('_session='))!;
     expect(session).toMatch(/httponly/i);
     expect(session).toMatch(/samesite=lax/i);
@@ -314,7 +318,7 @@ describe('behind https (a TLS-terminating proxy)', () => {
         const browser = new CookieBrowser();
         let hop = await browser.request(`${base}${start}`, { headers });
         while (hop.location) hop = await browser.request(viaProxy(hop.location), { headers });
-        hop = await browser.request(hop.url, {
+        hop = await browser.request(hop.action!, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ csrf: formField(hop.body, 'csrf')!, pid: DEMO_ADMIN.pid, acr: 'idporten-loa-substantial', action: 'login' }).toString(),
@@ -353,7 +357,7 @@ describe('behind https (a TLS-terminating proxy)', () => {
       expect(await plain.text()).toContain('reached it over plain http');
       expect(plain.headers.get('content-security-policy')).toContain("default-src 'none'"); // a page like the others
       expect(plain.headers.get('strict-transport-security')).toBe('max-age=31536000');
-      expect((await fetch(`${base}/login/anything`, { headers: { 'x-forwarded-proto': 'http' } })).status).toBe(400);
+      expect((await fetch(`${base}/authorize/anything/login`, { headers: { 'x-forwarded-proto': 'http' } })).status).toBe(400);
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       expect((await fetch(`${base}/.well-known/openid-configuration`)).status).toBe(200);
       expect(session).toMatch(/samesite=none/i);

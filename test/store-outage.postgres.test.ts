@@ -77,8 +77,8 @@ describe(`while ${away} cannot be reached`, () => {
     expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'temporarily_unavailable', state: 's', iss: pv.issuer });
 
     // The person on the login page gets a page that says so, for showing it and for sending it.
-    await expectUnavailablePage(await fetch(loginPage.url, { headers: { cookie: browser.cookieHeader(), accept: 'text/html' } }), 'Tjenesten er midlertidig utilgjengelig');
-    await expectUnavailablePage(await fetch(loginPage.url, form(submit, { cookie: browser.cookieHeader(), accept: 'text/html' })), 'Tjenesten er midlertidig utilgjengelig');
+    await expectUnavailablePage(await fetch(loginPage.action!, { headers: { cookie: browser.cookieHeader(), accept: 'text/html' } }), 'Tjenesten er midlertidig utilgjengelig');
+    await expectUnavailablePage(await fetch(loginPage.action!, form(submit, { cookie: browser.cookieHeader(), accept: 'text/html' })), 'Tjenesten er midlertidig utilgjengelig');
 
     // Clients' back channel: JSON, 503, Retry-After.
     await expectUnavailableJson(await redeemCode(pv.issuer, { client_id: 'basic-client', secret: secrets.basic, code: code!, redirect_uri: REDIRECT }));
@@ -115,7 +115,7 @@ describe(`while ${away} cannot be reached`, () => {
     expect(redeemed.status).toBe(200);
     const refreshed = await fetch(`${pv.issuer}/token`, form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, { authorization: basic }));
     expect(refreshed.status).toBe(200);
-    const sent = await browser.post(loginPage.url, submit);
+    const sent = await browser.post(loginPage.action!, submit);
     const callback = await browser.follow(sent.location!, (url) => url.startsWith(REDIRECT));
     expect(new URL(callback.location!).searchParams.get('code')).toBeTruthy();
   }, 60_000);

@@ -1,7 +1,6 @@
 // Assembles the HTTP server: the provider (oidc-provider, a Koa app) at its own paths, the login
 // pages, static files, health, and one error handler that turns every failure into a clear 4xx
 // (a 503 while the store cannot be reached, or a logged 500 with a reference; never a stack trace).
-import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -9,11 +8,12 @@ import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type Provider from 'oidc-provider';
-import { AUTHORIZATION_SERVER_METADATA_PATH, DISCOVERY_PATH, ROUTES } from '../provider/profile.js';
+import { AUTHORIZATION_SERVER_METADATA_PATH, DISCOVERY_PATH } from '../provider/profile.js';
+import { isInteractionPath, ROUTES } from '../provider/routes.js';
 import { newReference } from '../provider/protocol-events.js';
 import { chooseLocale, LANGUAGE_COOKIE } from '../provider/locale.js';
-import { loginRoutes, INTERACTION_PREFIX, isInteractionError } from '../login/interaction-routes.js';
-import type { FullmaktRegister } from '../identity/fullmakt.js';
+import { loginRoutes, isInteractionError } from '../login/interaction-routes.js';
+import type { InteractionPages } from '../login/interaction-pages.js';
 import { DEMO_PREFIX } from '../demo/routes.js';
 import { PORTAL_PREFIX } from '../portal/web/routes.js';
 import { renderErrorPage } from '../ui/pages/error-page.js';
@@ -35,10 +35,8 @@ export interface ServerOptions {
   /** The provider serving requests now: built after the server once the signing keys are loaded, and anew when they change (app.ts). */
   provider: () => Provider;
   logLevel: string;
-  /** Sign the login forms' CSRF tokens: the first signs, all verify (secrets.ts). */
-  csrfKeys: [KeyObject, ...KeyObject[]];
-  /** Who may represent whom, for fullmakt logins (identity/fullmakt.ts). */
-  fullmakter: FullmaktRegister;
+  /** The login pages (src/login/interaction-pages.ts). */
+  interactionPages: InteractionPages;
   /**
    * The issuer is https: cookies are Secure, and every answer tells browsers to use nothing else
    * (HSTS). Never over http, where HSTS would pin localhost.
@@ -62,7 +60,7 @@ const HSTS = 'max-age=31536000';
  * X-Forwarded-Proto) cannot log anyone in: it gets a page that says why instead of a failed login.
  * Machines' endpoints (token, keys, discovery, health, metrics) answer over http as before.
  */
-const BROWSER_PATHS = [ROUTES.authorization, ROUTES.end_session, INTERACTION_PREFIX, DEMO_PREFIX, PORTAL_PREFIX];
+const BROWSER_PATHS = [ROUTES.authorization, ROUTES.end_session, DEMO_PREFIX, PORTAL_PREFIX];
 const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 
 /** Where ID-porten takes POST as well as GET; over plain http Portvakt turns the POST into a GET (post-as-get.ts). */
@@ -82,10 +80,12 @@ function cameOverHttps(req: http.IncomingMessage): boolean {
 
 /**
  * The provider's route pattern for a path (/token/introspect itself, /authorize/* for a resumed
- * authorization), or undefined if the path is not the provider's.
+ * authorization), or undefined if the path is not the provider's (the login pages under
+ * /authorize/<uid>/login are Fastify's).
  */
 function providerRoute(pathname: string): string | undefined {
   if (PROVIDER_PATHS.has(pathname)) return pathname;
+  if (isInteractionPath(pathname)) return undefined;
   for (const p of PROVIDER_PATHS) if (pathname.startsWith(p + '/')) return `${p}/*`;
   return undefined;
 }
@@ -206,7 +206,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(async (error: Error, request, reply) => {
     const reference = newReference();
     const locale = chooseLocale(undefined, request.cookies?.[LANGUAGE_COOKIE]);
-    const isLoginPage = request.url.startsWith(INTERACTION_PREFIX);
+    const isLoginPage = isInteractionPath(request.url.split('?')[0]!);
     const page = (status: number, error: string, description: string | undefined) =>
       reply.code(status).type('text/html; charset=utf-8').send(renderErrorPage({ locale, error, description, reference }));
     if (isStoreUnavailable(error) || isTemporarilyUnavailable(error)) {
@@ -241,7 +241,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await app.register(cookie);
   if (!options.httpsIssuer) await app.register(postAsGet, { paths: POST_OR_GET_PATHS });
-  await app.register(loginRoutes, { provider: options.provider, csrfKeys: options.csrfKeys, secureCookies: options.httpsIssuer, fullmakter: options.fullmakter });
+  await app.register(loginRoutes, {
+    provider: options.provider, pages: options.interactionPages, secureCookies: options.httpsIssuer,
+    resume: (request, reply, returnTo) => {
+      // The provider answers this request as the GET of its resume address that a redirect would
+      // have made: the body is read, and the request's cookies (the resume cookie among them) are
+      // what that GET would carry, the login pages being under the resume cookie's path.
+      reply.hijack();
+      request.raw.method = 'GET';
+      request.raw.url = new URL(returnTo).pathname;
+      void providerCallback()(request.raw, reply.raw);
+      return reply;
+    },
+  });
 
   app.get(STYLESHEET_PATH, async (request, reply) => {
     // Pages link it with its content's digest (?v=…): that address never changes meaning.

@@ -19,6 +19,8 @@ import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jw
 import { assertClientAssertion } from './client-assertion.js';
 import { CookieSigner } from './cookie-signer.js';
 import { securityHeaders } from './security-headers.js';
+import { answeringWithFirstPage, type FirstPage } from './first-page.js';
+import { takingCarriedAnswers } from './resume-in-place.js';
 import { loadOrCreateGrant } from './grants.js';
 import { LOCALES } from './locale.js';
 import { onBehalfOfClaims, onBehalfOfRegistered } from './onbehalfof.js';
@@ -28,17 +30,7 @@ import { sessionTtl, ssoIsolationCheck, type SessionLimits } from './sessions.js
 import { authorizationDetailsClaim, authorizationDetailsHooks, authorizationDetailsParam, carryAuthorizationDetails, CARRIED_PARAM, fullmaktChooserCheck } from './fullmakt.js';
 import { FULLMAKT_TYPE } from '../identity/fullmakt.js';
 import { frontchannelLogout, logoutSource, postLogoutSuccessSource, type LogoutPages } from './logout.js';
-
-export const ROUTES = {
-  authorization: '/authorize',
-  pushed_authorization_request: '/par',
-  token: '/token',
-  userinfo: '/userinfo',
-  jwks: '/jwks.json',
-  end_session: '/logout',
-  revocation: '/token/revoke',
-  introspection: '/token/introspect',
-} as const;
+import { interactionPath, ROUTES } from './routes.js';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 /**
@@ -88,8 +80,8 @@ export interface ProviderDependencies {
   logoutPages: LogoutPages;
   sessions: SessionLimits;
   trustProxy: boolean;
-  /** Where the login pages for an interaction live. */
-  interactionUrl: (uid: string) => string;
+  /** The page an interaction starts with, sent as the answer to the authorization request (first-page.ts). */
+  firstPage?: FirstPage;
 }
 
 type Client = InstanceType<Provider['Client']> & IdportenClientProperties;
@@ -362,7 +354,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     }),
     loadExistingGrant: (ctx) => loadOrCreateGrant(ctx, (scope) => apiScopes.needingConsent(scope).length > 0) as never,
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => assertClientAssertion(ctx, claims, header, client),
-    interactions: { url: (_ctx, interaction) => deps.interactionUrl(interaction.uid), policy },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy },
     renderError: deps.renderError,
     allowOmittingSingleRegisteredRedirectUri: false,
     fetch: backchannelFetch(deps.testEnvironment) as never,
@@ -373,10 +365,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.proxy = deps.trustProxy;
   extendModels(provider, secrets);
   makeSingleUse(provider);
+  takingCarriedAnswers(provider);
   registerJwtBearerGrant(provider);
   rememberBuiltClients(provider, clientMetadata);
   issueAccessTokensAsJwt(provider, deps.keys, secrets, { opaque: (scope) => apiScopes.opaqueTokens(scope), pseudonymous: (scope) => apiScopes.pseudonymous(scope) });
   provider.use(securityHeaders);
+  if (deps.firstPage) provider.use(answeringWithFirstPage(deps.firstPage));
   provider.use(answeringUnavailable(deps.renderError));
   provider.use(acceptJwtAccessTokens(provider, deps.keys, secrets));
   provider.use(frontchannelLogout(provider, deps.logoutPages));

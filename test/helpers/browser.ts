@@ -6,6 +6,8 @@ export interface Hop {
   url: string;
   location?: string;
   body: string;
+  /** Where the page's form posts to (absolute), if it has one: as a browser would submit it. */
+  action?: string;
 }
 
 export class CookieBrowser {
@@ -38,11 +40,21 @@ export class CookieBrowser {
     });
     this.remember(response);
     const location = response.headers.get('location') ?? undefined;
-    return { status: response.status, url, body: await response.text(), ...(location ? { location: new URL(location, url).toString() } : {}) };
+    const body = await response.text();
+    const action = /<form method="post" action="([^"]*)"/.exec(body)?.[1];
+    return {
+      status: response.status, url, body,
+      ...(location ? { location: new URL(location, url).toString() } : {}),
+      ...(action !== undefined ? { action: new URL(action.replace(/&amp;/g, '&'), url).toString() } : {}),
+    };
   }
 
-  /** Follows redirects until a page (non-3xx) or a URL outside `stopOrigin`'s provider is reached. */
+  /**
+   * Follows redirects until a page (non-3xx) or a URL where `stopAt` holds (a client's callback),
+   * which is not requested: the hop returned names it as its location, also when `url` is one.
+   */
   async follow(url: string, stopAt: (url: string) => boolean = () => false): Promise<Hop> {
+    if (stopAt(url)) return { status: 303, url, body: '', location: url };
     let hop = await this.request(url);
     for (let i = 0; i < 10 && hop.location && !stopAt(hop.location); i++) hop = await this.request(hop.location);
     return hop;
@@ -77,13 +89,14 @@ export async function loginWithTestId(
   let page = await browser.follow(authorizationUrl, isCallback);
   if (page.location && isCallback(page.location)) return page.location; // SSO: no page
   if (page.status !== 200 || !page.body.includes('name="pid"')) throw new Error(`expected the TestID page, got ${page.status}: ${page.body.slice(0, 300)}`);
-  const submitted = await browser.post(page.url, {
+  const submitted = await browser.post(page.action!, {
     csrf: formField(page.body, 'csrf') ?? '',
     pid: person.pid,
     acr: person.acr ?? 'idporten-loa-substantial',
     action: person.action ?? 'login',
   });
   if (!submitted.location) throw new Error(`TestID form did not redirect: ${submitted.status} ${submitted.body.slice(0, 300)}`);
+  // The form's request resumes the authorization: straight back to the client, or on to another page.
   page = await browser.follow(submitted.location, isCallback);
   if (!page.location) throw new Error(`did not return to the client: ${page.status} ${page.body.slice(0, 300)}`);
   return page.location;
