@@ -2,7 +2,7 @@
 // page (interaction-pages.ts) and taking its form. TestID is the one login method so far
 // (src/login/testid/); with more methods, this becomes the method chooser.
 //
-// The pages live under the path their authorization resumes at (provider/profile.ts
+// The pages live under the path their authorization resumes at (provider/routes.ts
 // interactionPath), so that the browser sends oidc-provider's resume cookie (whose path that is)
 // with every form, and an answered form resumes the authorization in the same request
 // (LoginOptions.resume) instead of redirecting the browser there: one round trip fewer per login.

@@ -1,7 +1,7 @@
 // An authorization request that needs the person (a login, a consent) is answered with the page
 // that asks them, rather than with oidc-provider's redirect to that page: the browser saves a round
 // trip, and the provider a request and a lookup of the interaction it has just made. The page's
-// forms and links point at the interaction's own address (profile.ts interactionPath), where the
+// forms and links point at the interaction's own address (routes.ts interactionPath), where the
 // login routes take them, exactly as if the browser had followed the redirect.
 //
 // Only a GET: a POSTed authorization request keeps the redirect, so that reloading the page does not
