@@ -18,4 +18,5 @@ export const ROUTES = {
  */
 export const interactionPath = (uid: string) => `${ROUTES.authorization}/${uid}/login`;
 export const INTERACTION_ROUTE = `${ROUTES.authorization}/:uid/login`;
-export const isInteractionPath = (pathname: string) => /^\/authorize\/[^/]+\/login$/.test(pathname);
+const INTERACTION_PATH = new RegExp(`^${ROUTES.authorization}/[^/]+/login$`);
+export const isInteractionPath = (pathname: string) => INTERACTION_PATH.test(pathname);
