@@ -126,6 +126,22 @@ describe('a token from a JWT grant', () => {
     expect(answer.token_type).toBe('bearer');
   });
 
+  it('is bound to a DPoP key when a proof comes with the JWT (token_type DPoP), and the self-service API then wants a proof of that key', async () => {
+    const config = await oidc.discovery(new URL(pv.issuer), 'mp-client', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const answer = await oidc.genericGrantRequest(config, JWT_BEARER_GRANT, { assertion: await grant() }, { DPoP });
+    expect(answer.token_type).toBe('dpop');
+
+    const url = new URL(`${pv.issuer}/api/v1/clients`);
+    expect((await oidc.fetchProtectedResource(config, answer.access_token, url, 'GET', null, undefined, { DPoP })).status).toBe(200);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${answer.access_token}` } })).status).toBe(401);
+
+    expect((await jwtGrant(await grant())).body.token_type).toBe('Bearer'); // no proof: a bearer token, as before
+    const response = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: 'not.a.proof' }, body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: await grant() }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+  });
+
   it('is not advertised in discovery (ID-porten lists its login grants only)', async () => {
     const discovery = (await (await fetch(`${pv.issuer}/.well-known/openid-configuration`)).json()) as { grant_types_supported: string[] };
     expect(discovery.grant_types_supported).not.toContain(JWT_BEARER_GRANT);

@@ -17,6 +17,7 @@ import type { Actor } from '../registry/audit.js';
 import { ScopeChangedError, ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
 import { scopeRoutes } from './scopes-api.js';
 import { ErrorBody, ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
+import { challenge, presentedToken, senderConstraintFor } from '../provider/dpop-resource.js';
 import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 
 export const API_PREFIX = '/api/v1';
@@ -122,7 +123,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
       info: { title: 'Portvakt self-service API', version: '1', description: 'Integrations (clients) of your organisation, as in ID-porten\'s self-service API.' },
       servers: [{ url: options.issuer }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with idporten:dcr.* (or idporten:scopes.*) scopes: Maskinporten's JWT grant (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer), or client_credentials with private_key_jwt` } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with idporten:dcr.* (or idporten:scopes.*) scopes: Maskinporten's JWT grant (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer), or client_credentials with private_key_jwt. A token bound to a DPoP key (token_type DPoP) is sent as Authorization: DPoP <token>, with a DPoP proof of that key (RFC 9449)` } },
       },
       security: [{ bearer: [] }],
     },
@@ -134,16 +135,20 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
   // route schemas document the API without a second, silently different validation.
   app.setValidatorCompiler(() => () => true);
 
+  const senderConstraint = senderConstraintFor(options.issuer, options.provider);
+
   async function authenticate(request: FastifyRequest, reply: FastifyReply, scope: Scope): Promise<Caller | undefined> {
-    const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(request.headers.authorization ?? '');
-    const deny = (status: number, error: string, description: string) => {
-      reply.header('www-authenticate', `Bearer error="${error}", error_description="${description}"${status === 403 ? `, scope="${scope}"` : ''}`);
+    const presented = presentedToken(request.headers.authorization);
+    const deny = (status: number, error: string, description: string, scheme: 'Bearer' | 'DPoP' = presented?.scheme ?? 'Bearer') => {
+      reply.header('www-authenticate', challenge(scheme, error, description, status === 403 ? `, scope="${scope}"` : ''));
       void reply.code(status).send({ error, error_description: description });
       return undefined;
     };
-    if (!match) return deny(401, 'invalid_token', 'send a bearer token from the token endpoint');
-    const token = await options.provider().ClientCredentials.find(match[1]!);
+    if (!presented) return deny(401, 'invalid_token', 'send a bearer token from the token endpoint (or a DPoP-bound one as Authorization: DPoP, with its proof)');
+    const token = await options.provider().ClientCredentials.find(presented.value);
     if (!token || token.isExpired) return deny(401, 'invalid_token', 'the token is unknown or has expired');
+    const refused = await senderConstraint(request, presented, token);
+    if (refused) return deny(401, refused.error, refused.message, refused.scheme);
     const client = await clients.find(token.clientId!);
     if (!client?.active || !client.orgno || client.registration.integration_type !== 'maskinporten') {
       return deny(401, 'invalid_token', 'the token was not issued to an active API client of an organisation');

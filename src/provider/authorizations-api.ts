@@ -20,6 +20,7 @@ import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../registry/clients.js';
 import { AUTHORIZATION_SCOPES } from '../registry/client-schema.js';
 import { parsePid, InvalidPidError } from '../identity/pid.js';
+import { challenge, presentedToken, senderConstraintFor } from './dpop-resource.js';
 import { VISIBILITIES, type AuthorizationFilter, type Authorizations, type Concerning, type Visibility } from './authorizations.js';
 
 export const AUTHORIZATIONS_PREFIX = '/authorizations';
@@ -72,12 +73,11 @@ const listed = { 200: Type.Array(AuthorizationView), 400: ErrorBody, 401: ErrorB
 
 /** A request the API refuses, with the OAuth error and what to do about it. */
 class Refusal extends Error {
-  constructor(readonly status: number, readonly error: string, description: string) {
+  /** scheme: the challenge's, when it is not the one the token came in (a bound token sent as Bearer is told to use DPoP). */
+  constructor(readonly status: number, readonly error: string, description: string, readonly scheme?: 'Bearer' | 'DPoP') {
     super(description);
   }
 }
-
-const BEARER = /^Bearer ([\w.~+/-]+=*)$/i;
 const COLLECTIONS: Record<string, (orgno: string) => Concerning> = {
   clients: (orgno) => ({ clientsOf: orgno }),
   'api-provider': (orgno) => ({ apisOf: orgno }),
@@ -85,11 +85,12 @@ const COLLECTIONS: Record<string, (orgno: string) => Concerning> = {
 
 export async function authorizationsApi(app: FastifyInstance, options: AuthorizationsApiOptions): Promise<void> {
   const { provider, clients, authorizations } = options;
+  const senderConstraint = senderConstraintFor(options.issuer, provider);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Portvakt authorizations API', version: '1', description: 'A person\'s authorizations (logins, consents) to your services and APIs, as in ID-porten\'s authorizations API.' },
       servers: [{ url: options.issuer }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with the scope idporten:authorizations: a person's (a login to your service), or your Maskinporten client's` } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: `A token from ${options.issuer}/token with the scope idporten:authorizations: a person's (a login to your service), or your Maskinporten client's. A token bound to a DPoP key (token_type DPoP) is sent as Authorization: DPoP <token>, with a DPoP proof of that key (RFC 9449)` } } },
       security: [{ bearer: [] }],
     },
   });
@@ -99,14 +100,15 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
 
   /** The token's caller, if it may do `need`; a Refusal otherwise. */
   async function callerOf(request: FastifyRequest, need: Need): Promise<Caller> {
-    const value = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!value) throw new Refusal(401, 'invalid_token', `send an access token with the scope ${ALLOWING[need][0]} as Authorization: Bearer`);
+    const presented = presentedToken(request.headers.authorization);
+    if (!presented) throw new Refusal(401, 'invalid_token', `send an access token with the scope ${ALLOWING[need][0]} as Authorization: Bearer (or a DPoP-bound one as Authorization: DPoP, with its proof)`);
     const current = provider();
     // A person's access token (from a login), or else a machine client's (Maskinporten's JWT grant, client credentials).
-    const personal = await current.AccessToken.find(value);
-    const token = personal ?? (await current.ClientCredentials.find(value));
+    const personal = await current.AccessToken.find(presented.value);
+    const token = personal ?? (await current.ClientCredentials.find(presented.value));
     if (!token || token.isExpired) throw new Refusal(401, 'invalid_token', 'the token is unknown or has expired');
-    if (token.jkt) throw new Refusal(401, 'invalid_token', 'the token is bound to a DPoP key; this API takes bearer tokens');
+    const refused = await senderConstraint(request, presented, token);
+    if (refused) throw new Refusal(401, refused.error, refused.message, refused.scheme);
     const client = await clients.find(token.clientId!);
     if (!client?.active) throw new Refusal(401, 'invalid_token', 'the token\'s client is no longer active');
     if (!client.orgno) throw new Refusal(403, 'insufficient_scope', `the client ${client.registration.client_id} belongs to no organisation (register it with client_orgno): whose authorizations it may see follows from it`);
@@ -119,16 +121,17 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
     return { kind: 'organisation', orgno: client.orgno, clientId: client.registration.client_id };
   }
 
-  const refuse = (reply: FastifyReply, refusal: Refusal) => {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, refusal: Refusal) => {
     if (refusal.status === 401 || refusal.status === 403) {
-      reply.header('www-authenticate', `Bearer error="${refusal.error}", error_description="${refusal.message.replace(/"/g, '\'')}"`);
+      const scheme = refusal.scheme ?? presentedToken(request.headers.authorization)?.scheme ?? 'Bearer';
+      reply.header('www-authenticate', challenge(scheme, refusal.error, refusal.message));
     }
     return reply.code(refusal.status).header('cache-control', 'no-store').send({ error: refusal.error, error_description: refusal.message });
   };
 
   // A Refusal is this API's answer; anything else is the server's (a 503 while the store is away, …).
-  app.setErrorHandler(async (error, _request, reply) => {
-    if (error instanceof Refusal) return refuse(reply, error);
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof Refusal) return refuse(request, reply, error);
     throw error;
   });
 

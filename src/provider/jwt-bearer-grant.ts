@@ -10,11 +10,13 @@
 //   claims: iss = client_id; aud = this issuer (also with Maskinporten's trailing slash) or the token
 //           endpoint; iat within 10 s of our clock; exp at most 120 s after iat; scope, every one
 //           registered to the client; jti, or failing that the JWT itself, used once
+//   DPoP:   a proof beside the grant binds the token to its key, as at the rest of /token
 // Such clients send no client_id (the JWT's iss names them); http/jwt-bearer-client.ts adds it so
 // that oidc-provider can find them.
 import crypto from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import validateDpop, { checkDpopReplay } from 'oidc-provider/lib/helpers/validate_dpop.js';
 import { JWT_BEARER_GRANT } from '../registry/client-schema.js';
 import { MAX_ASSERTION_LIFETIME } from './client-assertion.js';
 import { epoch } from './adapters.js';
@@ -135,7 +137,14 @@ export function registerJwtBearerGrant(provider: Provider): void {
       throw invalidGrant('this assertion (its jti) has been used already; make a new one for every token request');
     }
 
+    // A DPoP proof binds the token to the client's key (token_type DPoP, RFC 9449), as
+    // oidc-provider's client_credentials does, with its own checks; without one it is a bearer token.
+    const proof = await validateDpop(provider, ctx);
     const token = new provider.ClientCredentials({ client, scope: scopes.join(' ') });
+    if (proof) {
+      await checkDpopReplay(provider, ctx, proof, client.clientId);
+      token.setThumbprint('jkt', proof.thumbprint);
+    }
     ctx.oidc.entity('ClientCredentials', token);
     const value = await token.save();
     ctx.body = { access_token: value, token_type: token.tokenType, expires_in: token.expiration, scope: token.scope };

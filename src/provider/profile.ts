@@ -14,6 +14,7 @@ import { acrValuesSupported, requireNonce, requireState, headlessTestIdLogin, is
 import { extendModels, PAR_TTL_SECONDS } from './model-extensions.js';
 import { makeSingleUse } from './single-use.js';
 import { registerJwtBearerGrant } from './jwt-bearer-grant.js';
+import { DPOP_ALGORITHMS } from './dpop-resource.js';
 import { JWT_BEARER_GRANT } from '../registry/client-schema.js';
 import { acceptJwtAccessTokens, issueAccessTokensAsJwt } from './access-token-jwt.js';
 import { assertClientAssertion } from './client-assertion.js';
@@ -206,6 +207,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       userinfoSigningAlgValues: ['RS256'],
       introspectionSigningAlgValues: ['RS256'],
       authorizationSigningAlgValues: ['RS256'],
+      // oidc-provider's defaults, named here because Portvakt's own APIs check proofs against the same list.
+      dPoPSigningAlgValues: DPOP_ALGORITHMS,
     },
     extraClientMetadata: { properties: [...IDPORTEN_CLIENT_FIELDS] },
     sectorIdentifierUriValidate: () => false,
