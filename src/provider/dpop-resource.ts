@@ -5,7 +5,7 @@
 //
 // oidc-provider checks proofs for its own endpoints (userinfo); these APIs are Fastify routes of
 // ours, so the same rules are written here with jose: the proof is a JWT of typ dpop+jwt, signed by
-// the public key in its header (ES256 or EdDSA, as the token endpoint accepts them), for this method
+// the public key in its header (ES256, Ed25519 or EdDSA, as the token endpoint accepts them), for this method
 // and URL, made within the last few minutes, used once, for this very token (ath), by the key the
 // token is bound to (jkt).
 import crypto from 'node:crypto';
