@@ -10,6 +10,7 @@ import { seedFromTemplate } from './pglite-template.js';
 import { openPostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import { redactUrl } from './redact-url.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { introspectingOneSchema } from './one-schema-introspection.js';
 import { isDuplicateSchema } from './sql-errors.js';
 import { POSTGRES_TIMEOUTS, QUERY_TIMEOUT_MS } from './postgres-timeouts.js';
 import { databaseFailure, isStoreUnavailable } from './unavailable.js';
@@ -285,22 +286,29 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   // connection and opens another when it needs one; a query that fails meanwhile fails alone.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  // Two handles over the one pool, which close() ends: Kysely ends a pool only from a handle that has
+  // been used, and a command may never touch one of them.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool, { queryTimeoutMs: QUERY_TIMEOUT_MS }) }) });
-  // The pool is db's to end: this handle's end() leaves it.
-  const maintenance = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tellingUnavailable(pool, { endsPool: false }) }) });
+  // Migrations run on it: its introspection looks at this schema only (one-schema-introspection.ts).
+  const maintenance = new Kysely<Database>({ dialect: introspectingOneSchema(new PostgresDialect({ pool: tellingUnavailable(pool) }), schema) });
   let changes: ChangeFeed;
   try {
     changes = await openPostgresChangeFeed(pg, pool, url, schema); // the first connection
   } catch (err) {
-    await db.destroy();
+    await pool.end();
     throw postgresUnavailable(url, err);
   }
+  let closing: Promise<void> | undefined;
   return {
     db, maintenance, kind: 'postgres', schema, changes, opened: Promise.resolve(),
-    async close() {
-      await changes.close();
-      await maintenance.destroy();
-      await db.destroy();
+    close() {
+      // Once, however often it is asked (pg refuses to end a pool twice).
+      return (closing ??= (async () => {
+        await changes.close();
+        await maintenance.destroy();
+        await db.destroy();
+        await pool.end();
+      })());
     },
   };
 }
@@ -308,8 +316,6 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
 interface PoolUse {
   /** Each query's time limit (pg's query_timeout); none if undefined. */
   queryTimeoutMs?: number;
-  /** Whether ending this handle ends the pool (false for a second handle over the same pool). */
-  endsPool?: boolean;
 }
 
 /**
@@ -318,7 +324,7 @@ interface PoolUse {
  * lent again: it may still be waiting for the answer to that query, and every query after it would
  * wait behind it.
  */
-function tellingUnavailable(pool: pg.Pool, { queryTimeoutMs, endsPool = true }: PoolUse): PostgresPool {
+function tellingUnavailable(pool: pg.Pool, { queryTimeoutMs }: PoolUse = {}): PostgresPool {
   const guarded = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const guard = (client: pg.PoolClient): PostgresPoolClient => {
     let broken = false;
@@ -343,7 +349,7 @@ function tellingUnavailable(pool: pg.Pool, { queryTimeoutMs, endsPool = true }: 
       if (!wrapped) guarded.set(client, (wrapped = guard(client)));
       return wrapped;
     },
-    end: async () => { if (endsPool) await pool.end(); },
+    end: async () => undefined, // the store's close() ends the pool, once
   };
 }
 
