@@ -137,9 +137,11 @@ describe('a token from a JWT grant', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${answer.access_token}` } })).status).toBe(401);
 
     expect((await jwtGrant(await grant())).body.token_type).toBe('Bearer'); // no proof: a bearer token, as before
-    const response = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: 'not.a.proof' }, body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: await grant() }) });
+    const assertion = await grant();
+    const response = await fetch(`${pv.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: 'not.a.proof' }, body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }) });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+    expect((await jwtGrant(assertion)).status).toBe(200); // the broken proof did not use the JWT up
   });
 
   it('is not advertised in discovery (ID-porten lists its login grants only)', async () => {

@@ -5,9 +5,9 @@
 //
 // oidc-provider checks proofs for its own endpoints (userinfo); these APIs are Fastify routes of
 // ours, so the same rules are written here with jose: the proof is a JWT of typ dpop+jwt, signed by
-// the public key in its header (ES256, Ed25519 or EdDSA, as the token endpoint accepts them), for this method
-// and URL, made within the last few minutes, used once, for this very token (ath), by the key the
-// token is bound to (jkt).
+// the public key in its header (ES256, Ed25519 or EdDSA, as the token endpoint accepts them), for
+// this method and URL, made within the last few minutes, used once, for this very token (ath), by
+// the key the token is bound to (jkt).
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
@@ -33,14 +33,14 @@ export function presentedToken(authorization: string | undefined): PresentedToke
 }
 
 /** Why the presented token may not be used; `scheme` is the WWW-Authenticate challenge to answer with. */
-export class SenderConstraintError extends Error {
+class SenderConstraintError extends Error {
   constructor(readonly error: 'invalid_token' | 'invalid_dpop_proof', description: string, readonly scheme: 'Bearer' | 'DPoP' = 'DPoP') {
     super(description);
     this.name = 'SenderConstraintError';
   }
 }
 
-export interface ProofRequest {
+interface ProofRequest {
   method: string;
   /** The URL the request was made to, as the client sees it (the issuer's origin and the path). */
   url: string;
@@ -48,24 +48,25 @@ export interface ProofRequest {
   proof: string | string[] | undefined;
 }
 
+const invalidProof = (description: string) => new SenderConstraintError('invalid_dpop_proof', description);
+
 /**
- * Checks that `presented` may be used as it was sent: a bound token (`jkt`) only as DPoP with a
- * valid proof of its key, an unbound one only as Bearer. `firstUse` records a proof's jti and says
- * whether it was new (the provider's replay detection, shared by every node).
+ * Why `presented` may not be used as it was sent, if it may not: a bound token (`jkt`) only as DPoP
+ * with a valid proof of its key, an unbound one only as Bearer. `firstUse` records a proof's jti and
+ * says whether it was new (the provider's replay detection, shared by every node).
  */
-export async function checkSenderConstraint(
+async function senderConstraintProblem(
   presented: PresentedToken,
   jkt: string | undefined,
   request: ProofRequest,
   firstUse: (jti: string, expiresAt: number) => Promise<boolean>,
-): Promise<void> {
+): Promise<SenderConstraintError | undefined> {
   if (!jkt) {
-    if (presented.scheme === 'DPoP') throw new SenderConstraintError('invalid_token', 'the token is not bound to a DPoP key: send it as Authorization: Bearer', 'Bearer');
-    return;
+    return presented.scheme === 'DPoP' ? new SenderConstraintError('invalid_token', 'the token is not bound to a DPoP key: send it as Authorization: Bearer', 'Bearer') : undefined;
   }
-  if (presented.scheme !== 'DPoP') throw new SenderConstraintError('invalid_token', 'the token is bound to a DPoP key: send it as Authorization: DPoP, with a DPoP proof of that key');
-  if (Array.isArray(request.proof)) throw new SenderConstraintError('invalid_dpop_proof', 'send one DPoP header, not several');
-  if (!request.proof) throw new SenderConstraintError('invalid_dpop_proof', 'a DPoP-bound token needs a DPoP proof (the DPoP header)');
+  if (presented.scheme !== 'DPoP') return new SenderConstraintError('invalid_token', 'the token is bound to a DPoP key: send it as Authorization: DPoP, with a DPoP proof of that key');
+  if (Array.isArray(request.proof)) return invalidProof('send one DPoP header, not several');
+  if (!request.proof) return invalidProof('a DPoP-bound token needs a DPoP proof (the DPoP header)');
 
   let payload: Record<string, unknown>;
   let key: JWK;
@@ -74,19 +75,18 @@ export async function checkSenderConstraint(
     payload = verified.payload;
     key = verified.protectedHeader.jwk!;
   } catch {
-    throw new SenderConstraintError('invalid_dpop_proof', `the DPoP proof must be a JWT of typ dpop+jwt, signed (${DPOP_ALGORITHMS.join(', ')}) by the public key in its jwk header`);
+    return invalidProof(`the DPoP proof must be a JWT of typ dpop+jwt, signed (${DPOP_ALGORITHMS.join(', ')}) by the public key in its jwk header`);
   }
   const { iat, jti, htm, htu, ath } = payload;
-  if (typeof jti !== 'string' || !jti) throw new SenderConstraintError('invalid_dpop_proof', 'the DPoP proof must have a jti');
+  if (typeof jti !== 'string' || !jti) return invalidProof('the DPoP proof must have a jti');
   const now = Math.floor(Date.now() / 1000);
-  if (typeof iat !== 'number' || Math.abs(now - iat) > DPOP_PROOF_WINDOW_SECONDS) {
-    throw new SenderConstraintError('invalid_dpop_proof', `the DPoP proof's iat must be within ${DPOP_PROOF_WINDOW_SECONDS} seconds of the server's clock`);
-  }
-  if (htm !== request.method) throw new SenderConstraintError('invalid_dpop_proof', `the DPoP proof's htm must be the request's method (${request.method})`);
-  if (withoutQuery(htu) !== withoutQuery(request.url)) throw new SenderConstraintError('invalid_dpop_proof', `the DPoP proof's htu must be the request's URL (${withoutQuery(request.url)})`);
-  if (ath !== crypto.hash('sha256', presented.value, 'base64url')) throw new SenderConstraintError('invalid_dpop_proof', 'the DPoP proof\'s ath must be the hash of this access token');
-  if ((await calculateJwkThumbprint(key)) !== jkt) throw new SenderConstraintError('invalid_token', 'the DPoP proof is signed by another key than the one the token is bound to');
-  if (!(await firstUse(jti, iat + DPOP_PROOF_WINDOW_SECONDS))) throw new SenderConstraintError('invalid_dpop_proof', 'this DPoP proof (its jti) has been used already; make a new one for every request');
+  if (typeof iat !== 'number' || Math.abs(now - iat) > DPOP_PROOF_WINDOW_SECONDS) return invalidProof(`the DPoP proof's iat must be within ${DPOP_PROOF_WINDOW_SECONDS} seconds of the server's clock`);
+  if (htm !== request.method) return invalidProof(`the DPoP proof's htm must be the request's method (${request.method})`);
+  if (withoutQuery(htu) !== withoutQuery(request.url)) return invalidProof(`the DPoP proof's htu must be the request's URL (${withoutQuery(request.url)})`);
+  if (ath !== crypto.hash('sha256', presented.value, 'base64url')) return invalidProof('the DPoP proof\'s ath must be the hash of this access token');
+  if ((await calculateJwkThumbprint(key)) !== jkt) return new SenderConstraintError('invalid_token', 'the DPoP proof is signed by another key than the one the token is bound to');
+  if (!(await firstUse(jti, iat + DPOP_PROOF_WINDOW_SECONDS))) return invalidProof('this DPoP proof (its jti) has been used already; make a new one for every request');
+  return undefined;
 }
 
 /** The URL without query and fragment (RFC 9449 §4.3), or undefined if it is none. */
@@ -111,14 +111,7 @@ export function challenge(scheme: 'Bearer' | 'DPoP', error: string, description:
  * detection under the token's client. Resolves to why the token may not be used, if it may not.
  */
 export function senderConstraintFor(issuer: string, provider: () => Provider) {
-  return async (request: { method: string; url: string; headers: IncomingHttpHeaders }, presented: PresentedToken, token: { jkt?: string; clientId?: string }): Promise<SenderConstraintError | undefined> => {
-    try {
-      await checkSenderConstraint(presented, token.jkt, { method: request.method, url: `${issuer}${request.url}`, proof: request.headers.dpop }, (jti, expiresAt) =>
-        provider().ReplayDetection.unique(`dpop:${token.clientId ?? ''}`, jti, expiresAt));
-      return undefined;
-    } catch (err) {
-      if (err instanceof SenderConstraintError) return err;
-      throw err;
-    }
-  };
+  return (request: { method: string; url: string; headers: IncomingHttpHeaders }, presented: PresentedToken, token: { jkt?: string; clientId?: string }) =>
+    senderConstraintProblem(presented, token.jkt, { method: request.method, url: `${issuer}${request.url}`, proof: request.headers.dpop }, (jti, expiresAt) =>
+      provider().ReplayDetection.unique(`dpop:${token.clientId ?? ''}`, jti, expiresAt));
 }

@@ -131,15 +131,17 @@ export function registerJwtBearerGrant(provider: Provider): void {
     checkClaims(payload, client.clientId, now);
     const scopes = requestedScopes(payload, ctx.oidc.params!.scope as string | undefined, new Set(String(client.scope ?? '').split(' ')));
 
+    // A DPoP proof binds the token to the client's key (token_type DPoP, RFC 9449), as
+    // oidc-provider's client_credentials does, with its own checks; without one it is a bearer token.
+    // Checked before the JWT is taken, so that a broken proof does not use the JWT up.
+    const proof = await validateDpop(provider, ctx);
+
     // "A JWT cannot be reused": by its jti, or, when it has none, by the JWT itself.
     const once = (payload.jti as string | undefined) ?? `jwt:${crypto.hash('sha256', assertion, 'base64url')}`;
     if (!(await provider.ReplayDetection.unique(client.clientId, once, payload.exp! + IAT_SKEW_SECONDS))) {
       throw invalidGrant('this assertion (its jti) has been used already; make a new one for every token request');
     }
 
-    // A DPoP proof binds the token to the client's key (token_type DPoP, RFC 9449), as
-    // oidc-provider's client_credentials does, with its own checks; without one it is a bearer token.
-    const proof = await validateDpop(provider, ctx);
     const token = new provider.ClientCredentials({ client, scope: scopes.join(' ') });
     if (proof) {
       await checkDpopReplay(provider, ctx, proof, client.clientId);
