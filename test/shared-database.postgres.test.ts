@@ -4,7 +4,9 @@
 // own answer looks at every table of every schema by name: a schema dropped while it looked failed
 // a first start with `schema "…" does not exist` (store/one-schema-introspection.ts). The window is
 // a race, so the test makes it wide: schemas come and go all the time while ten installations
-// start for the first time; before the fix, three to five of the ten failed.
+// start for the first time; before the fix, three to five of the ten failed. Without a schema of its
+// own, Kysely took any schema's migration table for Portvakt's, and a first start beside another
+// Kysely application failed with `relation "kysely_migration" does not exist`.
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,5 +76,30 @@ describe('one database, an installation per schema', () => {
     const open = async () => (await admin.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [poolApplicationName(schema)])).rows[0].n as number;
     // The server sees a connection go a moment after the client has closed it.
     await expect.poll(open, { timeout: 3_000, interval: 100 }).toBe(0);
+  });
+
+  it('without a schema (DATABASE_URL alone), a first start migrates in the current schema, beside another Kysely application\'s bookkeeping', async () => {
+    const database = `portvakt_${crypto.randomBytes(4).toString('hex')}`;
+    await admin.query(`create database ${database}`);
+    const databaseUrl = Object.assign(new URL(url), { pathname: `/${database}` }).toString();
+    const neighbour = new pg.Client({ connectionString: databaseUrl });
+    try {
+      // Another application in the same database keeps its own migrations in a schema of its own.
+      await neighbour.connect();
+      await neighbour.query('create schema other_app; create table other_app.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)');
+      for (let start = 0; start < 2; start++) {
+        const store = await openStore({ databaseUrl, dataDir: '' });
+        try {
+          await migrateToLatest(store.maintenance, store.schema);
+        } finally {
+          await store.close();
+        }
+      }
+      const { rows } = await neighbour.query("select table_schema from information_schema.tables where table_name in ('kysely_migration', 'oidc_payloads') order by 1");
+      expect(rows.map((row) => row.table_schema)).toEqual(['other_app', 'public', 'public']);
+    } finally {
+      await neighbour.end();
+      await admin.query(`drop database ${database} with (force)`);
+    }
   });
 });
