@@ -1,7 +1,7 @@
 // Composes Portvakt: config → store → secrets → registry → provider → HTTP server.
 import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
-import { isTestEnvironment, requestsRequired, ConfigError, type Config } from './config/index.js';
+import { isTestEnvironment, requestsRequired, servedOverHttps, ConfigError, type Config } from './config/index.js';
 import { readClientsFile } from './config/clients-file.js';
 import { FullmaktRegister, SEEDED_FULLMAKTER, validateFullmakt, type Fullmakt } from './identity/fullmakt.js';
 import { startOpeningStore, type Store } from './store/db.js';
@@ -230,7 +230,7 @@ export async function createPortvakt(config: Config, options: OpenOptions = {}):
       provider: boundProvider,
       logLevel: config.logLevel,
       interactionPages,
-      httpsIssuer: config.issuer.startsWith('https:'),
+      httpsIssuer: servedOverHttps(config.issuer),
       trustProxy: config.trustProxy,
       ready: async () => {
         // An answer within READINESS_TIMEOUT_MS, or "unavailable": a database that has stopped

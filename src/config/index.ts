@@ -70,6 +70,14 @@ export function requestsRequired(config: Pick<Config, 'integrationApproval'>): b
   return config.integrationApproval === 'desk';
 }
 
+/**
+ * Whether people reach Portvakt over https (through a TLS-terminating proxy: Portvakt itself speaks
+ * plain http). Its cookies are Secure then, and only then: a browser drops Secure cookies over http.
+ */
+export function servedOverHttps(issuer: string): boolean {
+  return issuer.startsWith('https:');
+}
+
 /** True where synthetic test identities (TestID) may be used. */
 export function isTestEnvironment(config: Pick<Config, 'environment'>): boolean {
   return config.environment !== 'prod';
@@ -132,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.nextSecret && config.previousSecret) {
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_NEXT_SECRET: not together with PORTVAKT_PREVIOUS_SECRET; finish one change of PORTVAKT_SECRET before the next');
   }
-  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+  if (servedOverHttps(config.issuer) && !config.trustProxy) {
     // Portvakt speaks plain http; only a TLS-terminating proxy's X-Forwarded-Proto tells it that a
     // request came over https. Without believing it, no Secure cookie can be set: every login fails.
     throw new ConfigError('Invalid configuration:\n  PORTVAKT_TRUST_PROXY: must be true with an https PORTVAKT_ISSUER. Portvakt itself speaks plain http, so it runs behind a proxy that terminates TLS, and it must trust that proxy\'s X-Forwarded-Proto (otherwise every login fails on its Secure cookies). For local use without TLS, use an http issuer.');

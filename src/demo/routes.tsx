@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { firstPartyClient, type ProviderBackChannel } from '../rp/first-party.js';
 import { createCsrf } from '../login/csrf.js';
+import { servedOverHttps } from '../config/index.js';
 import type { ClientInput } from '../registry/client-schema.js';
 import { ACR_VALUES } from '../provider/acr.js';
 import { catalogues } from '../ui/i18n/index.js';
@@ -32,7 +33,7 @@ export function demoClient(issuer: string): ClientInput {
 export async function demoRoutes(app: FastifyInstance, { issuer, client, backChannel }: { issuer: string; client: ClientInput; backChannel: ProviderBackChannel }) {
   await app.register(formbody, { bodyLimit: 4 * 1024 });
   const sessions = new DemoSessions();
-  const secure = issuer.startsWith('https:');
+  const secure = servedOverHttps(issuer);
   const csrf = createCsrf([crypto.createSecretKey(crypto.randomBytes(32))], 'demo-logout');
 
   const localeOf = (request: FastifyRequest<{ Querystring: { lang?: string } }>): Locale =>

@@ -2,6 +2,7 @@
 // Rules oidc-provider lacks are named steps in policies.ts; model differences in model-extensions.ts.
 import Provider, { errors, interactionPolicy, type Configuration, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Secrets } from '../store/secrets.js';
+import { servedOverHttps } from '../config/index.js';
 import type { ClientRegistry } from '../registry/clients.js';
 import type { ApiScopeCatalog } from '../registry/api-scopes.js';
 import { answeringUnavailable, providerErrors, reportingUnavailable } from './unavailable.js';
@@ -90,7 +91,7 @@ type Client = InstanceType<Provider['Client']> & IdportenClientProperties;
 export function createProvider(deps: ProviderDependencies): Provider {
   const { secrets, clients, apiScopes } = deps;
   const toProviderError = providerErrors(deps.onStoreUnavailable);
-  const https = deps.issuer.startsWith('https:');
+  const https = servedOverHttps(deps.issuer);
 
   // Clients come from the registry (cached there), in ID-porten's shape, mapped on the way out;
   // the mapping is remembered per stored record, so a cached client costs no work per request.

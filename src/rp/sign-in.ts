@@ -9,6 +9,7 @@ import type { ClientInput } from '../registry/client-schema.js';
 import { equalInConstantTime, type Secrets } from '../store/secrets.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { isLocale, type Locale } from '../provider/locale.js';
+import { servedOverHttps } from '../config/index.js';
 import type { ProviderBackChannel } from './first-party.js';
 
 const LIFETIME_SECONDS = 30 * 60; // like ID-porten's own idle limit: services must end idle sessions
@@ -59,7 +60,7 @@ export interface SignIn {
 export function firstPartySignIn(app: FastifyInstance, o: SignInOptions): SignIn {
   const flowCookie = `${o.cookie}_flow`;
   const langCookie = `${o.cookie}_lang`;
-  const cookieOptions = { path: o.prefix, httpOnly: true as const, sameSite: 'lax' as const, secure: o.issuer.startsWith('https:') };
+  const cookieOptions = { path: o.prefix, httpOnly: true as const, sameSite: 'lax' as const, secure: servedOverHttps(o.issuer) };
   const seal = (data: object, seconds: number) => o.secrets.seal(JSON.stringify({ ...data, exp: Math.floor(Date.now() / 1000) + seconds }));
   const open = <T extends { exp: number }>(value: string | undefined): T | undefined => {
     if (!value) return undefined;
