@@ -1,12 +1,10 @@
-// What the self-service API's route modules share: the error body, and optimistic concurrency —
+// What the self-service API's route modules share: optimistic concurrency —
 // GET (and every change) answers a record's version as its ETag, and a change sent with If-Match
 // is made only if the record is still that version (else 412), so two callers that read, change
 // and write back cannot undo each other's change unawares.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { versionOf } from '../registry/integrations.js';
-
-export const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 
 /** The If-Match header of a change, documented with the GET whose ETag it names. */
 export const ifMatchHeader = (readWith: string) => Type.Object({

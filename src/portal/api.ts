@@ -16,7 +16,8 @@ import { VERIFICATION_TEST_NAMES, type Verification } from '../onboarding/verifi
 import type { Actor } from '../registry/audit.js';
 import { ScopeChangedError, ScopeNotFoundError, type ApiScopes } from '../registry/api-scopes.js';
 import { scopeRoutes } from './scopes-api.js';
-import { ErrorBody, ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
+import { ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
+import { ErrorBody } from '../http/error-body.js';
 import { challenge, presentedToken, senderConstraintFor } from '../provider/dpop-resource.js';
 import { ProductionRequestNotFoundError, REQUEST_STATUSES, type NewProductionRequest, type ProductionRequests } from '../onboarding/production-requests.js';
 

@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ApiScopeInputSchema, type ApiScopes } from '../registry/api-scopes.js';
-import { ErrorBody, ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
+import { ifMatch, ifMatchHeader, versioned } from './api-versioning.js';
+import { ErrorBody } from '../http/error-body.js';
 import { DomainError } from '../registry/errors.js';
 import type { SELF_SERVICE_SCOPES } from '../registry/client-schema.js';
 

@@ -21,6 +21,7 @@ import type { ClientRegistry } from '../registry/clients.js';
 import { AUTHORIZATION_SCOPES } from '../registry/client-schema.js';
 import { parsePid, InvalidPidError } from '../identity/pid.js';
 import { challenge, presentedToken, senderConstraintFor } from './dpop-resource.js';
+import { ErrorBody } from '../http/error-body.js';
 import { VISIBILITIES, type AuthorizationFilter, type Authorizations, type Concerning, type Visibility } from './authorizations.js';
 
 export const AUTHORIZATIONS_PREFIX = '/authorizations';
@@ -46,7 +47,6 @@ export interface AuthorizationsApiOptions {
 
 // The API as its OpenAPI document (<issuer>/authorizations/docs) describes it. Requests are checked
 // by the handlers below, with messages that name what is wrong; the schemas document and shape.
-const ErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 const AuthorizationView = Type.Object({
   authorization_id: Type.String({ description: 'names it in DELETE /authorizations/authorizations/{authorization_id}' }),
   client_id: Type.String(),
