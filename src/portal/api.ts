@@ -149,7 +149,7 @@ export async function selfServiceApi(app: FastifyInstance, options: ApiOptions):
     const token = await options.provider().ClientCredentials.find(presented.value);
     if (!token || token.isExpired) return deny(401, 'invalid_token', 'the token is unknown or has expired');
     const refused = await senderConstraint(request, presented, token);
-    if (refused) return deny(401, refused.error, refused.message, refused.scheme);
+    if (refused) return deny(401, refused.error, refused.description, refused.scheme);
     const client = await clients.find(token.clientId!);
     if (!client?.active || !client.orgno || client.registration.integration_type !== 'maskinporten') {
       return deny(401, 'invalid_token', 'the token was not issued to an active API client of an organisation');

@@ -108,7 +108,7 @@ export async function authorizationsApi(app: FastifyInstance, options: Authoriza
     const token = personal ?? (await current.ClientCredentials.find(presented.value));
     if (!token || token.isExpired) throw new Refusal(401, 'invalid_token', 'the token is unknown or has expired');
     const refused = await senderConstraint(request, presented, token);
-    if (refused) throw new Refusal(401, refused.error, refused.message, refused.scheme);
+    if (refused) throw new Refusal(401, refused.error, refused.description, refused.scheme);
     const client = await clients.find(token.clientId!);
     if (!client?.active) throw new Refusal(401, 'invalid_token', 'the token\'s client is no longer active');
     if (!client.orgno) throw new Refusal(403, 'insufficient_scope', `the client ${client.registration.client_id} belongs to no organisation (register it with client_orgno): whose authorizations it may see follows from it`);

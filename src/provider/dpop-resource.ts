@@ -33,12 +33,13 @@ export function presentedToken(authorization: string | undefined): PresentedToke
 }
 
 /** Why the presented token may not be used; `scheme` is the WWW-Authenticate challenge to answer with. */
-class SenderConstraintError extends Error {
-  constructor(readonly error: 'invalid_token' | 'invalid_dpop_proof', description: string, readonly scheme: 'Bearer' | 'DPoP' = 'DPoP') {
-    super(description);
-    this.name = 'SenderConstraintError';
-  }
+export interface SenderConstraintProblem {
+  error: 'invalid_token' | 'invalid_dpop_proof';
+  description: string;
+  scheme: 'Bearer' | 'DPoP';
 }
+
+const problem = (error: SenderConstraintProblem['error'], description: string, scheme: SenderConstraintProblem['scheme'] = 'DPoP'): SenderConstraintProblem => ({ error, description, scheme });
 
 interface ProofRequest {
   method: string;
@@ -48,7 +49,7 @@ interface ProofRequest {
   proof: string | string[] | undefined;
 }
 
-const invalidProof = (description: string) => new SenderConstraintError('invalid_dpop_proof', description);
+const invalidProof = (description: string) => problem('invalid_dpop_proof', description);
 
 /**
  * Why `presented` may not be used as it was sent, if it may not: a bound token (`jkt`) only as DPoP
@@ -60,11 +61,11 @@ async function senderConstraintProblem(
   jkt: string | undefined,
   request: ProofRequest,
   firstUse: (jti: string, expiresAt: number) => Promise<boolean>,
-): Promise<SenderConstraintError | undefined> {
+): Promise<SenderConstraintProblem | undefined> {
   if (!jkt) {
-    return presented.scheme === 'DPoP' ? new SenderConstraintError('invalid_token', 'the token is not bound to a DPoP key: send it as Authorization: Bearer', 'Bearer') : undefined;
+    return presented.scheme === 'DPoP' ? problem('invalid_token', 'the token is not bound to a DPoP key: send it as Authorization: Bearer', 'Bearer') : undefined;
   }
-  if (presented.scheme !== 'DPoP') return new SenderConstraintError('invalid_token', 'the token is bound to a DPoP key: send it as Authorization: DPoP, with a DPoP proof of that key');
+  if (presented.scheme !== 'DPoP') return problem('invalid_token', 'the token is bound to a DPoP key: send it as Authorization: DPoP, with a DPoP proof of that key');
   if (Array.isArray(request.proof)) return invalidProof('send one DPoP header, not several');
   if (!request.proof) return invalidProof('a DPoP-bound token needs a DPoP proof (the DPoP header)');
 
@@ -84,7 +85,7 @@ async function senderConstraintProblem(
   if (htm !== request.method) return invalidProof(`the DPoP proof's htm must be the request's method (${request.method})`);
   if (withoutQuery(htu) !== withoutQuery(request.url)) return invalidProof(`the DPoP proof's htu must be the request's URL (${withoutQuery(request.url)})`);
   if (ath !== crypto.hash('sha256', presented.value, 'base64url')) return invalidProof('the DPoP proof\'s ath must be the hash of this access token');
-  if ((await calculateJwkThumbprint(key)) !== jkt) return new SenderConstraintError('invalid_token', 'the DPoP proof is signed by another key than the one the token is bound to');
+  if ((await calculateJwkThumbprint(key)) !== jkt) return problem('invalid_token', 'the DPoP proof is signed by another key than the one the token is bound to');
   if (!(await firstUse(jti, iat + DPOP_PROOF_WINDOW_SECONDS))) return invalidProof('this DPoP proof (its jti) has been used already; make a new one for every request');
   return undefined;
 }
