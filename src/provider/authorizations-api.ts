@@ -78,6 +78,7 @@ class Refusal extends Error {
     super(description);
   }
 }
+
 const COLLECTIONS: Record<string, (orgno: string) => Concerning> = {
   clients: (orgno) => ({ clientsOf: orgno }),
   'api-provider': (orgno) => ({ apisOf: orgno }),

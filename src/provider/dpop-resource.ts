@@ -16,7 +16,7 @@ import type Provider from 'oidc-provider';
 /** The proof algorithms, the same at the token endpoint (profile.ts) and at the APIs. */
 export const DPOP_ALGORITHMS: ('ES256' | 'Ed25519' | 'EdDSA')[] = ['ES256', 'Ed25519', 'EdDSA'];
 /** How far a proof's iat may be from our clock, either way: oidc-provider's window at the token endpoint. */
-export const DPOP_PROOF_WINDOW_SECONDS = 300;
+const DPOP_PROOF_WINDOW_SECONDS = 300;
 
 /** The access token of an Authorization header, and the scheme it came in. */
 export interface PresentedToken {
