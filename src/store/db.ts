@@ -339,7 +339,8 @@ function tellingUnavailable(pool: pg.Pool, { queryTimeoutMs }: PoolUse = {}): Po
           throw failure;
         }
       },
-      release: () => client.release(broken),
+      // Kysely asks for the connection to be destroyed when a ROLLBACK failed (its state unknown).
+      release: (destroy?: boolean) => client.release(broken || destroy === true),
     } as unknown as PostgresPoolClient;
   };
   return {
