@@ -32,6 +32,31 @@ const SECRET = 'bench-secret-0123456789abcdefghijkl';
 const PID = '28876895937';
 /** Portvakt's keys, when the run uses Redis (REDIS_URL): its own, removed at the end. */
 const REDIS_PREFIX = `portvakt-bench-${process.pid}:`;
+/**
+ * Portvakt's tables, when the run uses PostgreSQL (DATABASE_URL): a schema of its own, dropped at
+ * the end. In the database's own schema a second run would meet the first one's signing keys,
+ * sealed under a root secret that was generated in that run's (removed) data directory, and stop.
+ */
+const PG_SCHEMA = `portvakt_bench_${process.pid}`;
+
+/** Runs one statement on the DATABASE_URL's database (outside Portvakt). */
+async function onPostgres(statement: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** DATABASE_URL, working in PG_SCHEMA (as the README tells an operator to give Portvakt a schema of its own). */
+function inBenchSchema(url: string): string {
+  const inSchema = new URL(url);
+  inSchema.searchParams.set('options', `-c search_path=${PG_SCHEMA}`);
+  return inSchema.toString();
+}
 
 interface Target {
   name: string;
@@ -215,10 +240,14 @@ async function main() {
   const targets: Target[] = [];
   // A target that fails to start stops the run, and takes the one already started with it.
   process.once('exit', () => { for (const t of targets) t.process.kill(); });
-  targets.push(await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//));
-  targets.push(await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], { PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: REDIS_PREFIX, LOG_LEVEL: 'warn' }, 9192, /\/authorize\/[\w-]+\/login$/));
   const rows: Row[] = [];
   try {
+    targets.push(await start('oidc-provider 9 (memory, same signatures)', ['dist/bench/reference-provider.js', '9191'], {}, 9191, /^\/interaction\//));
+    if (process.env.DATABASE_URL) await onPostgres(`create schema ${PG_SCHEMA}`);
+    targets.push(await start(`Portvakt (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ' + Redis' : ''})`, ['dist/cli.js', 'start'], {
+      PORT: '9192', HOST: '127.0.0.1', PORTVAKT_DATA_DIR: dataDir, PORTVAKT_CONFIG: clientsFile, PORTVAKT_REDIS_PREFIX: REDIS_PREFIX, LOG_LEVEL: 'warn',
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: inBenchSchema(process.env.DATABASE_URL) } : {}),
+    }, 9192, /\/authorize\/[\w-]+\/login$/));
     for (const target of targets) await warmUp(target);
     for (const concurrency of CONCURRENCY) {
       const results = new Map<Target, Result[]>(targets.map((t) => [t, []]));
@@ -238,6 +267,7 @@ async function main() {
     // SIGINT lets a provider started with --cpu-prof write its profile before it exits.
     await Promise.all(targets.map((t) => new Promise((resolve) => { t.process.once('exit', resolve); t.process.kill('SIGINT'); })));
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.DATABASE_URL) await onPostgres(`drop schema if exists ${PG_SCHEMA} cascade`);
     if (process.env.REDIS_URL) {
       // Every login left a session and a grant in Redis (they would expire in hours): remove them.
       const { Redis } = await import('ioredis');
