@@ -31,10 +31,10 @@ export function answeringWithFirstPage(firstPage: FirstPage) {
     ctx.status = page.status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('cache-control', 'no-store');
-    // As bytes, not a string: the page (10 KB as a V8 string, whose en dashes make it two bytes a
-    // character) outlived the young generation's collections while its response was under way, so
-    // every login copied it into the old generation (`npm run bench` with BENCH_GC=1: 45 KB promoted
-    // per login, 34 as bytes, as the reference); a Buffer's bytes live outside the JavaScript heap.
+    // As bytes, not a string: as a string the page (10 KB on V8's heap: its en dashes make it two
+    // bytes a character) survived young-generation collections and was copied into the old
+    // generation on every login (`npm run bench` with BENCH_GC=1: 45 KB promoted per login, 34 with
+    // bytes, as the reference); a Buffer's bytes live outside the JavaScript heap.
     ctx.body = Buffer.from(page.html);
   };
 }
